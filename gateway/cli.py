@@ -1,0 +1,301 @@
+"""The `ldp` command: argument parsing, exit codes, tables for people and JSON for programs.
+
+Expected failures print one line (`error: ...`) and exit with a code that means something:
+65 a message refused, 66 not found, 75 try again later, 78 bad configuration.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from gateway import config as config_module
+from gateway import views
+from gateway.domain import Disposition
+from gateway.errors import ConfigError, GatewayError, NotFound
+from gateway.messages import t
+
+EXIT_OK, EXIT_USAGE, EXIT_DATAERR, EXIT_TEMPFAIL = 0, 2, 65, 75
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args) or EXIT_OK
+    except GatewayError as exc:
+        print(f"{t('error')}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ldp", description="LDP Gateway: email-driven "
+                                     "tiered user support (Layanan Dukungan Pengguna)")
+    parser.add_argument("--config", help="TOML file (default: $LDP_CONFIG, else ./ldp.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    def command(name: str, handler: Callable, help_text: str, parent=sub):
+        p = parent.add_parser(name, help=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    command("init", cmd_init, "create or migrate the database schema")
+    run = command("run", cmd_run, "fetch mail and send the outbox until stopped")
+    run.add_argument("--once", action="store_true", help="process what waits, send, exit")
+    ingest = command("ingest", cmd_ingest, "store raw messages from files or standard input")
+    ingest.add_argument("files", nargs="*", default=["-"])
+    parse = command("parse", cmd_parse, "show what the gateway reads in a mail, store nothing")
+    parse.add_argument("file")
+    parse.add_argument("--json", action="store_true")
+    command("demo", cmd_demo, "run the gateway on local servers with sample reports")
+
+    tickets = sub.add_parser("tickets", help="list, show and export tickets").add_subparsers()
+    listing = command("list", cmd_tickets_list, "list tickets", tickets)
+    listing.add_argument("--level")
+    listing.add_argument("--status")
+    listing.add_argument("--json", action="store_true")
+    show = command("show", cmd_tickets_show, "one ticket with its messages and events", tickets)
+    show.add_argument("ref")
+    show.add_argument("--json", action="store_true")
+    command("export", cmd_tickets_export, "every ticket as JSON lines", tickets)
+
+    out = sub.add_parser("outbox", help="outgoing mail").add_subparsers()
+    out_list = command("list", cmd_outbox_list, "list the outbox", out)
+    out_list.add_argument("--status")
+    out_list.add_argument("--json", action="store_true")
+
+    quarantine = sub.add_parser("quarantine", help="messages that could not be stored")
+    qsub = quarantine.add_subparsers()
+    q_list = command("list", cmd_quarantine_list, "list quarantined messages", qsub)
+    q_list.add_argument("--json", action="store_true")
+    retry = command("retry", cmd_quarantine_retry, "process a quarantined message again", qsub)
+    retry.add_argument("id", type=int)
+
+    rules = sub.add_parser("rules", help="routing rules").add_subparsers()
+    command("check", cmd_rules_check, "validate the rules and print them", rules)
+    explain = command("explain", cmd_rules_explain, "which rule a mail matches (dry run)", rules)
+    explain.add_argument("file")
+    explain.add_argument("--json", action="store_true")
+    test = command("test", cmd_rules_test, "explain every mail in a folder as a table", rules)
+    test.add_argument("folder")
+    test.add_argument("--json", action="store_true")
+    return parser
+
+
+def load_settings(args: argparse.Namespace, required: bool = True) -> config_module.Settings:
+    path = args.config or os.environ.get("LDP_CONFIG") or "ldp.toml"
+    if not Path(path).exists():
+        if required:
+            raise ConfigError(t("no_config", path=path))
+        return config_module.from_mapping({"support": {"address": "helpdesk@localhost"}},
+                                          os.environ, "(defaults)")
+    return config_module.load(path, os.environ)
+
+
+def context(args: argparse.Namespace, migrate: bool = True):
+    from gateway.service import build_context
+    return build_context(load_settings(args), migrate=migrate)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from gateway.store import database
+    settings = load_settings(args)
+    db = database.connect(settings.database.url, Path.cwd())
+    done = database.migrate(db)
+    print(t("migrated", names=", ".join(done)) if done else t("up_to_date"))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from gateway.service import Service
+    service = Service(context(args))
+    if args.once:
+        intake, sent = service.run_once()
+        print(t("once_done", stored=len(intake.outcomes), sent=sent.sent, retried=sent.retried,
+                dead=sent.dead))
+        return EXIT_OK
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: (print(t("stopping"), file=sys.stderr),
+                                          service.stop.set()))
+    service.run()
+    return EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from gateway.service import handle_raw
+    ctx = context(args)
+    worst = EXIT_OK
+    for name in args.files:
+        raw = sys.stdin.buffer.read() if name == "-" else _read(name)
+        outcome = handle_raw(raw, ctx, source=f"ingest:{name}")
+        detail = f"{name}: {outcome.disposition.value} {outcome.ticket_ref or ''} {outcome.detail}"
+        if outcome.disposition == Disposition.QUARANTINED:
+            print(t("refused", detail=detail.strip()), file=sys.stderr)
+            worst = EXIT_DATAERR
+        else:
+            print(t("stored", detail=detail.strip()))
+    return worst
+
+
+def _read(name: str) -> bytes:
+    try:
+        return Path(name).read_bytes()
+    except FileNotFoundError:
+        raise NotFound(t("no_file", path=name)) from None
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from gateway.inspect import describe_mail
+    settings = load_settings(args, required=False)
+    result = describe_mail(_read(args.file), settings)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for key in ("message_id", "subject", "thread"):
+        print(f"{key:12} {result.get(key)}")
+    print(f"{'from':12} {result['from']}")
+    print(f"{'to':12} {', '.join(a['email'] for a in result['to'])}")
+    print(f"{'machine':12} {result['machine']}")
+    for item in result["attachments"]:
+        print(f"{'attachment':12} {item['name']} ({item['size']} bytes, {item['content_type']})")
+    print("\n" + result["text"])
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gateway.demo import run_demo
+    return run_demo()
+
+
+def cmd_tickets_list(args: argparse.Namespace) -> int:
+    from gateway.store import tickets
+    context(args, migrate=False)
+    items = tickets.list_tickets(args.level, args.status)
+    if args.json:
+        print(json.dumps([views.ticket_summary(i) for i in items], ensure_ascii=False, indent=2))
+    else:
+        print(views.table(views.ticket_rows(items), views.TICKET_HEADER) if items
+              else t("no_tickets"))
+    return EXIT_OK
+
+
+def cmd_tickets_show(args: argparse.Namespace) -> int:
+    from gateway.store import tickets
+    context(args, migrate=False)
+    data = views.ticket_full(tickets.get_ticket(args.ref))
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for key in ("ref", "subject", "reporter", "level", "team", "status", "priority", "category",
+                "assignee", "linked"):
+        print(f"{key:10} {data[key] if data[key] is not None else '-'}")
+    print("\nmessages:")
+    for m in data["messages"]:
+        print(f"  {m['at']} {m['direction']:8} {m['visibility']:8} {m['from']}: {m['subject']}")
+    print("\nevents:")
+    for e in data["events"]:
+        print(f"  {e['at']} {e['kind']:14} {e['actor']}: {e['detail']}")
+    return EXIT_OK
+
+
+def cmd_tickets_export(args: argparse.Namespace) -> int:
+    from gateway.store import tickets
+    context(args, migrate=False)
+    for ticket in tickets.list_tickets():
+        print(json.dumps(views.ticket_full(ticket), ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_outbox_list(args: argparse.Namespace) -> int:
+    from gateway.store import outbox
+    context(args, migrate=False)
+    items = outbox.list_items(args.status)
+    rows = [{"id": i.id, "status": i.status, "attempts": i.attempts, "to": i.recipient,
+             "subject": i.subject, "message_id": i.message_id, "template": i.template,
+             "next_attempt_at": i.next_attempt_at.isoformat(timespec="seconds") + "Z",
+             "last_error": i.last_error} for i in items]
+    _print(args, rows, ["id", "status", "attempts", "to", "subject", "last_error"],
+           t("empty_outbox"))
+    return EXIT_OK
+
+
+def cmd_quarantine_list(args: argparse.Namespace) -> int:
+    from gateway.store import mailbox
+    context(args, migrate=False)
+    rows = [{"id": i.id, "at": i.created_at.isoformat(timespec="seconds") + "Z",
+             "source": i.mailbox, "uid": i.uid, "size": len(i.raw),
+             "error": i.error.splitlines()[0] if i.error else ""}
+            for i in mailbox.list_quarantine()]
+    _print(args, rows, ["id", "at", "source", "uid", "size", "error"], t("empty_quarantine"))
+    return EXIT_OK
+
+
+def cmd_quarantine_retry(args: argparse.Namespace) -> int:
+    from gateway.service import retry_quarantined
+    outcome = retry_quarantined(context(args), args.id)
+    detail = f"{outcome.disposition.value} {outcome.ticket_ref or ''} {outcome.detail}".strip()
+    if outcome.disposition == Disposition.QUARANTINED:
+        print(t("still_bad", id=args.id, detail=detail), file=sys.stderr)
+        return EXIT_DATAERR
+    print(t("retried", id=args.id, detail=detail))
+    return EXIT_OK
+
+
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    from gateway.inspect import rules_table
+    settings = load_settings(args)
+    rows, header = rules_table(settings, Path.cwd())
+    print(views.table(rows, header))
+    print(t("rules_ok", count=len(rows)))
+    return EXIT_OK
+
+
+def cmd_rules_explain(args: argparse.Namespace) -> int:
+    from gateway.inspect import explain
+    result = explain(_read(args.file), load_settings(args), Path.cwd())
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        for key, value in result.items():
+            print(f"{key:10} {value}")
+    return EXIT_OK
+
+
+def cmd_rules_test(args: argparse.Namespace) -> int:
+    from gateway.inspect import explain
+    settings = load_settings(args)
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise NotFound(t("no_file", path=args.folder))
+    results = [{"file": p.name, **explain(p.read_bytes(), settings, Path.cwd())}
+               for p in sorted(folder.iterdir()) if p.is_file()]
+    _print(args, results, ["file", "team", "category", "priority", "drop", "rule"], "-")
+    return EXIT_OK
+
+
+def _print(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[str],
+           empty: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif rows:
+        print(views.table([[r.get(c) for c in columns] for r in rows], columns))
+    else:
+        print(empty)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

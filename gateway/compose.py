@@ -1,0 +1,105 @@
+"""`Notice` to `OutgoingMail`: jinja2 templates (the only module that imports jinja2) plus the
+headers every mail of ours carries: Message-ID on the support domain, threading, the ticket tag,
+RFC 3834 Auto-Submitted and our loop marker.
+
+Templates live in `templates/emails/{id,en}/NAME.{subject.txt,txt,html}`; they are compiled
+once per Composer. HTML templates autoescape; every header value built from data is stripped
+of CR, LF and other control characters before it reaches the message.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from gateway.domain import Notice, OutgoingMail, Visibility
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates" / "emails"
+LANGUAGES = ("id", "en")
+LOOP_HEADER = "X-LDP-Loop"
+HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def clean_header(value: str, limit: int = 900) -> str:
+    """One safe header line: control characters (CR and LF above all) become spaces."""
+    return HEADER_UNSAFE.sub(" ", value or "").strip()[:limit]
+
+
+def make_message_id(domain: str, ref: str | None, token: str | None = None) -> str:
+    """A Message-ID on our domain, recognisable as ours by its `ldp.` prefix."""
+    local = ".".join(p for p in ("ldp", (ref or "x").lower(), token or secrets.token_hex(8)) if p)
+    return f"<{local}@{clean_header(domain)}>"
+
+
+def _nl2br(value: str) -> Markup:
+    return Markup("<br>\n").join(escape(line) for line in str(value).split("\n"))
+
+
+class Composer:
+    """Renders notices; one per process, so templates compile once."""
+
+    def __init__(self, *, support_address: str, support_name: str, domain: str,
+                 loop_marker: str, templates_dir: Path | None = None) -> None:
+        folder = Path(templates_dir) if templates_dir else TEMPLATES_DIR
+        loader = jinja2.FileSystemLoader(str(folder))
+        common = dict(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                      auto_reload=False, trim_blocks=True, lstrip_blocks=True)
+        self._text = jinja2.Environment(autoescape=False, **common)
+        self._html = jinja2.Environment(autoescape=True, **common)
+        self._html.filters["nl2br"] = _nl2br
+        self.support_address = support_address
+        self.support_name = support_name
+        self.domain = domain
+        self.loop_marker = loop_marker
+        self.folder = folder
+
+    def has_template(self, name: str, language: str) -> bool:
+        return (self.folder / language / f"{name}.txt").is_file()
+
+    def render(self, notice: Notice, now: datetime | None = None) -> OutgoingMail:
+        language = notice.language if notice.language in LANGUAGES else "id"
+        context = {"support_name": self.support_name, "support_address": self.support_address,
+                   "language": language, **notice.context}
+        base = f"{language}/{notice.template}"
+        subject = clean_header(self._text.get_template(f"{base}.subject.txt").render(context))
+        text = self._text.get_template(f"{base}.txt").render(context)
+        html = self._html.get_template(f"{base}.html").render(context)
+        message_id = notice.message_id or make_message_id(self.domain, notice.ticket_ref)
+        raw = self._build(notice, subject, text, html, message_id, now, language)
+        visibility = Visibility.PUBLIC if notice.template.startswith("reporter") \
+            else Visibility.INTERNAL
+        return OutgoingMail(message_id=message_id, sender=self.support_address,
+                            recipients=(notice.to.email,), subject=subject, raw=raw,
+                            template=notice.template, text=text, visibility=visibility)
+
+    def _build(self, notice: Notice, subject: str, text: str, html: str, message_id: str,
+               now: datetime | None, language: str) -> bytes:
+        message = EmailMessage(policy=SMTP)
+        message["From"] = formataddr((clean_header(self.support_name), self.support_address))
+        message["To"] = formataddr((clean_header(notice.to.name), clean_header(notice.to.email)))
+        message["Subject"] = subject
+        message["Date"] = format_datetime(now or datetime.now(timezone.utc))
+        message["Message-ID"] = message_id
+        message["Reply-To"] = clean_header(notice.reply_to or self.support_address)
+        if notice.in_reply_to:
+            message["In-Reply-To"] = clean_header(notice.in_reply_to)
+        references = " ".join(clean_header(r) for r in notice.references if r)
+        if references:
+            message["References"] = references
+        message["Auto-Submitted"] = clean_header(notice.auto_submitted)
+        # Asks Exchange and friends not to answer us with out-of-office mail.
+        message["X-Auto-Response-Suppress"] = "All"
+        message[LOOP_HEADER] = self.loop_marker
+        if notice.ticket_ref:
+            message["X-LDP-Ticket"] = clean_header(notice.ticket_ref)
+        message["Content-Language"] = language
+        message.set_content(text, cte="quoted-printable")
+        message.add_alternative(html, subtype="html", cte="quoted-printable")
+        return message.as_bytes()

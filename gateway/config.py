@@ -1,0 +1,286 @@
+"""Settings: frozen dataclasses loaded once at the edge from TOML plus `LDP_*` overrides.
+
+`load(path, environ)` validates everything it reads: an unknown key, a wrong type or a missing
+required value raises ConfigError with one line naming the file, the key and what is expected.
+Every scalar key can be overridden by `LDP_<SECTION>_<KEY>` (so passwords need not sit in the
+file); arrays of tables (teams, agents, rules) come from the file only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from gateway.domain import Level
+from gateway.errors import ConfigError
+
+DEFAULT_CATEGORIES = {
+    "L0": ("pertanyaan-umum", "akun", "tender", "email", "spse", "sikap", "lainnya"),
+    "L1": ("restart-layanan", "konfigurasi-mail-server", "perbaikan-data", "preferensi-akun",
+           "cek-log-server", "deploy-build"),
+    "L2": ("perbaikan-bug", "fitur-baru", "analisis-lanjutan", "rilis-build"),
+}
+
+
+@dataclass(frozen=True)
+class Support:
+    address: str
+    name: str = "Layanan Dukungan Pengguna"
+    language: str = "id"
+    ticket_prefix: str = "LDP"
+    data_dir: str = "db"
+    templates_dir: str = ""
+    message_id_domain: str = ""
+
+    @property
+    def domain(self) -> str:
+        return self.message_id_domain or self.address.rpartition("@")[2]
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str = "sqlite:///db/ldp.sqlite3"
+
+
+@dataclass(frozen=True)
+class Imap:
+    host: str = "localhost"
+    port: int = 993
+    security: str = "ssl"
+    username: str = ""
+    password: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = "LDP/Processed"
+    quarantine_folder: str = "LDP/Quarantine"
+    idle: bool = True
+    poll_interval: float = 60.0
+    idle_renew: float = 540.0
+    max_message_bytes: int = 26214400
+    batch_size: int = 50
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    password: str = ""
+    timeout: float = 60.0
+    max_attempts: int = 12
+    retry_base: float = 30.0
+    retry_max: float = 3600.0
+
+
+@dataclass(frozen=True)
+class Security:
+    secret: str = ""
+    authserv_id: str = ""
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    level: Level
+    organisation: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Agent:
+    email: str
+    team: str
+    name: str = ""
+    role: str = "agent"
+    language: str = "id"
+    lead: bool = False
+
+
+@dataclass(frozen=True)
+class Routing:
+    rules_file: str = ""
+    default_team: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    support: Support
+    database: Database = field(default_factory=Database)
+    imap: Imap = field(default_factory=Imap)
+    smtp: Smtp = field(default_factory=Smtp)
+    security: Security = field(default_factory=Security)
+    routing: Routing = field(default_factory=Routing)
+    teams: tuple[Team, ...] = ()
+    agents: tuple[Agent, ...] = ()
+    rules: tuple[Mapping[str, Any], ...] = ()
+    categories: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_CATEGORIES)
+    source: str = "ldp.toml"
+
+    def team(self, team_id: str) -> Team | None:
+        return next((t for t in self.teams if t.id == team_id), None)
+
+    def agent(self, email: str) -> Agent | None:
+        email = email.lower()
+        return next((a for a in self.agents if a.email.lower() == email), None)
+
+    def teams_at(self, level: Level) -> tuple[Team, ...]:
+        return tuple(t for t in self.teams if t.level == level)
+
+    def agents_of(self, team_id: str) -> tuple[Agent, ...]:
+        return tuple(a for a in self.agents if a.team == team_id)
+
+
+SECTIONS = {"support": Support, "database": Database, "imap": Imap, "smtp": Smtp,
+            "security": Security, "routing": Routing}
+CHOICES = {
+    "support.language": ("id", "en"),
+    "imap.security": ("ssl", "starttls", "none"),
+    "smtp.security": ("ssl", "starttls", "none"),
+    "agents.role": ("agent", "admin"),
+    "agents.language": ("id", "en"),
+}
+
+
+def load(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file (or nothing when path is None), apply LDP_* overrides, validate."""
+    environ = {} if environ is None else environ
+    source = str(path) if path else "(defaults)"
+    data: dict[str, Any] = {}
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    return from_mapping(data, environ, source)
+
+
+def from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], source: str) -> Settings:
+    known = set(SECTIONS) | {"teams", "agents", "rules", "categories"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+    sections = {name: _section(name, cls, data.get(name, {}), environ, source)
+                for name, cls in SECTIONS.items()}
+    teams = tuple(_section("teams", Team, t, {}, source, index=i)
+                  for i, t in enumerate(_table_list(data, "teams", source)))
+    agents = tuple(_section("agents", Agent, a, {}, source, index=i)
+                   for i, a in enumerate(_table_list(data, "agents", source)))
+    rules = tuple(_table_list(data, "rules", source))
+    categories = _categories(data.get("categories"), source)
+    settings = Settings(**sections, teams=teams, agents=agents, rules=rules,
+                        categories=categories, source=source)
+    _check_references(settings)
+    return settings
+
+
+def _table_list(data: Mapping[str, Any], key: str, source: str) -> list[Mapping[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{source}: {key} must be an array of tables ([[{key}]])")
+    return value
+
+
+def _categories(value: Any, source: str) -> Mapping[str, tuple[str, ...]]:
+    if value is None:
+        return DEFAULT_CATEGORIES
+    if not isinstance(value, dict) or set(value) - {"L0", "L1", "L2"}:
+        raise ConfigError(f"{source}: categories must be a table with keys L0, L1, L2")
+    merged = dict(DEFAULT_CATEGORIES)
+    for level, names in value.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"{source}: categories.{level} must be a list of strings")
+        merged[level] = tuple(names)
+    return merged
+
+
+def _section(name: str, cls: type, raw: Any, environ: Mapping[str, str], source: str,
+             index: int | None = None) -> Any:
+    where = f"{name}[{index}]" if index is not None else name
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: {where} must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    for key in raw:
+        if key not in fields:
+            raise ConfigError(f"{source}: unknown key {where}.{key} (known: {', '.join(fields)})")
+    values: dict[str, Any] = {}
+    for key, spec in fields.items():
+        env_name = f"LDP_{name.upper()}_{key.upper()}"
+        if index is None and env_name in environ:
+            values[key] = _coerce(hints[key], environ[env_name], f"{env_name} (environment)",
+                                  f"{name}.{key}", from_env=True)
+        elif key in raw:
+            values[key] = _coerce(hints[key], raw[key], f"{source}: {where}.{key}",
+                                  f"{name}.{key}")
+        elif spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{source}: missing required key {where}.{key}")
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, where: str, choice_key: str, from_env: bool = False) -> Any:
+    if isinstance(hint, types.UnionType):
+        hint = next(h for h in typing.get_args(hint) if h is not type(None))
+    try:
+        result = _convert(hint, value, from_env)
+    except (TypeError, ValueError):
+        expected = getattr(hint, "__name__", str(hint))
+        if hint is Level:
+            expected = "one of L0, L1, L2"
+        raise ConfigError(f"{where} must be {_article(expected)}, got {value!r}") from None
+    allowed = CHOICES.get(choice_key)
+    if allowed and result not in allowed:
+        raise ConfigError(f"{where} must be one of {', '.join(allowed)}, got {value!r}")
+    return result
+
+
+def _convert(hint: Any, value: Any, from_env: bool) -> Any:
+    if hint is bool:
+        if from_env and isinstance(value, str) and value.lower() in ("1", "true", "yes", "0",
+                                                                       "false", "no"):
+            return value.lower() in ("1", "true", "yes")
+        if not isinstance(value, bool):
+            raise TypeError
+        return value
+    if hint in (int, float):
+        if isinstance(value, bool) or (not from_env and not isinstance(value, (int, float))):
+            raise TypeError
+        if hint is int and isinstance(value, float):
+            raise TypeError
+        return hint(value)
+    if hint is Level:
+        return Level(value)
+    if not isinstance(value, str):
+        raise TypeError
+    return value
+
+
+def _article(expected: str) -> str:
+    return {"int": "an integer", "float": "a number", "bool": "true or false",
+            "str": "a string"}.get(expected, expected)
+
+
+def _check_references(settings: Settings) -> None:
+    src = settings.source
+    if "@" not in settings.support.address:
+        raise ConfigError(f"{src}: support.address must be an email address, "
+                          f"got {settings.support.address!r}")
+    ids = [t.id for t in settings.teams]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{src}: teams: duplicate team id")
+    for i, agent in enumerate(settings.agents):
+        if settings.team(agent.team) is None:
+            raise ConfigError(f"{src}: agents[{i}].team: unknown team {agent.team!r} "
+                              f"(known: {', '.join(ids) or 'none'})")
+    if settings.teams and not settings.teams_at(Level.L0):
+        raise ConfigError(f"{src}: teams: at least one team must be at level L0")
+    default = settings.routing.default_team
+    if default and (settings.team(default) is None or settings.team(default).level != Level.L0):
+        raise ConfigError(f"{src}: routing.default_team must name an L0 team, got {default!r}")

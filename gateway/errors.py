@@ -1,0 +1,58 @@
+"""The exception tree. Each exception names a disposition; `pipeline` and `cli` map them.
+
+    GatewayError
+    ├── ConfigError            bad configuration or rules: stop with one line (exit 78)
+    ├── TemporaryFailure       mailbox, database or SMTP unavailable: retry later (exit 75)
+    ├── MalformedMail          bytes that cannot be parsed: quarantine (exit 65)
+    │   └── MessageTooLarge    over max_message_bytes: quarantine without downloading
+    ├── InvalidTransition      a command that the levels table does not allow
+    ├── PermanentSendFailure   SMTP 5xx: the outbox row is dead
+    └── NotFound               a ticket, quarantine row or file named on the command line
+"""
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(GatewayError):
+    """Configuration that cannot be used: names the file, the key and what was expected."""
+
+    exit_code = 78  # EX_CONFIG
+
+
+class TemporaryFailure(GatewayError):
+    """Something outside is unavailable for now; nothing was changed, try again later."""
+
+    exit_code = 75  # EX_TEMPFAIL
+
+
+class MalformedMail(GatewayError):
+    """A message that cannot be turned into an InboundMail."""
+
+    exit_code = 65  # EX_DATAERR
+
+
+class MessageTooLarge(MalformedMail):
+    """A message larger than the configured limit."""
+
+
+class InvalidTransition(GatewayError):
+    """A state change that the levels table does not allow."""
+
+
+class PermanentSendFailure(GatewayError):
+    """The SMTP server refused the mail for good (5xx)."""
+
+
+class NotFound(GatewayError):
+    """A ticket, row or file named by the user does not exist."""
+
+    exit_code = 66  # EX_NOINPUT
+
+
+class DuplicateMessage(GatewayError):
+    """A message whose key another transaction stored first (two pollers, or a replay)."""

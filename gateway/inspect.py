@@ -1,0 +1,66 @@
+"""Dry runs for people: what the gateway reads in a mail (`ldp parse`) and where routing would
+send it (`ldp rules explain/test`). Nothing here stores anything."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gateway import config as config_module
+from gateway import views
+from gateway.domain import Level
+from gateway.errors import MalformedMail
+from gateway.parsers import autoreply, commands, mime, quoting, threading
+from gateway.routing import chain
+
+
+def describe_mail(raw: bytes, settings: config_module.Settings) -> dict[str, Any]:
+    mail = mime.parse(raw)
+    machine = autoreply.classify(mail, own_domains=(settings.support.domain,),
+                                 loop_marker=settings.support.address)
+    fresh = quoting.fresh_text(mail.text, mail.html)
+    parsed, _body = commands.parse_block(fresh)
+    extra = {"fresh_text": fresh,
+             "commands": [{"line": c.line, "command": c.name, "args": list(c.args),
+                           "error": c.error} for c in parsed]}
+    return views.parsed_mail(mail, machine, _thread(mail, settings), extra)
+
+
+def _thread(mail, settings: config_module.Settings) -> str | None:
+    """The ticket the mail would join, looked up read-only when the database exists."""
+    from gateway.errors import GatewayError
+    from gateway.store import database, tickets
+    fallback = threading.subject_ref(mail.subject, settings.support.ticket_prefix)
+    url = settings.database.url
+    if url.startswith("sqlite:") and not Path(url.removeprefix("sqlite:///")).exists():
+        return fallback
+    try:
+        db = database.connect(url, Path.cwd())
+        with database.transaction(db):
+            ticket = tickets.ticket_for_message_ids(threading.referenced_ids(mail))
+    except GatewayError:
+        return fallback
+    return ticket.ref if ticket else fallback
+
+
+def explain(raw: bytes, settings: config_module.Settings, base: Path) -> dict[str, Any]:
+    from gateway.service import load_rules
+    try:
+        mail = mime.parse(raw)
+    except MalformedMail as exc:
+        return {"team": None, "category": None, "priority": None, "drop": None,
+                "rule": f"malformed: {exc}", "tried": ""}
+    default = settings.routing.default_team or settings.teams_at(Level.L0)[0].id
+    decision = chain.route(load_rules(settings, base), mail, default_team=default)
+    return {"team": decision.team, "category": decision.category,
+            "priority": decision.priority.value, "drop": decision.drop,
+            "tags": ",".join(decision.tags), "language": decision.language,
+            "rule": ", ".join(decision.matched) or "(default)",
+            "tried": ", ".join(decision.tried)}
+
+
+def rules_table(settings: config_module.Settings, base: Path) -> tuple[list, list[str]]:
+    from gateway.service import load_rules
+    compiled = load_rules(settings, base)
+    rows = [[i + 1, getattr(r, "name", "?"), getattr(r, "describe", lambda: "")()]
+            for i, r in enumerate(compiled)]
+    return rows, ["#", "name", "conditions -> actions"]

@@ -1,0 +1,162 @@
+"""Raw bytes to `InboundMail`, through mail-parser (the only module that imports it).
+
+Addresses are decoded and lower-cased, the text body comes from the plain parts (or from the
+HTML when there is none), mislabelled charsets fall back to something readable, and every
+attachment name is reduced to a safe base name before anything else sees it.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import re
+import unicodedata
+from datetime import datetime, timezone
+from email.header import decode_header, make_header
+from email.utils import getaddresses, parsedate_to_datetime
+
+import mailparser
+
+from gateway.domain import Address, Attachment, InboundMail
+from gateway.errors import MalformedMail
+from gateway.parsers.quoting import html_to_text
+
+# mail-parser logs every defect at WARNING; defects are kept on the InboundMail instead.
+logging.getLogger("mailparser").setLevel(logging.ERROR)
+
+MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                    *(f"lpt{i}" for i in range(10))}
+MAX_NAME_BYTES = 150
+
+
+def parse(raw: bytes) -> InboundMail:
+    """Decode one message. Raises MalformedMail when the bytes are not a mail at all."""
+    if not raw or not raw.strip():
+        raise MalformedMail("empty message")
+    if b":" not in raw[:4096]:
+        raise MalformedMail("no header found in the first 4096 bytes")
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+    except Exception as exc:  # mail-parser raises anything from deep inside email.*
+        raise MalformedMail(f"unparseable MIME: {type(exc).__name__}: {exc}") from exc
+    headers = _headers(parsed.message)
+    html = "\n".join(parsed.text_html or ())
+    text = _clean_text("\n".join(parsed.text_plain or ()))
+    if not text.strip() and html:
+        text = _clean_text(html_to_text(html))
+    senders = _addresses(headers.get("from", ()))
+    return InboundMail(
+        message_id=_first_id(headers.get("message-id", ())),
+        sender=senders[0] if senders else None,
+        to=_addresses(headers.get("to", ())),
+        cc=_addresses(headers.get("cc", ())),
+        reply_to=_addresses(headers.get("reply-to", ())),
+        subject=_one_line(headers.get("subject", ("",))[0]),
+        date=_date(headers.get("date", ())),
+        in_reply_to=message_ids(" ".join(headers.get("in-reply-to", ()))),
+        references=message_ids(" ".join(headers.get("references", ()))),
+        text=text,
+        html=html,
+        attachments=tuple(_attachments(parsed.attachments)),
+        headers=headers,
+        digest=hashlib.sha256(raw).hexdigest(),
+        raw=raw,
+        defects=tuple(str(d) for d in (parsed.defects_categories or ())),
+    )
+
+
+def message_ids(value: str) -> tuple[str, ...]:
+    """Every `<id>` in a header value, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for match in MSGID_RE.findall(value or ""):
+        seen.setdefault(match, None)
+    return tuple(seen)
+
+
+def safe_filename(name: str | None) -> str:
+    """A display name that cannot leave its folder or confuse a file system or a shell."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = CONTROL_RE.sub("", name)
+    name = re.split(r"[/\\]", name)[-1]
+    name = name.replace(":", "_").strip().lstrip(". ").rstrip(". ")
+    stem, dot, ext = name.rpartition(".")
+    if (stem if dot else name).lower() in WINDOWS_RESERVED:
+        name = "_" + name
+    if len(name.encode()) > MAX_NAME_BYTES:
+        ext = ("." + ext[:16]) if dot else ""
+        keep = name[: len(name) - len(ext)] if dot else name
+        while len((keep + ext).encode()) > MAX_NAME_BYTES:
+            keep = keep[:-1]
+        name = keep + ext
+    return name or "attachment"
+
+
+def _headers(message) -> dict[str, tuple[str, ...]]:
+    headers: dict[str, list[str]] = {}
+    for name, value in message.items():
+        headers.setdefault(name.lower(), []).append(_decode(value))
+    return {name: tuple(values) for name, values in headers.items()}
+
+
+def _decode(value) -> str:
+    """RFC 2047 decoding that never fails: undecodable words are kept as they came."""
+    text = str(value)
+    try:
+        text = str(make_header(decode_header(text)))
+    except (LookupError, UnicodeError, ValueError, binascii.Error):
+        pass
+    return text.replace("\x00", "")
+
+
+def _one_line(value: str) -> str:
+    return re.sub(r"\s+", " ", CONTROL_RE.sub(" ", value)).strip()
+
+
+def _addresses(values: tuple[str, ...]) -> tuple[Address, ...]:
+    result = []
+    for name, email in getaddresses([v.replace("\r", " ").replace("\n", " ") for v in values]):
+        email = email.strip().lower()
+        if "@" in email and not CONTROL_RE.search(email) and " " not in email:
+            result.append(Address(email=email, name=_one_line(name)))
+    return tuple(result)
+
+
+def _first_id(values: tuple[str, ...]) -> str | None:
+    ids = message_ids(" ".join(values))
+    return ids[0] if ids else None
+
+
+def _date(values: tuple[str, ...]) -> datetime | None:
+    for value in values:
+        try:
+            date = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            continue
+        return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
+    return None
+
+
+def _clean_text(text: str) -> str:
+    # NUL and lone CRs only ever cause trouble downstream (PostgreSQL refuses NUL in text).
+    return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _attachments(items) -> list[Attachment]:
+    result = []
+    for item in items or ():
+        payload = item.get("payload") or ""
+        if item.get("binary"):
+            try:
+                data = base64.b64decode(payload)
+            except (binascii.Error, ValueError):
+                data = payload.encode("utf-8", "replace")
+        else:
+            data = payload.encode(item.get("charset") or "utf-8", "replace") \
+                if isinstance(payload, str) else bytes(payload)
+        content_type = _one_line(item.get("mail_content_type") or "application/octet-stream")
+        result.append(Attachment(name=safe_filename(_decode(item.get("filename") or "")),
+                                 content_type=content_type.lower(), payload=data))
+    return result

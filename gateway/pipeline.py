@@ -1,0 +1,191 @@
+"""`process(raw, ctx) -> Outcome`: every decision for one inbound message, in one transaction.
+
+Parse, drop duplicates, record machine mail, find the ticket, then open a ticket or append a
+follow-up; every notice it causes is rendered into the outbox inside the same transaction, so a
+crash anywhere replays the message and the duplicate check absorbs the replay.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from gateway import config as config_module
+from gateway.compose import Composer
+from gateway.domain import (Address, Disposition, InboundMail, Level, Notice, Outcome,
+                            RoutingDecision, Status, Ticket, Visibility)
+from gateway.errors import DuplicateMessage, MalformedMail
+from gateway.parsers import autoreply, mime, threading
+from gateway.routing import chain
+from gateway.store import database, mailbox, outbox, tickets
+
+REOPEN_ON_REPLY = (Status.PENDING, Status.RESOLVED)
+
+
+@dataclass
+class Context:
+    """Everything `process` needs, built once at start-up by the service."""
+
+    settings: config_module.Settings
+    composer: Composer
+    db: Any
+    rules: Sequence[Any] = ()
+    attachments_dir: Path | None = None
+    agent_reply: Callable[..., Outcome] | None = field(default=None)
+
+
+def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = None) -> Outcome:
+    """Store one raw message; raises TemporaryFailure when it should be tried again later."""
+    try:
+        mail = mime.parse(raw)
+        if mail.sender is None:
+            raise MalformedMail("no sender address in From")
+    except MalformedMail as exc:
+        with database.transaction(ctx.db):
+            item = mailbox.quarantine(raw, str(exc), source, uid)
+        return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
+    try:
+        with database.transaction(ctx.db):
+            return _process_mail(mail, ctx)
+    except DuplicateMessage:
+        return Outcome(Disposition.DUPLICATE, message_key=mail.dedup_key,
+                       detail="stored concurrently by another transaction")
+
+
+def _process_mail(mail: InboundMail, ctx: Context) -> Outcome:
+    if tickets.message_seen(mail.dedup_key):
+        return Outcome(Disposition.DUPLICATE, message_key=mail.dedup_key, detail="seen before")
+    settings = ctx.settings
+    verdict = autoreply.classify(mail, own_domains=(settings.support.domain,),
+                                 loop_marker=settings.support.address)
+    if verdict is not None:
+        ticket = _find_ticket(mail, ctx)
+        row = tickets.add_message(ticket, mail, kind=f"machine:{verdict.kind}",
+                                  visibility=Visibility.INTERNAL)
+        if ticket is not None:
+            tickets.add_event(ticket, "machine_mail", mail.sender.email,
+                              f"{verdict.kind}: {verdict.reason}", message_row=row)
+        return Outcome(Disposition.MACHINE, ticket.ref if ticket else None,
+                       f"{verdict.kind}: {verdict.reason}", mail.dedup_key)
+    ticket = _find_ticket(mail, ctx)
+    if ticket is None:
+        return _new_ticket(mail, ctx)
+    if settings.agent(mail.sender.email) and ctx.agent_reply is not None:
+        return ctx.agent_reply(mail, ticket, ctx)
+    if ticket.status == Status.CLOSED and mail.sender.email == ticket.reporter.email:
+        return _new_ticket(mail, ctx, linked=ticket)
+    return _follow_up(mail, ticket, ctx)
+
+
+def _find_ticket(mail: InboundMail, ctx: Context) -> Ticket | None:
+    ticket = tickets.ticket_for_message_ids(threading.referenced_ids(mail))
+    if ticket is not None:
+        return ticket
+    ref = threading.subject_ref(mail.subject, ctx.settings.support.ticket_prefix)
+    if ref is None:
+        return None
+    ticket = tickets.find_ticket(ref)
+    # A bare subject tag is easy to type: it only counts for the reporter or an agent.
+    if ticket and (mail.sender.email == ticket.reporter.email
+                   or ctx.settings.agent(mail.sender.email)):
+        return ticket
+    return None
+
+
+def route(mail: InboundMail, ctx: Context) -> RoutingDecision:
+    settings = ctx.settings
+    default = settings.routing.default_team or settings.teams_at(Level.L0)[0].id
+    return chain.route(ctx.rules, mail, default_team=default)
+
+
+def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None) -> Outcome:
+    settings = ctx.settings
+    decision = route(mail, ctx)
+    if decision.drop:
+        tickets.add_message(None, mail, kind="dropped", visibility=Visibility.INTERNAL)
+        return Outcome(Disposition.DROPPED, detail=f"dropped by {', '.join(decision.matched)}",
+                       message_key=mail.dedup_key)
+    language = decision.language or settings.support.language
+    ticket = tickets.open_ticket(mail, decision, prefix=settings.support.ticket_prefix,
+                                 language=language, linked=linked)
+    row = tickets.add_message(ticket, mail, kind="report", attachments_dir=ctx.attachments_dir)
+    tickets.add_event(ticket, "created", mail.sender.email,
+                      f"new ticket at {Level.L0} for team {ticket.team}", message_row=row)
+    tickets.add_event(ticket, "routed", "router", _routing_detail(decision),
+                      new=decision.team, message_row=row)
+    if linked is not None:
+        tickets.add_event(ticket, "linked", mail.sender.email,
+                          f"reply to closed ticket {linked.ref}", new=linked.ref)
+        tickets.add_event(linked, "follow_up_ticket", mail.sender.email,
+                          f"reply opened {ticket.ref}", new=ticket.ref)
+    enqueue(ctx, ticket, reporter_notice(ticket, mail, "reporter_ack", {}), auto=True)
+    for notice in team_notices(ticket, mail, ctx, "agent_new_ticket"):
+        enqueue(ctx, ticket, notice)
+    return Outcome(Disposition.NEW_TICKET, ticket.ref, f"team {ticket.team}", mail.dedup_key)
+
+
+def _routing_detail(decision: RoutingDecision) -> str:
+    matched = ", ".join(decision.matched) or "no rule matched: default team"
+    tried = ", ".join(decision.tried) or "none"
+    return (f"matched: {matched}; tried: {tried}; team={decision.team} "
+            f"category={decision.category or '-'} priority={decision.priority}")
+
+
+def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
+    from_reporter = mail.sender.email == ticket.reporter.email
+    row = tickets.add_message(ticket, mail, kind="reply", attachments_dir=ctx.attachments_dir)
+    tickets.add_event(ticket, "reply", mail.sender.email,
+                      "reporter replied" if from_reporter else "reply from a third party",
+                      message_row=row)
+    if from_reporter and ticket.status in REOPEN_ON_REPLY:
+        old = ticket.status
+        ticket = tickets.update_ticket(ticket, status=Status.OPEN)
+        tickets.add_event(ticket, "reopened", mail.sender.email,
+                          "the reporter replied", old=old, new=Status.OPEN, message_row=row)
+    recipients = [ctx.settings.agent(ticket.assignee)] if ticket.assignee else []
+    for notice in team_notices(ticket, mail, ctx, "agent_follow_up",
+                               only=[a for a in recipients if a]):
+        enqueue(ctx, ticket, notice)
+    return Outcome(Disposition.FOLLOW_UP, ticket.ref, "appended", mail.dedup_key)
+
+
+def ticket_context(ticket: Ticket, ctx: Context) -> dict[str, Any]:
+    team = ctx.settings.team(ticket.team)
+    return {"ref": ticket.ref, "subject": ticket.subject, "level": ticket.level.value,
+            "team": ticket.team, "team_name": team.name if team and team.name else ticket.team,
+            "status": ticket.status.value, "priority": ticket.priority.value,
+            "category": ticket.category, "assignee": ticket.assignee,
+            "reporter": str(ticket.reporter), "reporter_name": ticket.reporter.name}
+
+
+def reporter_notice(ticket: Ticket, mail: InboundMail | None, template: str,
+                    extra: dict[str, Any], ctx: Context | None = None) -> Notice:
+    """A mail to the reporter, threaded under their own message."""
+    context = {"ref": ticket.ref, "subject": ticket.subject,
+               "reporter_name": ticket.reporter.name, **extra}
+    references = (*mail.references, mail.message_id) if mail and mail.message_id else ()
+    return Notice(template=template, to=ticket.reporter, language=ticket.language,
+                  context=context, ticket_ref=ticket.ref,
+                  in_reply_to=mail.message_id if mail else None,
+                  references=tuple(r for r in references if r))
+
+
+def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, template: str,
+                 extra: dict[str, Any] | None = None, only: list | None = None) -> list[Notice]:
+    """One notice per agent of the ticket's team (or of `only`), each in the agent's language."""
+    agents = only if only else ctx.settings.agents_of(ticket.team)
+    context = {**ticket_context(ticket, ctx), "text": mail.text if mail else "",
+               "attachments": [a.name for a in mail.attachments] if mail else [],
+               **(extra or {})}
+    return [Notice(template=template, to=Address(agent.email, agent.name),
+                   language=agent.language, context=context, ticket_ref=ticket.ref,
+                   in_reply_to=mail.message_id if mail else None,
+                   references=(mail.message_id,) if mail and mail.message_id else (),
+                   auto_submitted="auto-generated") for agent in agents]
+
+
+def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice, auto: bool = False) -> str:
+    """Render a notice and put it in the outbox; returns its Message-ID."""
+    mail = ctx.composer.render(notice)
+    outbox.enqueue(mail, ticket)
+    return mail.message_id

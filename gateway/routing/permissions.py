@@ -1,0 +1,147 @@
+"""Which agent may issue which command on which ticket, as an ordered table of rules.
+
+`check` walks `RULES` in order; the first rule that applies to the command and fails refuses it,
+and the answer names that rule, so a refusal receipt always says which rule and why. A rule
+applies to the commands in its `commands` set (None: every command) minus those in `unless`;
+an admin skips the rules marked `admin_exempt`.
+
+The levels table (`routing.levels`) decides whether a command makes sense for the ticket's
+state; this table decides only whether this actor may issue it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Collection
+
+from gateway.domain import Command, Level
+
+ROLES = ("agent", "admin")
+# Reading commands: every agent may ask, whatever the ticket's level.
+OPEN_COMMANDS = frozenset({"check", "help"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated sender of a command block."""
+
+    email: str
+    level: Level
+    team: str
+    organisation: str
+    role: str = "agent"
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything a rule may look at: who asks, for what, on which ticket."""
+
+    actor: Actor
+    ticket_level: Level
+    command: Command
+    level_agents: frozenset[str]  # lower-case emails of the agents at the ticket's level
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One permission rule; `test` returns None when satisfied, else the sentence why not."""
+
+    name: str
+    commands: frozenset[str] | None  # None: every command
+    unless: frozenset[str]
+    admin_exempt: bool
+    description: str
+    test: Callable[[Request], str | None] = field(repr=False)
+
+
+def _well_formed(request: Request) -> str | None:
+    command = request.command
+    if command.error is None:
+        return None
+    return f"{command.line!r} cannot be carried out: {command.error}"
+
+
+def _known_role(request: Request) -> str | None:
+    actor = request.actor
+    if actor.role in ROLES:
+        return None
+    return f"{actor.email} has the role {actor.role!r}; the roles are {' and '.join(ROLES)}"
+
+
+def _own_level(request: Request) -> str | None:
+    actor = request.actor
+    if actor.level == request.ticket_level:
+        return None
+    return f"{actor.email} is an {actor.level} agent; the ticket is at {request.ticket_level}"
+
+
+def _l2_progress(request: Request) -> str | None:
+    actor = request.actor
+    if actor.level == Level.L2:
+        return None
+    return f"#progress is for L2 agents; {actor.email} is an {actor.level} agent"
+
+
+def _assign_target(request: Request) -> str | None:
+    args = request.command.args
+    target = args[0].lower() if args else ""
+    if target == "me":
+        target = request.actor.email.lower()
+    if target in request.level_agents:
+        return None
+    return f"{target or 'nobody'} is not an {request.ticket_level} agent"
+
+
+RULES: tuple[Rule, ...] = (
+    # A line the parser could not read has no meaning to authorise.
+    Rule("well-formed", None, frozenset(), False,
+         "A command line with an error is never carried out", _well_formed),
+    Rule("known-role", None, frozenset(), False,
+         "The actor's role is agent or admin", _known_role),
+    # Escalating and returning are covered here too: only the ticket's current level may
+    # move it, which is the same test.
+    Rule("own-level", None, OPEN_COMMANDS, True,
+         "An agent acts only on tickets at their own level, "
+         "so only the ticket's current level escalates or returns it", _own_level),
+    Rule("l2-progress", frozenset({"progress"}), frozenset(), True,
+         "Development progress is recorded only by L2 agents", _l2_progress),
+    # Not admin-exempt: it is about the assignee, who must see the ticket at its level.
+    Rule("assign-target", frozenset({"assign"}), frozenset(), False,
+         "#assign names an agent of the ticket's level", _assign_target),
+)
+
+
+def check(actor: Actor, ticket_level: Level, command: Command,
+          level_agents: Collection[str] = ()) -> str | None:
+    """None when `actor` may issue `command` on a ticket at `ticket_level`, else
+    "<rule name>: <why>". `level_agents` are the emails of the agents at the ticket's level."""
+    request = Request(actor, ticket_level, command,
+                      frozenset(email.lower() for email in level_agents))
+    for rule in RULES:
+        if not _applies(rule, request):
+            continue
+        why = rule.test(request)
+        if why is not None:
+            return f"{rule.name}: {why}"
+    return None
+
+
+def _applies(rule: Rule, request: Request) -> bool:
+    name = request.command.name
+    if rule.commands is not None and name not in rule.commands:
+        return False
+    if name in rule.unless:
+        return False
+    return not (rule.admin_exempt and request.actor.role == "admin")
+
+
+def describe_rules() -> list[tuple[str, str, str, str]]:
+    """Every rule as (name, commands, exempt, description), in the order they are checked."""
+    return [(rule.name, _describe_commands(rule), "admin" if rule.admin_exempt else "nobody",
+             rule.description) for rule in RULES]
+
+
+def _describe_commands(rule: Rule) -> str:
+    named = ", ".join(f"#{c}" for c in sorted(rule.commands or ()))
+    excepted = ", ".join(f"#{c}" for c in sorted(rule.unless))
+    scope = named if rule.commands is not None else "all"
+    return f"{scope} except {excepted}" if excepted else scope

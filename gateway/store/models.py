@@ -1,0 +1,133 @@
+"""Peewee models on one DatabaseProxy. The schema itself is made by db/migrations/*.sql;
+these classes only describe it, and a test checks that the two agree."""
+from __future__ import annotations
+
+import peewee as pw
+
+database_proxy = pw.DatabaseProxy()
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class TicketRow(BaseModel):
+    ref = pw.CharField(max_length=32, unique=True, null=True)
+    subject = pw.TextField()
+    reporter_email = pw.CharField(max_length=320)
+    reporter_name = pw.TextField(default="")
+    level = pw.CharField(max_length=2)
+    team = pw.CharField(max_length=64)
+    status = pw.CharField(max_length=16)
+    priority = pw.CharField(max_length=16)
+    category = pw.CharField(max_length=64, null=True)
+    assignee = pw.CharField(max_length=320, null=True)
+    language = pw.CharField(max_length=8)
+    tags = pw.TextField(default="")
+    linked_ticket = pw.ForeignKeyField("self", null=True, column_name="linked_ticket_id")
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+    resolved_at = pw.DateTimeField(null=True)
+    closed_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "ticket"
+
+
+class MessageRow(BaseModel):
+    ticket = pw.ForeignKeyField(TicketRow, null=True, column_name="ticket_id", backref="messages")
+    direction = pw.CharField(max_length=8)
+    visibility = pw.CharField(max_length=8)
+    kind = pw.CharField(max_length=16)
+    author_email = pw.CharField(max_length=320, default="")
+    author_name = pw.TextField(default="")
+    message_key = pw.CharField(max_length=1000, unique=True)
+    message_id = pw.CharField(max_length=1000, null=True)
+    in_reply_to = pw.TextField(default="")
+    refs = pw.TextField(default="")
+    subject = pw.TextField(default="")
+    text = pw.TextField(default="")
+    html = pw.TextField(default="")
+    raw = pw.BlobField(null=True)
+    digest = pw.CharField(max_length=64, default="")
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "message"
+
+
+class AttachmentRow(BaseModel):
+    message = pw.ForeignKeyField(MessageRow, column_name="message_id", backref="attachments")
+    storage_id = pw.CharField(max_length=64, unique=True)
+    name = pw.TextField()
+    content_type = pw.CharField(max_length=255)
+    size = pw.IntegerField()
+    sha256 = pw.CharField(max_length=64)
+
+    class Meta:
+        table_name = "attachment"
+
+
+class EventRow(BaseModel):
+    ticket = pw.ForeignKeyField(TicketRow, null=True, column_name="ticket_id", backref="events")
+    message = pw.ForeignKeyField(MessageRow, null=True, column_name="message_id")
+    kind = pw.CharField(max_length=32)
+    actor = pw.CharField(max_length=320)
+    detail = pw.TextField(default="")
+    old_value = pw.TextField(null=True)
+    new_value = pw.TextField(null=True)
+    at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "event"
+
+
+class MailboxCursorRow(BaseModel):
+    mailbox = pw.CharField(max_length=255, unique=True)
+    uidvalidity = pw.BigIntegerField()
+    last_uid = pw.BigIntegerField()
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "mailbox_cursor"
+
+
+class OutboxRow(BaseModel):
+    ticket = pw.ForeignKeyField(TicketRow, null=True, column_name="ticket_id")
+    message_id = pw.CharField(max_length=1000, unique=True)
+    template = pw.CharField(max_length=64)
+    sender = pw.CharField(max_length=320)
+    recipient = pw.CharField(max_length=320)
+    subject = pw.TextField()
+    visibility = pw.CharField(max_length=8)
+    text = pw.TextField(default="")
+    raw = pw.BlobField()
+    status = pw.CharField(max_length=16)
+    attempts = pw.IntegerField(default=0)
+    next_attempt_at = pw.DateTimeField()
+    last_error = pw.TextField(default="")
+    created_at = pw.DateTimeField()
+    sent_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "outbox"
+
+
+class QuarantineRow(BaseModel):
+    mailbox = pw.CharField(max_length=255, default="")
+    uid = pw.BigIntegerField(null=True)
+    raw = pw.BlobField()
+    digest = pw.CharField(max_length=64)
+    error = pw.TextField()
+    status = pw.CharField(max_length=16)
+    created_at = pw.DateTimeField()
+    released_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "quarantine"
+
+
+ALL_MODELS = (TicketRow, MessageRow, AttachmentRow, EventRow, MailboxCursorRow, OutboxRow,
+              QuarantineRow)

@@ -1,0 +1,205 @@
+"""Ticket, message, attachment and event queries; every function returns domain objects.
+
+The caller holds the transaction (`database.transaction`); nothing here commits by itself.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import peewee as pw
+
+from gateway.domain import (Address, Direction, InboundMail, Level, Priority, RoutingDecision,
+                            Status, Ticket, Visibility)
+from gateway.errors import DuplicateMessage, NotFound
+from gateway.store.database import utcnow
+from gateway.store.models import (AttachmentRow, EventRow, MessageRow, OutboxRow, TicketRow)
+
+
+@dataclass(frozen=True)
+class EventView:
+    kind: str
+    actor: str
+    at: datetime
+    detail: str
+    old_value: str | None = None
+    new_value: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageView:
+    direction: str
+    visibility: str
+    kind: str
+    author: str
+    subject: str
+    text: str
+    message_id: str | None
+    created_at: datetime
+    attachments: tuple[tuple[str, int, str], ...] = ()
+
+
+def to_ticket(row: TicketRow) -> Ticket:
+    linked = TicketRow.get_or_none(TicketRow.id == row.linked_ticket_id) \
+        if row.linked_ticket_id else None
+    return Ticket(id=row.id, ref=row.ref, subject=row.subject,
+                  reporter=Address(row.reporter_email, row.reporter_name),
+                  level=Level(row.level), team=row.team, status=Status(row.status),
+                  priority=Priority(row.priority), category=row.category, assignee=row.assignee,
+                  language=row.language, tags=tuple(t for t in row.tags.split(",") if t),
+                  linked_ref=linked.ref if linked else None)
+
+
+def message_seen(key: str) -> bool:
+    return MessageRow.select(MessageRow.id).where(MessageRow.message_key == key).exists()
+
+
+def ticket_for_message_ids(message_ids: tuple[str, ...]) -> Ticket | None:
+    """The ticket of the first id that names one of its messages, ours or the reporter's."""
+    if not message_ids:
+        return None
+    found: dict[str, int] = {}
+    for row in (MessageRow.select(MessageRow.message_id, MessageRow.ticket_id)
+                .where(MessageRow.message_id.in_(message_ids), MessageRow.ticket_id.is_null(False))):
+        found.setdefault(row.message_id, row.ticket_id)
+    for row in (OutboxRow.select(OutboxRow.message_id, OutboxRow.ticket_id)
+                .where(OutboxRow.message_id.in_(message_ids), OutboxRow.ticket_id.is_null(False))):
+        found.setdefault(row.message_id, row.ticket_id)
+    for message_id in message_ids:
+        if message_id in found:
+            return to_ticket(TicketRow.get_by_id(found[message_id]))
+    return None
+
+
+def get_ticket(ref: str) -> Ticket:
+    row = TicketRow.get_or_none(TicketRow.ref == ref.upper())
+    if row is None:
+        raise NotFound(f"no ticket {ref}")
+    return to_ticket(row)
+
+
+def ticket_by_id(ticket_id: int) -> Ticket | None:
+    row = TicketRow.get_or_none(TicketRow.id == ticket_id)
+    return to_ticket(row) if row else None
+
+
+def find_ticket(ref: str) -> Ticket | None:
+    row = TicketRow.get_or_none(TicketRow.ref == ref.upper())
+    return to_ticket(row) if row else None
+
+
+def open_ticket(mail: InboundMail, decision: RoutingDecision, *, prefix: str, language: str,
+                now: datetime | None = None, linked: Ticket | None = None) -> Ticket:
+    """A new ticket at Level 0, status new; its reference comes from its row id."""
+    now = now or utcnow()
+    sender = mail.sender or Address("")
+    row = TicketRow.create(
+        subject=mail.subject or "(tanpa subjek)", reporter_email=sender.email,
+        reporter_name=sender.name, level=Level.L0.value, team=decision.team,
+        status=Status.NEW.value, priority=decision.priority.value, category=decision.category,
+        assignee=decision.assignee, language=language, tags=",".join(decision.tags),
+        linked_ticket=linked.id if linked else None, created_at=now, updated_at=now)
+    row.ref = f"{prefix}-{row.id:06d}"
+    row.save(only=[TicketRow.ref])
+    return to_ticket(row)
+
+
+def update_ticket(ticket: Ticket, now: datetime | None = None, **changes: object) -> Ticket:
+    """Apply field changes (level, team, status, priority, category, assignee...)."""
+    now = now or utcnow()
+    values = {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
+    if values.get("status") == Status.RESOLVED.value:
+        values["resolved_at"] = now
+    if values.get("status") == Status.CLOSED.value:
+        values["closed_at"] = now
+    TicketRow.update(updated_at=now, **values).where(TicketRow.id == ticket.id).execute()
+    return to_ticket(TicketRow.get_by_id(ticket.id))
+
+
+def add_message(ticket: Ticket | None, mail: InboundMail, *, kind: str,
+                visibility: Visibility = Visibility.PUBLIC, attachments_dir: Path | None = None,
+                text: str | None = None) -> int:
+    """Store an inbound message with its raw bytes and attachments; returns the row id."""
+    sender = mail.sender or Address("")
+    try:
+        with MessageRow._meta.database.atomic():
+            row = MessageRow.create(
+                ticket=ticket.id if ticket else None, direction=Direction.INBOUND.value,
+                visibility=visibility.value, kind=kind, author_email=sender.email,
+                author_name=sender.name, message_key=mail.dedup_key, message_id=mail.message_id,
+                in_reply_to=" ".join(mail.in_reply_to), refs=" ".join(mail.references),
+                subject=mail.subject, text=mail.text if text is None else text, html=mail.html,
+                raw=mail.raw, digest=mail.digest, created_at=utcnow())
+    except pw.IntegrityError as exc:
+        raise DuplicateMessage(f"message {mail.dedup_key} is already stored") from exc
+    if attachments_dir is not None:
+        for attachment in mail.attachments:
+            _store_attachment(row.id, attachment, attachments_dir)
+    return row.id
+
+
+def _store_attachment(message_id: int, attachment, folder: Path) -> None:
+    # The bytes go under a generated id: the sender's name is only ever a display label.
+    storage_id = uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / storage_id
+    with open(path, "xb") as handle:
+        handle.write(attachment.payload)
+        handle.flush()
+        os.fsync(handle.fileno())
+    AttachmentRow.create(message=message_id, storage_id=storage_id, name=attachment.name,
+                         content_type=attachment.content_type, size=attachment.size,
+                         sha256=hashlib.sha256(attachment.payload).hexdigest())
+
+
+def add_event(ticket: Ticket | None, kind: str, actor: str, detail: str = "", *,
+              old: object = None, new: object = None, message_row: int | None = None) -> None:
+    EventRow.create(ticket=ticket.id if ticket else None, message=message_row, kind=kind,
+                    actor=actor, detail=detail,
+                    old_value=None if old is None else str(old),
+                    new_value=None if new is None else str(new), at=utcnow())
+
+
+def list_tickets(level: str | None = None, status: str | None = None,
+                 limit: int | None = None) -> list[Ticket]:
+    query = TicketRow.select().order_by(TicketRow.id)
+    if level:
+        query = query.where(TicketRow.level == level.upper())
+    if status:
+        query = query.where(TicketRow.status == status.lower())
+    if limit:
+        query = query.limit(limit)
+    return [to_ticket(row) for row in query]
+
+
+def events(ticket: Ticket) -> list[EventView]:
+    rows = EventRow.select().where(EventRow.ticket == ticket.id).order_by(EventRow.at, EventRow.id)
+    return [EventView(r.kind, r.actor, r.at, r.detail, r.old_value, r.new_value) for r in rows]
+
+
+def messages(ticket: Ticket) -> list[MessageView]:
+    rows = (MessageRow.select().where(MessageRow.ticket == ticket.id)
+            .order_by(MessageRow.created_at, MessageRow.id))
+    result = []
+    for r in rows:
+        files = tuple((a.name, a.size, a.content_type) for a in r.attachments)
+        result.append(MessageView(r.direction, r.visibility, r.kind,
+                                  f"{r.author_name} <{r.author_email}>" if r.author_name
+                                  else r.author_email, r.subject, r.text, r.message_id,
+                                  r.created_at, files))
+    return result
+
+
+def outgoing_messages(ticket: Ticket) -> list[MessageView]:
+    rows = OutboxRow.select().where(OutboxRow.ticket == ticket.id).order_by(OutboxRow.id)
+    return [MessageView(Direction.OUTBOUND.value, r.visibility, r.template, r.recipient,
+                        r.subject, r.text, r.message_id, r.created_at) for r in rows]
+
+
+def counts() -> dict[str, int]:
+    return {"tickets": TicketRow.select().count(), "messages": MessageRow.select().count(),
+            "events": EventRow.select().count()}

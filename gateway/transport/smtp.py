@@ -1,0 +1,72 @@
+"""SMTP with aiosmtplib (the only module that imports it): one connection for a batch, each
+mail's failure classified as temporary (4xx, network) or permanent (5xx)."""
+from __future__ import annotations
+
+import ssl
+
+import aiosmtplib
+
+from gateway.config import Smtp
+from gateway.errors import PermanentSendFailure, TemporaryFailure
+
+
+class SmtpConnection:
+    """`async with SmtpConnection(settings) as smtp: await smtp.send(...)`."""
+
+    def __init__(self, settings: Smtp) -> None:
+        self.settings = settings
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def __aenter__(self) -> "SmtpConnection":
+        s = self.settings
+        client = aiosmtplib.SMTP(hostname=s.host, port=s.port, timeout=s.timeout,
+                                 use_tls=s.security == "ssl",
+                                 start_tls=True if s.security == "starttls" else False,
+                                 tls_context=ssl.create_default_context())
+        try:
+            await client.connect()
+            if s.username:
+                await client.login(s.username, s.password)
+        except aiosmtplib.SMTPResponseException as exc:
+            raise _classify(exc, f"SMTP {s.host}:{s.port}") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(f"SMTP {s.host}:{s.port}: {_describe(exc)}") from exc
+        self.client = client
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.client is not None and self.client.is_connected:
+            try:
+                await self.client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                self.client.close()
+        self.client = None
+
+    async def send(self, sender: str, recipients: list[str], raw: bytes) -> None:
+        assert self.client is not None
+        try:
+            errors, _ = await self.client.sendmail(sender, recipients, raw)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            if all(500 <= c < 600 for c in codes):
+                raise PermanentSendFailure(_describe(exc)) from exc
+            raise TemporaryFailure(_describe(exc)) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            raise _classify(exc, "SMTP") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(f"SMTP: {_describe(exc)}") from exc
+        if errors:
+            # With one recipient a partial refusal is a full one: judge it by its code.
+            code, message = next(iter(errors.values()))
+            failure = PermanentSendFailure if 500 <= code < 600 else TemporaryFailure
+            raise failure(f"SMTP {code} {message}")
+
+
+def _classify(exc: aiosmtplib.SMTPResponseException, where: str) -> Exception:
+    text = f"{where}: {exc.code} {exc.message}"
+    return PermanentSendFailure(text) if 500 <= exc.code < 600 else TemporaryFailure(text)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

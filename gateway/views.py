@@ -1,0 +1,71 @@
+"""Tickets, outbox rows and parsed mail as plain dicts (the documented JSON) and as tables."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+from gateway.domain import InboundMail, MachineVerdict, Ticket
+from gateway.store import tickets as ticket_store
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value else None
+
+
+def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    return {"ref": ticket.ref, "subject": ticket.subject, "reporter": ticket.reporter.email,
+            "reporter_name": ticket.reporter.name, "level": ticket.level.value,
+            "team": ticket.team, "status": ticket.status.value,
+            "priority": ticket.priority.value, "category": ticket.category,
+            "assignee": ticket.assignee, "language": ticket.language, "tags": list(ticket.tags),
+            "linked": ticket.linked_ref}
+
+
+def ticket_full(ticket: Ticket) -> dict[str, Any]:
+    """A ticket with its messages (inbound and outbound, in time order) and its events."""
+    messages = ticket_store.messages(ticket) + ticket_store.outgoing_messages(ticket)
+    messages.sort(key=lambda m: m.created_at)
+    return {**ticket_summary(ticket),
+            "messages": [{"direction": m.direction, "visibility": m.visibility, "kind": m.kind,
+                          "from": m.author, "subject": m.subject, "text": m.text,
+                          "message_id": m.message_id, "at": _time(m.created_at),
+                          "attachments": [{"name": n, "size": s, "content_type": c}
+                                          for n, s, c in m.attachments]}
+                         for m in messages],
+            "events": [{"kind": e.kind, "actor": e.actor, "at": _time(e.at), "detail": e.detail,
+                        "old": e.old_value, "new": e.new_value}
+                       for e in ticket_store.events(ticket)]}
+
+
+def parsed_mail(mail: InboundMail, machine: MachineVerdict | None,
+                thread: str | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    def address(a):
+        return {"email": a.email, "name": a.name}
+    return {"message_id": mail.message_id,
+            "from": address(mail.sender) if mail.sender else None,
+            "to": [address(a) for a in mail.to], "cc": [address(a) for a in mail.cc],
+            "subject": mail.subject, "date": mail.date.isoformat() if mail.date else None,
+            "in_reply_to": list(mail.in_reply_to), "references": list(mail.references),
+            "text": mail.text,
+            "attachments": [{"name": a.name, "size": a.size, "content_type": a.content_type}
+                            for a in mail.attachments],
+            "machine": {"kind": machine.kind, "reason": machine.reason} if machine else None,
+            "thread": thread, "defects": list(mail.defects), **(extra or {})}
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    """A plain aligned text table."""
+    cells = [[str(c) if c is not None else "-" for c in row] for row in [header, *rows]]
+    widths = [min(60, max(len(row[i]) for row in cells)) for i in range(len(header))]
+    lines = ["  ".join(c[:60].ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def ticket_rows(items: Iterable[Ticket]) -> list[list[object]]:
+    return [[t.ref, t.level.value, t.status.value, t.priority.value, t.team, t.category,
+             t.assignee, t.reporter.email, t.subject] for t in items]
+
+
+TICKET_HEADER = ["ref", "level", "status", "priority", "team", "category", "assignee",
+                 "reporter", "subject"]

@@ -1,0 +1,139 @@
+"""The mail-to-ticket pipeline end to end: a real IMAP server, a real SMTP sink, SQLite and
+PostgreSQL. Each test names the behaviour it shows and asserts the exact content."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from gateway.domain import Disposition, Level, Status
+from gateway.service import Service, build_context, send_due
+from gateway.store import outbox, tickets
+from gateway.store.models import MessageRow, OutboxRow, TicketRow
+from tests import mails
+from tests.conftest import SUPPORT, deliver, folder_uids, make_settings
+
+pytestmark = pytest.mark.integration
+
+ACK_TEXT = """Yth. Rina Wati,
+
+Terima kasih telah menghubungi Layanan Dukungan Pengguna. Laporan Anda telah kami terima dan dicatat dengan nomor tiket LDP-000001.
+
+Subjek: Tidak bisa login SPSE
+
+Apa selanjutnya: tim Level 0 kami akan menganalisis laporan Anda dan memberikan tanggapan melalui email. Bila diperlukan penanganan teknis, tiket Anda akan kami teruskan ke tim teknis dan Anda akan diberi kabar.
+
+Untuk menambahkan informasi atau lampiran, balas email ini tanpa menghapus [LDP-000001] dari subjeknya, agar balasan Anda masuk ke tiket yang sama.
+
+Hormat kami,
+Layanan Dukungan Pengguna
+"""
+
+
+def run_once(settings, tmp_path):
+    ctx = build_context(settings, tmp_path)
+    return Service(ctx).run_once()
+
+
+def sent_to(sink, address):
+    return [raw for _sender, rcpts, raw in sink.messages if address in rcpts]
+
+
+def test_new_mail_becomes_one_l0_ticket_and_one_exact_acknowledgement(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """A new report becomes one ticket at L0 and the reporter gets the exact acknowledgement."""
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
+    raw = mails.report(message_id="<report-1@mail.gmail.com>")
+    deliver(imap_server, settings.imap.folder, raw)
+
+    intake, sent = run_once(settings, tmp_path)
+
+    assert [o.disposition for o in intake.outcomes] == [Disposition.NEW_TICKET]
+    [ticket] = tickets.list_tickets()
+    assert (ticket.ref, ticket.level, ticket.status, ticket.team) == \
+        ("LDP-000001", Level.L0, Status.NEW, "l0-lkpp")
+    assert ticket.reporter.email == "rina@pemkab-bogor.go.id"
+    [ack] = sent_to(smtp_sink, "rina@pemkab-bogor.go.id")
+    message = mails.parse(ack)
+    assert message["Subject"] == \
+        "[LDP-000001] Laporan Anda telah diterima: Tidak bisa login SPSE"
+    assert message["From"] == f"Layanan Dukungan Pengguna <{SUPPORT}>"
+    assert message["In-Reply-To"] == "<report-1@mail.gmail.com>"
+    assert message["References"] == "<report-1@mail.gmail.com>"
+    assert message["Auto-Submitted"] == "auto-replied"
+    assert message["Message-ID"].startswith("<ldp.ldp-000001.")
+    assert message["Message-ID"].endswith("@lpse.example>")
+    assert mails.text_of(ack) == ACK_TEXT
+    # The two L0 LKPP agents each get a notification, in their own language.
+    budi = mails.parse(sent_to(smtp_sink, "budi@lkpp.example")[0])
+    sari = mails.parse(sent_to(smtp_sink, "sari@lkpp.example")[0])
+    assert budi["Subject"] == "[LDP-000001] Tiket baru L0: Tidak bisa login SPSE"
+    assert sari["Subject"] == "[LDP-000001] New L0 ticket: Tidak bisa login SPSE"
+    assert "Saya tidak bisa login ke SPSE sejak tadi pagi." in mails.text_of(
+        sent_to(smtp_sink, "budi@lkpp.example")[0])
+    assert (sent.sent, len(smtp_sink.messages)) == (3, 3)
+    # Acknowledged only after the commit: the message left the inbox for the processed folder.
+    assert folder_uids(imap_server, settings.imap.folder) == []
+    assert len(folder_uids(imap_server, settings.imap.processed_folder)) == 1
+
+
+def test_replies_by_in_reply_to_or_subject_tag_join_the_ticket_and_duplicates_change_nothing(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """A reply threads by In-Reply-To alone or by subject tag alone; a re-delivery is absorbed."""
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
+    first = mails.report(message_id="<report-2@mail.gmail.com>")
+    deliver(imap_server, settings.imap.folder, first)
+    run_once(settings, tmp_path)
+    ack_id = mails.parse(sent_to(smtp_sink, "rina@pemkab-bogor.go.id")[0])["Message-ID"]
+
+    by_header = mails.report(subject="Re: hal lain", body="Ini tangkapan layarnya.\n",
+                             message_id="<reply-a@mail.gmail.com>", in_reply_to=ack_id)
+    by_tag = mails.report(subject="Tambahan [LDP-000001]", body="Sudah saya coba lagi.\n",
+                          message_id="<reply-b@mail.gmail.com>")
+    stranger_tag = mails.report(subject="Tambahan [LDP-000001]", body="Saya juga.\n",
+                                sender="orang@lain.example",
+                                message_id="<reply-c@mail.example>")
+    deliver(imap_server, settings.imap.folder, by_header, by_tag, stranger_tag, first)
+    intake, _ = run_once(settings, tmp_path)
+
+    assert [o.disposition for o in intake.outcomes] == [
+        Disposition.FOLLOW_UP, Disposition.FOLLOW_UP, Disposition.NEW_TICKET,
+        Disposition.DUPLICATE]
+    assert [o.ticket_ref for o in intake.outcomes[:3]] == ["LDP-000001", "LDP-000001",
+                                                           "LDP-000002"]
+    assert TicketRow.select().count() == 2
+    texts = [m.text for m in tickets.messages(tickets.get_ticket("LDP-000001"))]
+    assert texts[1:] == ["Ini tangkapan layarnya.\n", "Sudah saya coba lagi.\n"]
+    before = (MessageRow.select().count(), OutboxRow.select().count())
+    deliver(imap_server, settings.imap.folder, first, by_header)
+    intake, sent = run_once(settings, tmp_path)
+    assert [o.disposition for o in intake.outcomes] == [Disposition.DUPLICATE] * 2
+    assert (MessageRow.select().count(), OutboxRow.select().count()) == before
+    assert sent.sent == 0
+
+
+def test_outgoing_mail_waits_while_smtp_is_down_and_leaves_once_when_it_is_back(
+        imap_server, db_url, tmp_path):
+    """With the SMTP server down, the outbox keeps the mail and sends it exactly once later."""
+    from gateway.devservers import SmtpSink, free_port
+    port = free_port()
+    sink = SmtpSink(port=port)
+    settings = make_settings(tmp_path, db_url, imap_server, sink)
+    deliver(imap_server, settings.imap.folder, mails.report(message_id="<down@mail.gmail.com>"))
+    intake, sent = run_once(settings, tmp_path)
+    assert (sent.sent, sent.retried) == (0, 3)
+    assert [i.status for i in outbox.list_items()] == ["pending"] * 3
+
+    sink.start()
+    try:
+        ctx = build_context(settings, tmp_path)
+        import time
+        time.sleep(0.3)  # past the 0.2 s backoff configured for the test
+        report = asyncio.run(send_due(ctx))
+        again = asyncio.run(send_due(ctx))
+        assert (report.sent, again.sent) == (3, 0)
+        ids = [mails.parse(raw)["Message-ID"] for _s, _r, raw in sink.messages]
+        assert sorted(ids) == sorted(i.message_id for i in outbox.list_items())
+        assert [i.status for i in outbox.list_items()] == ["sent"] * 3
+    finally:
+        sink.stop()

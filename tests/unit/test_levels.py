@@ -1,0 +1,212 @@
+"""Tests for gateway.routing.levels: the (level, status, command) -> Transition table."""
+from __future__ import annotations
+
+from itertools import product
+
+import pytest
+
+from gateway.domain import Level, Status, Transition
+from gateway.errors import InvalidTransition
+from gateway.parsers.commands import COMMANDS as PARSED_COMMANDS
+from gateway.routing.levels import COMMANDS, TABLE, describe_table, transition_for
+
+L0, L1, L2 = Level.L0, Level.L1, Level.L2
+NEW, OPEN, PENDING, RESOLVED, CLOSED = tuple(Status)
+
+WORK = "reply note assign take team priority category progress"
+
+# The whole plan, written out independently of the module: for each level and status, every
+# allowed command and its result ("status" or "status at level"). Everything else is invalid.
+GOLDEN: dict[tuple[Level, Status], str] = {
+    (L0, NEW): f"{WORK} -> open; escalate -> open at L1; pending -> pending; "
+               "resolve -> resolved; close -> closed; check help -> new",
+    (L0, OPEN): f"{WORK} -> open; escalate -> open at L1; pending -> pending; "
+                "resolve -> resolved; close -> closed; check help -> open",
+    (L0, PENDING): f"{WORK} -> pending; escalate -> open at L1; pending -> pending; "
+                   "resolve -> resolved; close -> closed; check help -> pending",
+    (L0, RESOLVED): f"{WORK} -> resolved; close -> closed; reopen -> open; check help -> resolved",
+    (L0, CLOSED): "reopen -> open; check help -> closed",
+    (L1, NEW): f"{WORK} -> open; escalate -> open at L2; return -> open at L0; "
+               "pending -> pending; resolve -> resolved; close -> closed; check help -> new",
+    (L1, OPEN): f"{WORK} -> open; escalate -> open at L2; return -> open at L0; "
+                "pending -> pending; resolve -> resolved; close -> closed; check help -> open",
+    (L1, PENDING): f"{WORK} -> pending; escalate -> open at L2; return -> open at L0; "
+                   "pending -> pending; resolve -> resolved; close -> closed; "
+                   "check help -> pending",
+    (L1, RESOLVED): f"{WORK} -> resolved; close -> closed; reopen -> open; check help -> resolved",
+    (L1, CLOSED): "reopen -> open; check help -> closed",
+    (L2, NEW): f"{WORK} -> open; return -> open at L1; pending -> pending; "
+               "resolve -> resolved; close -> closed; check help -> new",
+    (L2, OPEN): f"{WORK} -> open; return -> open at L1; pending -> pending; "
+                "resolve -> resolved; close -> closed; check help -> open",
+    (L2, PENDING): f"{WORK} -> pending; return -> open at L1; pending -> pending; "
+                   "resolve -> resolved; close -> closed; check help -> pending",
+    (L2, RESOLVED): f"{WORK} -> resolved; close -> closed; reopen -> open; check help -> resolved",
+    (L2, CLOSED): "reopen -> open; check help -> closed",
+}
+
+
+def golden_transitions() -> dict[tuple[Level, Status, str], Transition]:
+    """GOLDEN spelled out as Transitions; to_level is set only when the level changes."""
+    table = {}
+    for (level, status), spec in GOLDEN.items():
+        for group in spec.split("; "):
+            commands, result = group.split(" -> ")
+            to_status, _, to_level = result.partition(" at ")
+            for command in commands.split():
+                table[(level, status, command)] = Transition(
+                    command, status, Status(to_status), Level(to_level) if to_level else None)
+    return table
+
+
+EXPECTED = golden_transitions()
+ALL_KEYS = list(product(Level, Status, COMMANDS))
+INVALID_KEYS = [key for key in ALL_KEYS if key not in EXPECTED]
+
+
+def test_the_table_knows_exactly_the_parsers_commands() -> None:
+    """The levels table and the command parser describe the same sixteen commands."""
+    assert sorted(COMMANDS) == sorted(spec.name for spec in PARSED_COMMANDS)
+    assert len(COMMANDS) == 16
+
+
+def test_the_table_is_exactly_the_golden_plan() -> None:
+    """TABLE holds every golden row and nothing else."""
+    assert dict(TABLE) == EXPECTED
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED, key=str), ids=str)
+def test_every_allowed_row(key: tuple[Level, Status, str]) -> None:
+    """Each allowed (level, status, command) gives its exact Transition."""
+    assert transition_for(*key) == EXPECTED[key]
+
+
+@pytest.mark.parametrize("key", INVALID_KEYS, ids=str)
+def test_every_invalid_row_raises(key: tuple[Level, Status, str]) -> None:
+    """Each (level, status, command) outside the plan raises InvalidTransition naming it."""
+    level, status, command = key
+    with pytest.raises(InvalidTransition) as raised:
+        transition_for(level, status, command)
+    assert str(raised.value).startswith(
+        f"#{command} is not allowed on an {level} ticket in status {status}")
+
+
+def test_a_new_ticket_is_opened_by_the_first_action() -> None:
+    """A reply on a new L0 ticket opens it and keeps the level."""
+    assert transition_for(L0, NEW, "reply") == Transition("reply", NEW, OPEN, None)
+
+
+def test_escalating_past_l2_names_the_top() -> None:
+    """Escalating an L2 ticket is refused because L2 is the highest level."""
+    with pytest.raises(InvalidTransition) as raised:
+        transition_for(L2, OPEN, "escalate")
+    assert str(raised.value) == (
+        "#escalate is not allowed on an L2 ticket in status open (L2 is the highest level); "
+        "allowed there: #reply, #note, #assign, #take, #team, #priority, #category, #progress, "
+        "#return, #pending, #resolve, #close, #check, #help")
+
+
+def test_returning_below_l0_names_the_bottom() -> None:
+    """Returning an L0 ticket is refused because L0 is the lowest level."""
+    with pytest.raises(InvalidTransition) as raised:
+        transition_for(L0, PENDING, "return")
+    assert str(raised.value) == (
+        "#return is not allowed on an L0 ticket in status pending (L0 is the lowest level); "
+        "allowed there: #reply, #note, #assign, #take, #team, #priority, #category, #progress, "
+        "#escalate, #pending, #resolve, #close, #check, #help")
+
+
+def test_work_on_a_closed_ticket_says_reopen_first() -> None:
+    """A reply on a closed ticket is refused with the hint to reopen it."""
+    with pytest.raises(InvalidTransition) as raised:
+        transition_for(L1, CLOSED, "reply")
+    assert str(raised.value) == (
+        "#reply is not allowed on an L1 ticket in status closed "
+        "(the ticket is closed: #reopen it first); allowed there: #reopen, #check, #help")
+
+
+def test_escalating_a_resolved_ticket_says_reopen_first() -> None:
+    """A resolved ticket must be reopened before it is escalated."""
+    with pytest.raises(InvalidTransition) as raised:
+        transition_for(L0, RESOLVED, "escalate")
+    assert str(raised.value) == (
+        "#escalate is not allowed on an L0 ticket in status resolved "
+        "(the ticket is resolved: #reopen it first); allowed there: #reply, #note, #assign, "
+        "#take, #team, #priority, #category, #progress, #close, #reopen, #check, #help")
+
+
+def test_reopening_an_open_ticket_is_refused() -> None:
+    """Only a resolved or closed ticket can be reopened."""
+    with pytest.raises(InvalidTransition) as raised:
+        transition_for(L2, NEW, "reopen")
+    assert str(raised.value).startswith(
+        "#reopen is not allowed on an L2 ticket in status new "
+        "(only a resolved or closed ticket can be reopened); allowed there: #reply")
+
+
+def test_unknown_command_is_refused() -> None:
+    """A command the table does not know raises with its name."""
+    with pytest.raises(InvalidTransition, match=r"^unknown command #frobnicate$"):
+        transition_for(L0, OPEN, "frobnicate")
+
+
+def test_command_names_are_case_insensitive() -> None:
+    """The command name is matched whatever its case."""
+    assert transition_for(L0, OPEN, "ESCALATE") == Transition("escalate", OPEN, OPEN, L1)
+
+
+# --- named targets ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("level", "command", "target"), [
+    (L0, "escalate", L1), (L0, "escalate", L2), (L1, "escalate", L2),
+    (L2, "return", L1), (L2, "return", L0), (L1, "return", L0),
+])
+def test_a_named_target_level_is_used(level: Level, command: str, target: Level) -> None:
+    """#escalate and #return go to the named level when it lies in their direction."""
+    assert transition_for(level, PENDING, command, target) == Transition(
+        command, PENDING, OPEN, target)
+
+
+def test_string_target_is_accepted() -> None:
+    """A target given as the level's text works like the Level itself."""
+    assert transition_for(L0, OPEN, "escalate", "L2") == Transition("escalate", OPEN, OPEN, L2)
+
+
+@pytest.mark.parametrize(("level", "command", "target", "message"), [
+    (L1, "escalate", L1, "cannot escalate an L1 ticket to L1: it is already there"),
+    (L1, "escalate", L0, "cannot escalate an L1 ticket to L0: #escalate moves up"),
+    (L0, "escalate", L0, "cannot escalate an L0 ticket to L0: it is already there"),
+    (L1, "return", L1, "cannot return an L1 ticket to L1: it is already there"),
+    (L1, "return", L2, "cannot return an L1 ticket to L2: #return moves down"),
+    (L2, "return", L2, "cannot return an L2 ticket to L2: it is already there"),
+    (L0, "escalate", "L3", "unknown level 'L3'"),
+    (L0, "reply", L1, "#reply does not take a level"),
+])
+def test_a_bad_target_level_is_refused(level: Level, command: str, target: Level,
+                                       message: str) -> None:
+    """Targets at the same level, the wrong direction, unknown, or on other commands raise."""
+    with pytest.raises(InvalidTransition) as raised:
+        transition_for(level, OPEN, command, target)
+    assert str(raised.value) == message
+
+
+def test_a_target_on_a_disallowed_row_reports_the_row() -> None:
+    """A target does not rescue a row the table refuses: the row's refusal is raised."""
+    with pytest.raises(InvalidTransition, match=r"L2 is the highest level"):
+        transition_for(L2, OPEN, "escalate", L2)
+
+
+# --- printing -----------------------------------------------------------------------------
+
+def test_describe_table_lists_every_row_in_order() -> None:
+    """describe_table gives one text row per allowed key, by level, then status, then command."""
+    rows = describe_table()
+    assert len(rows) == len(EXPECTED) == 174
+    assert rows[:3] == [("L0", "new", "reply", "open"), ("L0", "new", "note", "open"),
+                        ("L0", "new", "assign", "open")]
+    assert ("L0", "new", "escalate", "open at L1") in rows
+    assert ("L2", "open", "return", "open at L1") in rows
+    assert rows[-3:] == [("L2", "closed", "reopen", "open"), ("L2", "closed", "check", "closed"),
+                         ("L2", "closed", "help", "closed")]
+    assert {(r[0], r[1], r[2]) for r in rows} == {
+        (level.value, status.value, command) for level, status, command in EXPECTED}
