@@ -142,12 +142,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for name in args.files:
         raw = sys.stdin.buffer.read() if name == "-" else _read(name)
         outcome = handle_raw(raw, ctx, source=f"ingest:{name}")
-        detail = f"{name}: {outcome.disposition.value} {outcome.ticket_ref or ''} {outcome.detail}"
+        words = (outcome.disposition.value, outcome.ticket_ref, outcome.detail)
+        detail = f"{name}: " + " ".join(w for w in words if w)
         if outcome.disposition == Disposition.QUARANTINED:
-            print(t("refused", detail=detail.strip()), file=sys.stderr)
+            print(t("refused", detail=detail), file=sys.stderr)
             worst = EXIT_DATAERR
         else:
-            print(t("stored", detail=detail.strip()))
+            print(t("stored", detail=detail))
     return worst
 
 

@@ -24,6 +24,7 @@ from gateway.domain import Notice, OutgoingMail, Visibility
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates" / "emails"
 LANGUAGES = ("id", "en")
 LOOP_HEADER = "X-LDP-Loop"
+HEADER_POLICY = SMTP.clone(max_line_length=998)
 HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
@@ -102,4 +103,6 @@ class Composer:
         message["Content-Language"] = language
         message.set_content(text, cte="quoted-printable")
         message.add_alternative(html, subtype="html", cte="quoted-printable")
-        return message.as_bytes()
+        # Bodies were encoded at 76 columns above; headers are written unfolded up to 998, since
+        # Python folds a long subject right after "Subject:" and some readers keep that space.
+        return message.as_bytes(policy=HEADER_POLICY)

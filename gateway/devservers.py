@@ -148,7 +148,8 @@ def _start_dovecot(username: str, password: str) -> ImapServer:
 def _start_pymap(username: str, password: str) -> ImapServer:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "pymap", "--host", "127.0.0.1", "--port", str(port), "--no-tls",
+        [sys.executable, "-c", "import sys; from pymap.main import main; sys.exit(main())",
+         "--host", "127.0.0.1", "--port", str(port), "--no-tls",
          "dict", "--demo-user", username, "--demo-password", password],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port)
@@ -185,7 +186,9 @@ class SmtpSink:
         return "250 OK"
 
     def start(self) -> "SmtpSink":
+        import logging
         from aiosmtpd.controller import Controller
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.port = self.port or free_port()
         self.controller = Controller(self, hostname=self.host, port=self.port)
         self.controller.start()

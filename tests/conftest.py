@@ -79,7 +79,8 @@ def db_url(request, tmp_path):
     admin.close()
 
 
-def make_settings(tmp_path: Path, db_url: str, imap=None, smtp=None, **sections):
+def make_settings(tmp_path: Path, db_url: str, imap_srv=None, smtp_srv=None, **sections):
+    imap, smtp = imap_srv, smtp_srv
     folder = f"T{next(_folders)}-{uuid.uuid4().hex[:6]}"
     data = {
         "support": {"address": SUPPORT, "name": "Layanan Dukungan Pengguna",
@@ -123,3 +124,28 @@ def folder_uids(server, folder: str) -> list[int]:
     uids = client.search(["ALL"])
     client.logout()
     return uids
+
+
+def write_config(path: Path, settings) -> Path:
+    """Write Settings back as TOML, for tests that run the real `ldp` command."""
+    import dataclasses
+
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = []
+    for section in ("support", "database", "imap", "smtp", "security", "routing"):
+        lines.append(f"[{section}]")
+        for f in dataclasses.fields(getattr(settings, section)):
+            lines.append(f"{f.name} = {value(getattr(getattr(settings, section), f.name))}")
+    for table, items in (("teams", settings.teams), ("agents", settings.agents)):
+        for item in items:
+            lines.append(f"[[{table}]]")
+            lines += [f"{f.name} = {value(getattr(item, f.name))}"
+                      for f in dataclasses.fields(item)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

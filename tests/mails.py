@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import email
 from email.message import EmailMessage
-from email.policy import default as default_policy
+from email.policy import SMTP, default as default_policy
 from email.utils import format_datetime, make_msgid
 from datetime import datetime, timezone
 
@@ -38,7 +38,7 @@ def report(subject: str = "Tidak bisa login SPSE", body: str | None = None,
     for name, content_type, payload in attachments:
         maintype, subtype = content_type.split("/")
         message.add_attachment(payload, maintype=maintype, subtype=subtype, filename=name)
-    return message.as_bytes()
+    return message.as_bytes(policy=SMTP)
 
 
 def parse(raw: bytes) -> EmailMessage:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import hashlib
 import logging
 import re
@@ -144,6 +145,14 @@ def _clean_text(text: str) -> str:
     return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _codec(charset: str | None) -> str:
+    """The declared charset when Python knows it; mislabelled ones (uft-8...) become utf-8."""
+    try:
+        return codecs.lookup(charset or "utf-8").name
+    except LookupError:
+        return "utf-8"
+
+
 def _attachments(items) -> list[Attachment]:
     result = []
     for item in items or ():
@@ -154,7 +163,7 @@ def _attachments(items) -> list[Attachment]:
             except (binascii.Error, ValueError):
                 data = payload.encode("utf-8", "replace")
         else:
-            data = payload.encode(item.get("charset") or "utf-8", "replace") \
+            data = payload.encode(_codec(item.get("charset")), "replace") \
                 if isinstance(payload, str) else bytes(payload)
         content_type = _one_line(item.get("mail_content_type") or "application/octet-stream")
         result.append(Attachment(name=safe_filename(_decode(item.get("filename") or "")),

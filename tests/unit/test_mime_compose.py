@@ -1,0 +1,64 @@
+"""Parsing and composing at the edges: safe attachment names, and headers that data cannot
+inject into."""
+from __future__ import annotations
+
+import email
+from email.policy import default
+
+import pytest
+
+from gateway.compose import Composer
+from gateway.domain import Address, Notice
+from gateway.parsers.mime import message_ids, parse, safe_filename
+
+
+@pytest.mark.parametrize("name, safe", [
+    ("../../etc/passwd", "passwd"),
+    ("..\\..\\windows\\system32\\cmd.exe", "cmd.exe"),
+    ("con.txt", "_con.txt"),
+    ("LPT1", "_LPT1"),
+    ("a\r\nb\x00c.pdf", "abc.pdf"),
+    ("...", "attachment"),
+    ("", "attachment"),
+    ("C:evil.txt", "C_evil.txt"),
+    ("x" * 300 + ".pdf", "x" * 146 + ".pdf"),
+])
+def test_attachment_names_are_reduced_to_a_safe_base_name(name, safe):
+    """Traversal, reserved device names, control characters and long names are neutralised."""
+    assert safe_filename(name) == safe
+
+
+def test_message_ids_are_extracted_in_order_without_repeats():
+    """References with folding and repeats give each id once, in order."""
+    assert message_ids("<a@x>\r\n <b@y> <a@x> junk <c@z>") == ("<a@x>", "<b@y>", "<c@z>")
+
+
+def test_rfc2231_encoded_attachment_name_is_decoded_and_made_safe():
+    """An RFC 2231 filename*= with ../ is decoded, then reduced to its base name."""
+    raw = (b"From: a@b.c\r\nTo: h@l.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+           b"Content-Type: text/plain\r\n\r\nhalo\r\n--XX\r\n"
+           b"Content-Type: application/pdf\r\nContent-Disposition: attachment;"
+           b" filename*=utf-8''..%2F..%2Fsurat%20r%C3%A9sm%C3%AD.pdf\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--XX--\r\n")
+    [attachment] = parse(raw).attachments
+    assert (attachment.name, attachment.payload) == ("surat résmí.pdf", b"%PDF")
+
+
+def test_header_values_from_data_cannot_inject_headers():
+    """CR/LF in a subject or a name never becomes a new header in the mail we send."""
+    composer = Composer(support_address="helpdesk@lpse.example", support_name="LDP",
+                        domain="lpse.example", loop_marker="helpdesk@lpse.example")
+    notice = Notice(template="reporter_ack", to=Address("rina@x.id", "Rina\r\nBcc: evil@x.id"),
+                    language="id", ticket_ref="LDP-000001",
+                    context={"ref": "LDP-000001", "reporter_name": "<b>Rina</b>",
+                             "subject": "Halo\r\nBcc: evil@x.id\r\nX-Evil: 1"})
+    mail = composer.render(notice)
+    parsed = email.message_from_bytes(mail.raw, policy=default)
+    assert parsed["Bcc"] is None and parsed["X-Evil"] is None
+    assert parsed["Subject"] == \
+        "[LDP-000001] Laporan Anda telah diterima: Halo Bcc: evil@x.id X-Evil: 1"
+    assert parsed["To"].addresses[0].addr_spec == "rina@x.id"
+    html = parsed.get_body(("html",)).get_content()
+    assert "<b>Rina</b>" not in html and "&lt;b&gt;Rina&lt;/b&gt;" in html
+    assert mail.recipients == ("rina@x.id",)
