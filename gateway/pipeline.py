@@ -15,7 +15,7 @@ from gateway.compose import Composer
 from gateway.domain import (Address, Disposition, InboundMail, Level, Notice, Outcome,
                             RoutingDecision, Status, Ticket, Visibility)
 from gateway.errors import DuplicateMessage, MalformedMail
-from gateway.parsers import autoreply, mime, threading
+from gateway.parsers import autoreply, bounce, mime, threading
 from gateway.routing import chain
 from gateway.store import database, mailbox, outbox, tickets
 
@@ -38,15 +38,12 @@ def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = Non
     """Store one raw message; raises TemporaryFailure when it should be tried again later."""
     try:
         mail = mime.parse(raw)
-        if mail.sender is None:
-            raise MalformedMail("no sender address in From")
+        with database.transaction(ctx.db):
+            return _process_mail(mail, ctx)
     except MalformedMail as exc:
         with database.transaction(ctx.db):
             item = mailbox.quarantine(raw, str(exc), source, uid)
         return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
-    try:
-        with database.transaction(ctx.db):
-            return _process_mail(mail, ctx)
     except DuplicateMessage:
         return Outcome(Disposition.DUPLICATE, message_key=mail.dedup_key,
                        detail="stored concurrently by another transaction")
@@ -59,14 +56,10 @@ def _process_mail(mail: InboundMail, ctx: Context) -> Outcome:
     verdict = autoreply.classify(mail, own_domains=(settings.support.domain,),
                                  loop_marker=settings.support.address)
     if verdict is not None:
-        ticket = _find_ticket(mail, ctx)
-        row = tickets.add_message(ticket, mail, kind=f"machine:{verdict.kind}",
-                                  visibility=Visibility.INTERNAL)
-        if ticket is not None:
-            tickets.add_event(ticket, "machine_mail", mail.sender.email,
-                              f"{verdict.kind}: {verdict.reason}", message_row=row)
-        return Outcome(Disposition.MACHINE, ticket.ref if ticket else None,
-                       f"{verdict.kind}: {verdict.reason}", mail.dedup_key)
+        return _machine_mail(mail, verdict, ctx)
+    if mail.sender is None:
+        # Nobody to acknowledge and nobody to thread by: a person must look at it.
+        raise MalformedMail("no sender address in From")
     ticket = _find_ticket(mail, ctx)
     if ticket is None:
         return _new_ticket(mail, ctx)
@@ -77,12 +70,27 @@ def _process_mail(mail: InboundMail, ctx: Context) -> Outcome:
     return _follow_up(mail, ticket, ctx)
 
 
+def _machine_mail(mail: InboundMail, verdict, ctx: Context) -> Outcome:
+    """Record machine mail, on its ticket when it names one; it is never answered."""
+    ticket = _find_ticket(mail, ctx)
+    if ticket is None and verdict.kind == "bounce":
+        reported = bounce.bounced_message_id(mail)
+        ticket = tickets.ticket_for_message_ids((reported,)) if reported else None
+    row = tickets.add_message(ticket, mail, kind=f"machine:{verdict.kind}",
+                              visibility=Visibility.INTERNAL)
+    detail = f"{verdict.kind}: {verdict.reason}"
+    if ticket is not None:
+        actor = mail.sender.email if mail.sender else "mailer-daemon"
+        tickets.add_event(ticket, "machine_mail", actor, detail, message_row=row)
+    return Outcome(Disposition.MACHINE, ticket.ref if ticket else None, detail, mail.dedup_key)
+
+
 def _find_ticket(mail: InboundMail, ctx: Context) -> Ticket | None:
     ticket = tickets.ticket_for_message_ids(threading.referenced_ids(mail))
     if ticket is not None:
         return ticket
     ref = threading.subject_ref(mail.subject, ctx.settings.support.ticket_prefix)
-    if ref is None:
+    if ref is None or mail.sender is None:
         return None
     ticket = tickets.find_ticket(ref)
     # A bare subject tag is easy to type: it only counts for the reporter or an agent.
