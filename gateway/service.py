@@ -50,6 +50,8 @@ def load_rules(settings: config_module.Settings, base: Path) -> tuple:
     if settings.routing.rules_file:
         import tomllib
         path = Path(settings.routing.rules_file)
+        if settings.routing.rules_file == "default":
+            path = Path(rules_module.__file__).with_name("default_rules.toml")
         path = path if path.is_absolute() else base / path
         try:
             raw += tomllib.loads(path.read_text(encoding="utf-8")).get("rules", [])

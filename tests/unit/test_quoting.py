@@ -219,6 +219,19 @@ def test_timestamps_in_fresh_text_stay() -> None:
     assert fresh_text(text) == text
 
 
+def test_address_or_name_with_menulis_but_no_date_stays() -> None:
+    """Prose ending in an address or "menulis:" without a time or year does not cut the text."""
+    text = ("Laporan 3 sudah saya kirim ke budi@example.go.id:\n\nisi laporan terlampir.\n\n"
+            "Pada rapat, Budi <budi@example.go.id> menulis:\nserver dipindah.")
+    assert fresh_text(text) == text
+
+
+def test_memo_at_the_top_yields_the_text_below() -> None:
+    """A From-first block at the very top is treated as a forward: its body is returned."""
+    text = "Dari: Budi <budi@example.go.id>\nTanggal: 6 Jan 2020\n\nMohon bantuan reset akun."
+    assert fresh_text(text) == "Mohon bantuan reset akun."
+
+
 # -- signatures --------------------------------------------------------------------------------
 @pytest.mark.parametrize("footer", [
     "-- \nBudi Santoso\nBagian TI",
@@ -300,6 +313,22 @@ def test_html_blockquote_type_cite_after_attribution_is_cut() -> None:
     html = ('<div>Ya.</div><div><br>On Apr 3, 2024, at 4:19 PM, Ann &lt;a@example.com&gt; wrote:'
             '<br><br></div><blockquote type="cite"><div>Old?</div></blockquote>')
     assert fresh_text("", html) == "Ya."
+
+
+def test_html_lone_gmail_blockquote_is_a_quote_not_a_cut() -> None:
+    """Gmail's "quote" button (a lone blockquote.gmail_quote) drops only the quoted lines."""
+    html = ('<div>Message</div><blockquote class="gmail_quote">Quoted line</blockquote>'
+            "<div>After the quote</div>")
+    assert fresh_text("", html) == "Message\n\nAfter the quote"
+
+
+def test_html_forward_without_comment_yields_forwarded_body() -> None:
+    """An HTML-only Gmail forward with nothing above the quote yields the forwarded body."""
+    html = ('<div dir="ltr"><br><div class="gmail_quote">---------- Forwarded message ---------'
+            '<br>From: <b class="gmail_sendername">Bob</b> &lt;bob@example.com&gt;<br>'
+            "Date: Fri, Feb 11, 2010 at 5:59 PM<br>Subject: Bob WFH today<br>"
+            'To: Mary &lt;mary@example.com&gt;<br><br><br><div dir="ltr">eom</div></div></div>')
+    assert fresh_text("", html) == "eom"
 
 
 def test_html_to_text_layout() -> None:
