@@ -105,7 +105,7 @@ def _without_prefilter(rule: Rule) -> Rule:
         if isinstance(condition, Not):
             return Not(strip(condition.part))
         if isinstance(condition, TextMatch):
-            return TextMatch(condition.field, dataclasses.replace(condition.test, needs=None))
+            return TextMatch(condition.field, dataclasses.replace(condition.test, keywords=None))
         return condition
     return dataclasses.replace(rule, when=strip(rule.when))
 

@@ -160,10 +160,10 @@ def _glob(condition: Glob, view: MailView) -> bool:
 
 def _text(condition: TextMatch, view: MailView) -> bool:
     test, field = condition.test, condition.field
-    # Keyword tests first look their words up in the mail's word set: set operations instead of a
-    # regex scan of the whole body, which is what keeps 200 rules under a millisecond.
-    if test.needs is not None and not test.needs.admits(getattr(view, _WORDS[field])):
-        return False
+    if test.keywords is not None:
+        # Looking the keywords' words up in the mail's word set first replaces most scans of the
+        # body with set operations: that is what keeps 200 rules under a millisecond.
+        return test.keywords.search(getattr(view, _LOWERED[field]), getattr(view, _WORDS[field]))
     text = getattr(view, _LOWERED[field] if test.lowered else field)
     return test.pattern.search(text) is not None
 

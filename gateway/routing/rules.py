@@ -15,7 +15,7 @@ from typing import Callable, Collection, Mapping, Union
 
 from gateway.domain import Level, Priority
 from gateway.errors import ConfigError
-from gateway.routing.language import WordNeeds, keyword_pattern
+from gateway.routing.language import KeywordSet, compile_keywords
 
 LANGUAGES = ("en", "id")
 
@@ -24,13 +24,13 @@ LANGUAGES = ("en", "id")
 class TextTest:
     """A compiled keywords/regex/equals test. `lowered`: it reads the lower-cased copy of the text.
 
-    `needs`, for keyword tests: the words the text must contain for the pattern to have a chance,
-    checked before the regex runs. None: no pre-filter (regexes, a one-word keyword ending in `*`).
+    `keywords`, for keyword tests: the compiled list, which can look a mail's words up before any
+    regex runs; `pattern` is then its alternation, for short texts such as header values.
     """
 
     pattern: re.Pattern[str]
     lowered: bool
-    needs: WordNeeds | None = None
+    keywords: KeywordSet | None = None
 
 
 @dataclass(frozen=True)
@@ -313,8 +313,8 @@ def _text_test(value: object, path: str, kinds: tuple[str, ...], *extra: str) ->
         raise _Invalid(f"{path} needs exactly one of {', '.join(kinds)}")
     (kind, spec), = value.items()
     if kind == "keywords":
-        pattern, needs = keyword_pattern(_strings(spec, f"{path}.keywords"))
-        return TextTest(pattern, lowered=True, needs=needs)
+        keywords = compile_keywords(_strings(spec, f"{path}.keywords"))
+        return TextTest(keywords.pattern, lowered=True, keywords=keywords)
     _require(isinstance(spec, str) and spec != "", f"{path}.{kind}", "a non-empty string", spec)
     if kind == "equals":
         equals = r"\A\s*" + re.escape(spec.strip().lower()) + r"\s*\Z"
