@@ -137,3 +137,44 @@ def test_outgoing_mail_waits_while_smtp_is_down_and_leaves_once_when_it_is_back(
         assert [i.status for i in outbox.list_items()] == ["sent"] * 3
     finally:
         sink.stop()
+
+
+def test_a_permanent_smtp_refusal_marks_the_mail_dead_with_an_event_on_the_ticket(
+        imap_server, db_url, tmp_path):
+    """A 550 answer is not retried: the outbox row is dead and the ticket says why."""
+    from gateway.devservers import SmtpSink
+    sink = SmtpSink(refuse=(550, "5.1.1 mailbox unavailable")).start()
+    try:
+        settings = make_settings(tmp_path, db_url, imap_server, sink)
+        deliver(imap_server, settings.imap.folder, mails.report(message_id="<dead@x.id>"))
+        _intake, sent = run_once(settings, tmp_path)
+    finally:
+        sink.stop()
+    assert (sent.sent, sent.retried, sent.dead) == (0, 0, 3)
+    assert [i.status for i in outbox.list_items()] == ["dead"] * 3
+    dead = [e for e in tickets.events(tickets.get_ticket("LDP-000001")) if e.kind == "mail_dead"]
+    assert len(dead) == 3
+    assert dead[0].detail.endswith("failed for good: SMTP: 550 5.1.1 mailbox unavailable")
+
+
+def test_a_recreated_folder_changes_uidvalidity_and_opens_no_new_ticket(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """The same mail in a recreated folder: the cursor is reset (an event), nothing is new."""
+    from tests.conftest import imap_client
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink,
+                             imap={"processed_folder": ""})
+    raw = mails.report(message_id="<uidv@x.id>")
+    deliver(imap_server, settings.imap.folder, raw)
+    run_once(settings, tmp_path)
+    client = imap_client(imap_server, settings.imap.folder)
+    client.delete_folder(settings.imap.folder)
+    client.create_folder(settings.imap.folder)
+    client.append(settings.imap.folder, raw)
+    client.logout()
+    sent_before = len(smtp_sink.messages)
+    intake, _ = run_once(settings, tmp_path)
+    assert [o.disposition for o in intake.outcomes] == [Disposition.DUPLICATE]
+    assert TicketRow.select().count() == 1 and len(smtp_sink.messages) == sent_before
+    from gateway.store.models import EventRow
+    [reset] = list(EventRow.select().where(EventRow.kind == "cursor_reset"))
+    assert reset.ticket_id is None and reset.old_value != reset.new_value
