@@ -17,8 +17,7 @@ import statistics
 import time
 
 from gateway.domain import Address, InboundMail, Level
-from gateway.routing.chain import MailView, matches, route
-from gateway.routing.language import compile_keywords
+from gateway.routing.chain import route
 from gateway.routing.rules import All, AnyOf, Not, Rule, TextMatch, TextTest, compile_rules
 
 SEED = 20240601
@@ -41,11 +40,7 @@ DOMAINS = ("lkpp.go.id", "pu.go.id", "gmail.com", "yahoo.co.id", "cv-maju.co.id"
 
 
 def _made_up(rng: random.Random) -> str:
-    """A word that looks Indonesian but is in no generated mail."""
-    while True:
-        word = "".join(rng.choice("bcdgklmnprstu") + rng.choice("aiueo") for _ in range(rng.randint(2, 4)))
-        if word not in COMMON:
-            return word
+    return "".join(rng.choice("bcdgklmnprstu") + rng.choice("aiueo") for _ in range(rng.randint(2, 4)))
 
 
 def _keywords(rng: random.Random) -> list[str]:
@@ -63,11 +58,11 @@ def _condition(rng: random.Random) -> dict:
     if kind < 0.50:
         return {"subject": {"regex": rf"\b(?:{rng.choice(COMMON)}|{_made_up(rng)})[- ]?\d{{2,4}}\b"}}
     if kind < 0.55:
-        # Half start with a literal (the engine skips ahead to it), half with an alternation.
-        start = rng.choice(("kode", "(?:kode|error)"))
-        return {"body": {"regex": rf"{start}\s*[:#]?\s*{rng.randint(100, 999)}\b"}}
+        return {"body": {"regex": rf"(?:kode|error)\s*[:#]?\s*{rng.randint(100, 999)}\b"}}
     if kind < 0.70:
-        return {"from": [f"*@{_made_up(rng)}.go.id", "*.example"]}
+        # Now and then a real domain, so that some mails stop early, as in real rule sets.
+        domain = rng.choice(DOMAINS) if rng.random() < 0.05 else f"{_made_up(rng)}.go.id"
+        return {"from": [f"*@{domain}", "*.example"]}
     if kind < 0.80:
         return {"to": f"{_made_up(rng)}@*"}
     if kind < 0.90:
@@ -115,28 +110,6 @@ def _without_prefilter(rule: Rule) -> Rule:
     return dataclasses.replace(rule, when=strip(rule.when))
 
 
-def kind_of(rule: dict) -> str:
-    """A label for the first condition of a generated rule: "body.regex", "from", "any"..."""
-    when = rule.get("when", {})
-    key = next(iter(when), "none")
-    return f"{key}.{next(iter(when[key]))}" if key in ("subject", "body", "text") else key
-
-
-def by_kind(raw: list[dict], rules: tuple[Rule, ...], mails: list[InboundMail]) -> dict[str, list]:
-    """Per kind of condition: microseconds per mail (timer overhead included), and rule count."""
-    kinds = {kind_of(rule): [0.0, 0] for rule in raw}
-    for rule in raw:
-        kinds[kind_of(rule)][1] += 1
-    clock = time.perf_counter_ns
-    for mail in mails:
-        view = MailView(mail)  # built outside the timing: its word set is counted in no kind
-        for source, rule in zip(raw, rules):
-            start = clock()
-            matches(rule.when, view)
-            kinds[kind_of(source)][0] += (clock() - start) / 1000 / len(mails)
-    return dict(sorted(kinds.items(), key=lambda item: -item[1][0]))
-
-
 def measure(call, mails: list[InboundMail], rounds: int = ROUNDS) -> dict[str, float]:
     """Median and p99 of one call per mail, in microseconds, over all mails and rounds."""
     for mail in mails[:20]:
@@ -155,34 +128,29 @@ def measure(call, mails: list[InboundMail], rounds: int = ROUNDS) -> dict[str, f
 
 def main() -> None:
     rng = random.Random(SEED)
-    raw = generate_rules(rng, RULES)
-    rules = compile_rules(raw, teams=TEAMS, categories=CATEGORIES)
+    rules = compile_rules(generate_rules(rng, RULES), teams=TEAMS, categories=CATEGORIES)
     one_rule = compile_rules([{"name": "lkpp", "when": {"from": "*@lkpp.go.id"}, "team": "l0-lkpp"}],
                              teams=TEAMS, categories=CATEGORIES)
     unfiltered = tuple(map(_without_prefilter, rules))
     mails = [generate_mail(rng) for _ in range(MAILS)]
     huge = [generate_mail(rng, body_words=150_000) for _ in range(5)]  # ~1 MB bodies, cut to 64 KB
-    # What one keyword condition costs without the word lookup: its regex over the whole mail.
-    scan = compile_keywords(_keywords(rng)).pattern
+    scan = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in _keywords(rng)))
     tried = statistics.mean(len(route(rules, m, default_team="l0-telkom").tried) for m in mails)
 
     def routes(chain):
         return lambda mail: route(chain, mail, default_team="l0-telkom")
 
     rows = {
-        "baseline: 1 keyword regex scan": measure(
-            lambda mail: scan.search(f"{mail.subject}\n{mail.text}".lower()), mails),
+        "baseline: 1 keyword regex scan": measure(lambda m: scan.search(f"{m.subject}\n{m.text}".lower()), mails),
         "baseline: route, 1 rule": measure(routes(one_rule), mails),
         f"route, {RULES} rules": measure(routes(rules), mails),
         f"route, {RULES} rules, no pre-filter": measure(routes(unfiltered), mails, rounds=1),
         f"route, {RULES} rules, 1 MB body": measure(routes(rules), huge, rounds=3),
     }
-    report(rows, by_kind(raw, rules, mails), rules_tried=tried,
-           mean_body=statistics.mean(len(m.text) for m in mails))
+    report(rows, rules_tried=tried, mean_body=statistics.mean(len(m.text) for m in mails))
 
 
-def report(rows: dict[str, dict[str, float]], kinds: dict[str, list], *, rules_tried: float,
-           mean_body: float) -> None:
+def report(rows: dict[str, dict[str, float]], *, rules_tried: float, mean_body: float) -> None:
     base = rows["baseline: 1 keyword regex scan"]["median_us"]
     print(f"{MAILS} mails (mean body {mean_body:,.0f} chars), {RULES} rules, "
           f"{rules_tried:.1f} rules tried per mail on average\n")
@@ -190,9 +158,6 @@ def report(rows: dict[str, dict[str, float]], kinds: dict[str, list], *, rules_t
     for name, figures in rows.items():
         print(f"{name:40} {figures['median_us']:10.1f} {figures['p99_us']:10.1f} "
               f"{figures['median_us'] / base:8.1f}")
-    print(f"\n{'time per mail by condition kind (all rules tried)':52} {'us':>8} {'rules':>6}")
-    for kind, (spent, count) in kinds.items():
-        print(f"{kind:52} {spent:8.1f} {count:6}")
     summary = {name: {k: round(v, 1) for k, v in figures.items()} for name, figures in rows.items()}
     print(json.dumps({"bench": "routing", "rules": RULES, "mails": MAILS,
                       "rules_tried_mean": round(rules_tried, 1), "cases": summary}))

@@ -69,20 +69,13 @@ def _tokens(lowered: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Keyword:
-    """One keyword: its own regex, and the words a text needs for it: all of `required`, and one
-    of `one_of` (the last word with its enclitic forms) unless that is empty."""
+    """One keyword: its own regex, the words a text needs for it (all of `required`, and one of
+    `one_of` unless that is empty), and `gate`, its rarest-looking word (or word forms)."""
 
     pattern: re.Pattern[str]
     required: frozenset[str]
     one_of: frozenset[str]
-
-    def word_choices(self) -> list[frozenset[str]]:
-        """Each needed word (or set of word forms), the rarest-looking first: not a stopword,
-        then the longest. Empty when the keyword needs no word (one word ending in `*`)."""
-        choices = [frozenset([word]) for word in sorted(self.required)]
-        choices += [self.one_of] if self.one_of else []
-        return sorted(choices, key=lambda forms: (
-            not _STOPWORDS.isdisjoint(forms), -min(map(len, forms))))
+    gate: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -90,23 +83,20 @@ class KeywordSet:
     """A compiled keyword list: one alternation regex, and each keyword with the words it needs.
 
     `search` looks words up in the text's word set before any regex runs: set operations instead
-    of a scan of the body. Gate i unites every keyword's i-th rarest word (its last one when it
-    has fewer), so a text that lacks all words of some gate cannot match any keyword: a phrase
-    like "dokumen penawaran" is rejected unless both words occur. `gates` is None when some
-    keyword needs no word at all, and then the alternation is searched.
+    of a scan of the body. `gate` unites the keywords' gate words; None when some keyword needs
+    no word at all (a one-word keyword ending in `*`), and then the alternation is searched.
     """
 
     pattern: re.Pattern[str]
-    gates: tuple[frozenset[str], ...] | None
+    gate: frozenset[str] | None
     keywords: tuple[Keyword, ...]
 
     def search(self, lowered: str, text_words: set[str]) -> bool:
         """Whether any keyword occurs in the lower-cased text whose `words()` are given."""
-        if self.gates is None:
+        if self.gate is None:
             return self.pattern.search(lowered) is not None
-        for gate in self.gates:
-            if gate.isdisjoint(text_words):
-                return False
+        if self.gate.isdisjoint(text_words):
+            return False
         for keyword in self.keywords:
             if (keyword.required <= text_words
                     and (not keyword.one_of or not keyword.one_of.isdisjoint(text_words))
@@ -123,12 +113,9 @@ def compile_keywords(keywords: Iterable[str]) -> KeywordSet:
     """
     compiled = tuple(map(_keyword, keywords))
     pattern = re.compile("|".join(keyword.pattern.pattern for keyword in compiled))
-    choices = [keyword.word_choices() for keyword in compiled]
-    if not all(choices):
+    if any(keyword.gate is None for keyword in compiled):
         return KeywordSet(pattern, None, compiled)
-    depth = max(map(len, choices))
-    gates = tuple(frozenset().union(*(c[min(i, len(c) - 1)] for c in choices)) for i in range(depth))
-    return KeywordSet(pattern, gates, compiled)
+    return KeywordSet(pattern, frozenset().union(*(k.gate for k in compiled)), compiled)
 
 
 def _keyword(keyword: str) -> Keyword:
@@ -149,7 +136,8 @@ def _keyword(keyword: str) -> Keyword:
         final = tokens.pop()
         if not open_end:
             last = frozenset(final + suffix for suffix in ("", *CLITICS))
-    return Keyword(re.compile(regex), frozenset(tokens), last)
+    required = frozenset(tokens)
+    return Keyword(re.compile(regex), required, last, _rarest(required, last))
 
 
 def _head(first: str) -> str:
@@ -161,3 +149,11 @@ def _head(first: str) -> str:
     if not _WORD.match(first[0]):
         return re.escape(first)
     return re.escape(first) + rf"(?<!\w.{{{len(first)}}})"
+
+
+def _rarest(required: frozenset[str], one_of: frozenset[str]) -> frozenset[str] | None:
+    """The word (or word forms) least likely to be in any mail: not a stopword, the longest."""
+    choices = [frozenset([word]) for word in sorted(required)] + ([one_of] if one_of else [])
+    if not choices:
+        return None
+    return min(choices, key=lambda forms: (not _STOPWORDS.isdisjoint(forms), -min(map(len, forms))))
