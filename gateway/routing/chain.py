@@ -81,7 +81,7 @@ class MailView:
 
     @cached_property
     def addresses(self) -> dict[str, tuple[str, ...]]:
-        """Lower-case addresses by glob field: the sender, the To and Cc recipients."""
+        """Lower-case values by glob field: the sender, To and Cc, attachment content types."""
         mail = self.mail
         return {
             "from": (mail.sender.email.lower(),) if mail.sender else (),
@@ -102,9 +102,11 @@ def route(rules: Sequence[Rule], mail: InboundMail, *, default_team: str) -> Rou
     matched: list[str] = []
     tried: list[str] = []
     drop = False
+    evaluate = _EVALUATE  # looked up once: this loop runs for every rule of every new mail
     for rule in rules:
         tried.append(rule.name)
-        if not matches(rule.when, view):
+        when = rule.when
+        if not evaluate[type(when)](when, view):
             continue
         matched.append(rule.name)
         _merge(rule.actions, chosen, tags)
@@ -154,8 +156,11 @@ def _any(condition: AnyOf, view: MailView) -> bool:
 
 
 def _glob(condition: Glob, view: MailView) -> bool:
-    fullmatch = condition.pattern.match  # the pattern ends in \Z
-    return any(fullmatch(value) for value in view.addresses[condition.field])
+    match = condition.pattern.match  # the pattern ends in \Z: a match is a full match
+    for value in view.addresses[condition.field]:
+        if match(value):
+            return True
+    return False
 
 
 def _text(condition: TextMatch, view: MailView) -> bool:

@@ -1,7 +1,8 @@
-r"""How routing reads Indonesian and English words: keyword patterns, word sets, the language.
+r"""How routing reads Indonesian and English text: keywords, regexes, word sets, the language.
 
 Keywords and the words of a mail are cut by the same rule (`\w+` on lower-cased text), so the
-anchor words of a keyword pattern can be looked up in a mail's word set before any regex runs.
+words a keyword needs can be looked up in a mail's word set before any regex scans the body.
+Regexes run on the lower-cased text when that means the same as ignoring case, which is faster.
 `detect_language` is a tiny stopword count, not a classifier: support mail is short, informal and
 full of product names (SPSE, SIKaP, e-Katalog), so only function words that are frequent in one
 language and rare in the other are counted; ambiguous text gives None.
@@ -16,7 +17,7 @@ from typing import Iterable
 # history or forwarded attachments further down are often in the other language.
 SAMPLE_CHARS = 2000
 
-# At least this many stopwords, and the winner at least twice the loser, or the answer is None.
+# At least this many distinct stopwords, and the winner at least twice the loser, or None.
 MIN_HITS = 2
 MIN_RATIO = 2.0
 
@@ -44,9 +45,10 @@ _ASCII_SPACES = str.maketrans({chr(c): " " for c in range(128) if not _WORD.matc
 
 def detect_language(text: str) -> str | None:
     """Return "id" or "en" when the text clearly leans one way, else None."""
-    found = _tokens(text[:SAMPLE_CHARS].lower())
-    indonesian = sum(map(_INDONESIAN.__contains__, found))
-    english = sum(map(_ENGLISH.__contains__, found))
+    # Distinct stopwords: a signature repeating "the" or "yang" does not tip the balance.
+    found = set(_tokens(text[:SAMPLE_CHARS].lower()))
+    indonesian = len(found & _INDONESIAN)
+    english = len(found & _ENGLISH)
     if indonesian + english < MIN_HITS:
         return None
     if indonesian >= MIN_RATIO * english:
@@ -69,13 +71,20 @@ def _tokens(lowered: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Keyword:
-    """One keyword: its own regex, the words a text needs for it (all of `required`, and one of
-    `one_of` unless that is empty), and `gate`, its rarest-looking word (or word forms)."""
+    """One keyword: its own regex, and the words a text needs for it: all of `required`, and one
+    of `one_of` (the last word with its enclitic forms) unless that is empty."""
 
     pattern: re.Pattern[str]
     required: frozenset[str]
     one_of: frozenset[str]
-    gate: frozenset[str]
+
+    def word_choices(self) -> list[frozenset[str]]:
+        """Each needed word (or set of word forms), the rarest-looking first: not a stopword,
+        then the longest. Empty when the keyword needs no word (one word ending in `*`)."""
+        choices = [frozenset([word]) for word in sorted(self.required)]
+        choices += [self.one_of] if self.one_of else []
+        return sorted(choices, key=lambda forms: (
+            not _STOPWORDS.isdisjoint(forms), -min(map(len, forms))))
 
 
 @dataclass(frozen=True)
@@ -83,20 +92,23 @@ class KeywordSet:
     """A compiled keyword list: one alternation regex, and each keyword with the words it needs.
 
     `search` looks words up in the text's word set before any regex runs: set operations instead
-    of a scan of the body. `gate` unites the keywords' gate words; None when some keyword needs
-    no word at all (a one-word keyword ending in `*`), and then the alternation is searched.
+    of a scan of the body. Gate i unites every keyword's i-th rarest word (its last one when it
+    has fewer), so a text that lacks all words of some gate cannot match any keyword: a phrase
+    like "dokumen penawaran" is rejected unless both words occur. `gates` is None when some
+    keyword needs no word at all, and then the alternation is searched.
     """
 
     pattern: re.Pattern[str]
-    gate: frozenset[str] | None
+    gates: tuple[frozenset[str], ...] | None
     keywords: tuple[Keyword, ...]
 
     def search(self, lowered: str, text_words: set[str]) -> bool:
         """Whether any keyword occurs in the lower-cased text whose `words()` are given."""
-        if self.gate is None:
+        if self.gates is None:
             return self.pattern.search(lowered) is not None
-        if self.gate.isdisjoint(text_words):
-            return False
+        for gate in self.gates:
+            if gate.isdisjoint(text_words):
+                return False
         for keyword in self.keywords:
             if (keyword.required <= text_words
                     and (not keyword.one_of or not keyword.one_of.isdisjoint(text_words))
@@ -113,9 +125,13 @@ def compile_keywords(keywords: Iterable[str]) -> KeywordSet:
     """
     compiled = tuple(map(_keyword, keywords))
     pattern = re.compile("|".join(keyword.pattern.pattern for keyword in compiled))
-    if any(keyword.gate is None for keyword in compiled):
+    choices = [keyword.word_choices() for keyword in compiled]
+    if not all(choices):
         return KeywordSet(pattern, None, compiled)
-    return KeywordSet(pattern, frozenset().union(*(k.gate for k in compiled)), compiled)
+    depth = max(map(len, choices))
+    gates = tuple(frozenset().union(*(forms[min(i, len(forms) - 1)] for forms in choices))
+                  for i in range(depth))
+    return KeywordSet(pattern, gates, compiled)
 
 
 def _keyword(keyword: str) -> Keyword:
@@ -136,8 +152,7 @@ def _keyword(keyword: str) -> Keyword:
         final = tokens.pop()
         if not open_end:
             last = frozenset(final + suffix for suffix in ("", *CLITICS))
-    required = frozenset(tokens)
-    return Keyword(re.compile(regex), required, last, _rarest(required, last))
+    return Keyword(re.compile(regex), frozenset(tokens), last)
 
 
 def _head(first: str) -> str:
@@ -151,9 +166,28 @@ def _head(first: str) -> str:
     return re.escape(first) + rf"(?<!\w.{{{len(first)}}})"
 
 
-def _rarest(required: frozenset[str], one_of: frozenset[str]) -> frozenset[str] | None:
-    """The word (or word forms) least likely to be in any mail: not a stopword, the longest."""
-    choices = [frozenset([word]) for word in sorted(required)] + ([one_of] if one_of else [])
-    if not choices:
-        return None
-    return min(choices, key=lambda forms: (not _STOPWORDS.isdisjoint(forms), -min(map(len, forms))))
+def compile_regex(source: str) -> tuple[re.Pattern[str], bool]:
+    """A case-insensitive regex, and whether it is to be run on the lower-cased text.
+
+    A plain match on lower-cased text is several times faster than IGNORECASE, with which the
+    regex engine cannot skip ahead on a literal prefix. It means the same unless the regex spells
+    an upper-case letter (also as \\x41, \\u0041, \\N{...} or octal) or turns case-sensitivity back
+    on with (?-i:...); such a regex runs with IGNORECASE on the text as written.
+    """
+    if _lower_case_safe(source):
+        return re.compile(source), True
+    return re.compile(source, re.IGNORECASE), False
+
+
+def _lower_case_safe(regex: str) -> bool:
+    if "-i" in regex:
+        return False
+    chars = iter(regex)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars, "")
+            if escaped and escaped in "xuUN01234567":
+                return False
+        elif char != char.lower():
+            return False
+    return True

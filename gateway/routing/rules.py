@@ -15,7 +15,7 @@ from typing import Callable, Collection, Mapping, Union
 
 from gateway.domain import Level, Priority
 from gateway.errors import ConfigError
-from gateway.routing.language import KeywordSet, compile_keywords
+from gateway.routing.language import KeywordSet, compile_keywords, compile_regex
 
 LANGUAGES = ("en", "id")
 
@@ -95,6 +95,8 @@ class Actions:
 
 @dataclass(frozen=True)
 class Rule:
+    """One compiled rule; `continues` is the file's `continue` (a Python keyword)."""
+
     name: str
     when: Condition
     actions: Actions
@@ -112,14 +114,8 @@ class _Known:
     agents: Mapping[str, str]  # lower-case address -> address as configured
 
 
-def compile_rules(
-    raw: list[dict],
-    *,
-    teams: Mapping[str, Level],
-    categories: Collection[str],
-    agents: Collection[str] = (),
-    source: str = "rules",
-) -> tuple[Rule, ...]:
+def compile_rules(raw: list[dict], *, teams: Mapping[str, Level], categories: Collection[str],
+                  agents: Collection[str] = (), source: str = "rules") -> tuple[Rule, ...]:
     """Check every rule and compile it; the first problem raises ConfigError in one line."""
     if not isinstance(raw, list):
         raise ConfigError(f"{source}: rules must be an array of tables, got {_show(raw)}")
@@ -319,31 +315,10 @@ def _text_test(value: object, path: str, kinds: tuple[str, ...], *extra: str) ->
     if kind == "equals":
         equals = r"\A\s*" + re.escape(spec.strip().lower()) + r"\s*\Z"
         return TextTest(re.compile(equals), lowered=True)
-    lowered = _lower_case_safe(spec)
     try:
-        return TextTest(re.compile(spec, 0 if lowered else re.IGNORECASE), lowered=lowered)
+        return TextTest(*compile_regex(spec))
     except re.error as error:
         raise _Invalid(f"{path}.regex {_show(spec)} does not compile: {error}") from None
-
-
-def _lower_case_safe(regex: str) -> bool:
-    """Whether the regex means the same as a plain match on lower-cased text as with IGNORECASE.
-
-    The plain match is several times faster: with IGNORECASE the regex engine cannot skip ahead
-    on a literal prefix. It differs when the regex spells an upper-case letter (also as \\x41,
-    \\u0041, \\N{...} or octal) or turns case-sensitivity back on with (?-i:...).
-    """
-    if "-i" in regex:
-        return False
-    chars = iter(regex)
-    for char in chars:
-        if char == "\\":
-            escaped = next(chars, "")
-            if escaped and escaped in "xuUN01234567":
-                return False
-        elif char != char.lower():
-            return False
-    return True
 
 
 _CONDITIONS: dict[str, Callable[[object, str], Condition]] = {

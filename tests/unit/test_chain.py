@@ -107,7 +107,8 @@ def test_regex_is_case_insensitive_unless_marked():
     assert hits({"body": {"regex": r"\bab-\d{4}\b"}}, mail)
     assert hits({"subject": {"regex": "(?-i:SIKaP)"}}, mail)
     assert not hits({"subject": {"regex": "(?-i:sikap)"}}, mail)
-    assert hits({"subject": {"regex": "MASALAH"}}, mail) and hits({"subject": {"regex": r"\x41"}}, mail)
+    assert hits({"subject": {"regex": "MASALAH"}}, mail)
+    assert hits({"subject": {"regex": r"\x41"}}, mail)
 
 
 def test_header_condition_checks_every_value_of_the_header():
@@ -207,9 +208,9 @@ def test_default_team_and_detected_language_when_no_rule_sets_them():
 
 def test_body_beyond_the_limit_is_not_read():
     """Only the first BODY_LIMIT characters of the body are matched."""
-    padding = "isi " * (BODY_LIMIT // 4)
-    assert not hits({"body": {"keywords": ["kode aktivasi"]}}, make_mail(body=padding + "kode aktivasi"))
-    assert hits({"body": {"keywords": ["kode aktivasi"]}}, make_mail(body="kode aktivasi " + padding))
+    padding, when = "isi " * (BODY_LIMIT // 4), {"body": {"keywords": ["kode aktivasi"]}}
+    assert not hits(when, make_mail(body=padding + "kode aktivasi"))
+    assert hits(when, make_mail(body="kode aktivasi " + padding))
 
 
 def test_non_ascii_text_is_split_into_words_the_same_way():
@@ -313,7 +314,7 @@ def test_word_lookup_gives_the_same_answer_as_the_regex(keywords, text):
     assert compiled.search(lowered, words(lowered)) == expected
 
 
-@pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")
+@pytest.mark.filterwarnings("ignore:Possible:FutureWarning")  # "[[", "--", "||" in sets
 @settings(max_examples=300, deadline=None)
 @given(regex=st.text("aAbB.\\swWS*+?[]^$-(|)", min_size=1, max_size=8),
        text=st.text("aAbB \n-", max_size=12))
