@@ -8,6 +8,7 @@ of CR, LF and other control characters before it reaches the message.
 """
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from datetime import datetime, timezone
@@ -37,6 +38,49 @@ def make_message_id(domain: str, ref: str | None, token: str | None = None) -> s
     """A Message-ID on our domain, recognisable as ours by its `ldp.` prefix."""
     local = ".".join(p for p in ("ldp", (ref or "x").lower(), token or secrets.token_hex(8)) if p)
     return f"<{local}@{clean_header(domain)}>"
+
+
+def encode_text(value: str) -> str:
+    """An unstructured header value as it goes on the wire: plain when it is printable ASCII
+    without `=?`, else RFC 2047 base64 words of at most 75 characters each."""
+    value = clean_header(value)
+    if value.isascii() and "=?" not in value:
+        return value
+    # Split at spaces where possible: some readers (Python's address parser among them) keep
+    # the blank between two encoded words of a display name.
+    words, chunk = [], ""
+    for token in re.split(r"(?<= )", value):
+        while len((chunk + token).encode()) > 45:
+            if chunk:
+                words.append(chunk)
+                chunk = ""
+                continue
+            cut = _fit(token, 45)
+            words.append(token[:cut])
+            token = token[cut:]
+        chunk += token
+    words.append(chunk)
+    return " ".join(f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?=" for w in words if w)
+
+
+def _fit(text: str, limit: int) -> int:
+    """How many characters of text fit in `limit` UTF-8 bytes (at least one)."""
+    size = 0
+    for index, char in enumerate(text):
+        size += len(char.encode())
+        if size > limit:
+            return max(index, 1)
+    return len(text)
+
+
+def _address(name: str, email: str) -> str:
+    email = clean_header(email)
+    name = clean_header(name)
+    if not name:
+        return email
+    if name.isascii() and "=?" not in name:
+        return formataddr((name, email))
+    return f"{encode_text(name)} <{email}>"
 
 
 def _nl2br(value: str) -> Markup:
@@ -83,9 +127,11 @@ class Composer:
     def _build(self, notice: Notice, subject: str, text: str, html: str, message_id: str,
                now: datetime | None, language: str) -> bytes:
         message = EmailMessage(policy=SMTP)
-        message["From"] = formataddr((clean_header(self.support_name), self.support_address))
-        message["To"] = formataddr((clean_header(notice.to.name), clean_header(notice.to.email)))
-        message["Subject"] = subject
+        # Data-derived headers are encoded by us and stored raw: Python's header parser would
+        # otherwise decode any `=?...?=` a reporter typed and re-fold (or crash on) the result.
+        message.set_raw("From", _address(self.support_name, self.support_address))
+        message.set_raw("To", _address(notice.to.name, notice.to.email))
+        message.set_raw("Subject", encode_text(subject))
         message["Date"] = format_datetime(now or datetime.now(timezone.utc))
         message["Message-ID"] = message_id
         message["Reply-To"] = clean_header(notice.reply_to or self.support_address)

@@ -103,13 +103,26 @@ def _headers(message) -> dict[str, tuple[str, ...]]:
 
 
 def _decode(value) -> str:
-    """RFC 2047 decoding that never fails: undecodable words are kept as they came."""
+    """RFC 2047 decoding that never fails: a word in an unknown or lying charset is decoded
+    as utf-8 with replacement characters, never left as `=?...?=` soup."""
     text = str(value)
     try:
-        text = str(make_header(decode_header(text)))
-    except (LookupError, UnicodeError, ValueError, binascii.Error):
+        parts = decode_header(text)
+    except (ValueError, binascii.Error):
+        return text.replace("\x00", "")
+    if all(isinstance(chunk, str) for chunk, _ in parts):
+        return text.replace("\x00", "")
+    try:
+        return str(make_header(parts)).replace("\x00", "")
+    except (LookupError, UnicodeError, ValueError):
         pass
-    return text.replace("\x00", "")
+    decoded = []
+    for chunk, charset in parts:
+        if isinstance(chunk, str):
+            decoded.append(chunk)
+        else:
+            decoded.append(chunk.decode(_codec(charset), "replace"))
+    return "".join(decoded).replace("\x00", "")
 
 
 def _one_line(value: str) -> str:
