@@ -129,5 +129,23 @@ class QuarantineRow(BaseModel):
         table_name = "quarantine"
 
 
+class LeaseRow(BaseModel):
+    name = pw.CharField(max_length=255, unique=True)
+    holder = pw.CharField(max_length=255)
+    expires_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "lease"
+
+
+class SuppressedAddressRow(BaseModel):
+    email = pw.CharField(max_length=320, unique=True)
+    reason = pw.TextField()
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "suppressed_address"
+
+
 ALL_MODELS = (TicketRow, MessageRow, AttachmentRow, EventRow, MailboxCursorRow, OutboxRow,
-              QuarantineRow)
+              QuarantineRow, LeaseRow, SuppressedAddressRow)

@@ -44,7 +44,8 @@ def enqueue(mail: OutgoingMail, ticket: Ticket | None, now: datetime | None = No
     now = now or utcnow()
     row = OutboxRow.create(ticket=ticket.id if ticket else None, message_id=mail.message_id,
                            template=mail.template, sender=mail.sender,
-                           recipient=", ".join(mail.recipients), subject=mail.subject,
+                           recipient=", ".join(r.lower() for r in mail.recipients),
+                           subject=mail.subject,
                            visibility=mail.visibility.value, text=mail.text, raw=mail.raw,
                            status=PENDING, next_attempt_at=now, created_at=now)
     return row.id

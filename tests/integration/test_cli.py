@@ -32,7 +32,8 @@ def configured(tmp_path):
 
 def test_init_creates_the_schema_and_is_safe_to_run_twice(configured):
     """`ldp init` migrates once, then says the schema is up to date."""
-    assert ldp(configured, "init")[:2] == (0, "database schema migrated: 0001_initial\n")
+    assert ldp(configured, "init")[:2] == (
+        0, "database schema migrated: 0001_initial, 0002_reliability\n")
     assert ldp(configured, "init")[:2] == (0, "database schema is up to date\n")
 
 
