@@ -23,7 +23,6 @@ from gateway.transport.smtp import SmtpConnection
 
 log = logging.getLogger("ldp")
 SEND_BATCH = 100
-SEND_LEASE = 300.0
 
 
 def build_context(settings: config_module.Settings, base_dir: Path | None = None,
@@ -150,7 +149,9 @@ async def send_due(ctx: Context) -> SendReport:
     smtp = ctx.settings.smtp
     while True:
         with database.transaction(ctx.db):
-            items = outbox.claim_due(SEND_BATCH, SEND_LEASE)
+            # A claim outlives the longest legitimate send; after a crash it lapses and the row
+            # is sent again with the same bytes and Message-ID.
+            items = outbox.claim_due(SEND_BATCH, 2 * smtp.timeout + 5)
         if not items:
             return report
         try:
