@@ -82,6 +82,10 @@ class Security:
     secret: str = ""
     authserv_id: str = ""
     strict: bool = False
+    # An agent's reply without #reply or #note: "internal" keeps the body as a note, so nothing
+    # reaches a reporter unless an agent asked for it.
+    default_visibility: str = "internal"
+    receipts: bool = True  # a short receipt to the agent when a command block is applied
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,9 @@ CHOICES = {
     "smtp.security": ("ssl", "starttls", "none"),
     "agents.role": ("agent", "admin"),
     "agents.language": ("id", "en"),
+    "security.default_visibility": ("internal", "public"),
 }
+MIN_SECRET_CHARS = 16
 
 
 def load(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -284,3 +290,8 @@ def _check_references(settings: Settings) -> None:
     default = settings.routing.default_team
     if default and (settings.team(default) is None or settings.team(default).level != Level.L0):
         raise ConfigError(f"{src}: routing.default_team must name an L0 team, got {default!r}")
+    # Without a real key anyone could mint reply tokens and act as an agent.
+    if settings.agents and len(settings.security.secret) < MIN_SECRET_CHARS:
+        raise ConfigError(f"{src}: security.secret must be at least {MIN_SECRET_CHARS} "
+                          "characters when agents are configured (it keys the agents' reply "
+                          "tokens; set LDP_SECURITY_SECRET)")

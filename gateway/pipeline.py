@@ -15,7 +15,7 @@ from gateway.compose import Composer
 from gateway.domain import (Address, Disposition, InboundMail, Level, Notice, Outcome,
                             RoutingDecision, Status, Ticket, Visibility)
 from gateway.errors import DuplicateMessage, MalformedMail
-from gateway.parsers import autoreply, bounce, mime, threading
+from gateway.parsers import auth, autoreply, bounce, mime, threading
 from gateway.routing import chain
 from gateway.store import database, mailbox, outbox, tickets
 
@@ -189,7 +189,16 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
                    language=agent.language, context=context, ticket_ref=ticket.ref,
                    in_reply_to=mail.message_id if mail else None,
                    references=(mail.message_id,) if mail and mail.message_id else (),
-                   auto_submitted="auto-generated") for agent in agents]
+                   auto_submitted="auto-generated",
+                   message_id=agent_message_id(ctx, ticket, agent.email)) for agent in agents]
+
+
+def agent_message_id(ctx: Context, ticket: Ticket, email: str) -> str:
+    """A Message-ID carrying this agent's reply token for this ticket: each agent gets their own,
+    so a reply proves which notification (and so which agent and ticket) it answers."""
+    settings = ctx.settings
+    return auth.token_message_id(settings.security.secret, settings.support.domain, ticket.ref,
+                                 email)
 
 
 def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice, auto: bool = False) -> str:

@@ -11,6 +11,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway import agents
 from gateway import config as config_module
 from gateway.compose import Composer
 from gateway.domain import Disposition, Outcome
@@ -40,7 +41,8 @@ def build_context(settings: config_module.Settings, base_dir: Path | None = None
     data_dir = Path(support.data_dir)
     data_dir = data_dir if data_dir.is_absolute() else base / data_dir
     return Context(settings=settings, composer=composer, db=db,
-                   rules=load_rules(settings, base), attachments_dir=data_dir / "attachments")
+                   rules=load_rules(settings, base), attachments_dir=data_dir / "attachments",
+                   agent_reply=agents.handle_reply)
 
 
 def load_rules(settings: config_module.Settings, base: Path) -> tuple:

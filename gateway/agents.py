@@ -1,0 +1,239 @@
+"""Replies from registered agents: whether they count, what their command block says, and what
+it does. `handle_reply` is the pipeline's `agent_reply` hook (wired by `service.build_context`)
+and runs inside the pipeline's transaction, so a block is applied whole or not at all.
+
+1. The reply must prove its sender: a reply token of this agent for this ticket in
+   In-Reply-To/References, or a DKIM/DMARC pass for the agent's domain in the topmost
+   Authentication-Results of our own server (both, in strict mode). A reply that proves
+   nothing is stored as an ordinary message, applies nothing, and leaves an event.
+2. Commands are read only from the top of the fresh text of the plain-text part: never from
+   quoted history, never from HTML alone. The rest, without the agent's signature, is the body.
+3. `agents_plan` checks every line; one bad line refuses the whole block, with a receipt naming
+   each line's problem. #check only reports what would happen.
+4. An applied block updates the ticket once, writes an event per line, and sends the mail
+   `agents_notices` builds, all through `pipeline.enqueue`.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+
+from gateway import agents_notices as notices
+from gateway import pipeline
+from gateway.agents_plan import PRIMARY, Plan, Step, make_plan
+from gateway.config import Agent
+from gateway.domain import Command, Disposition, InboundMail, Outcome, Ticket, Visibility
+from gateway.parsers import auth, commands as command_parser, quoting, threading
+from gateway.store import tickets
+
+log = logging.getLogger("ldp.agents")
+HTML_ONLY = ("commands are read only from the plain-text part of a reply, "
+             "and this reply has HTML only")
+# A closing line above a signature ("Salam,", "Best regards"); one that ends a sentence
+# ("Terima kasih atas kesabaran Ibu.") is part of the message and stays.
+_CLOSING = re.compile(r"(salam|wassalam|hormat (saya|kami)|terima ?kasih|regards|best regards|"
+                      r"kind regards|best|thanks|thank you|cheers)\b[^.!?,]{0,20},?",
+                      re.IGNORECASE)
+# Ends with a full stop, so it never joins a "Pada ... menulis:" attribution below it.
+_TOP_MARKER = "ldp-agent-reply-top."
+_SIGNATURE_WINDOW = 8  # a signature sits within the last lines of the body
+# What a line did beyond its field changes, for the event that records it.
+_EFFECTS = {"reply": "the message went to the reporter", "note": "kept as an internal note",
+            "progress": "the reporter was told", "pending": "the reporter was told the reason",
+            "resolve": "the reporter was told the resolution"}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What an agent wrote: the command block and the body below it."""
+
+    commands: tuple[Command, ...]
+    body: str
+
+
+def handle_reply(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context) -> Outcome:
+    """Authenticate, read, plan, then apply, refuse or (for #check) only report."""
+    agent = ctx.settings.agent(mail.sender.email)
+    verdict = verify(mail, ticket, ctx)
+    if not verdict.verified:
+        return _unverified(mail, ticket, ctx, verdict)
+    reply = read_reply(mail, agent)
+    plan = make_plan(ticket, reply.commands, reply.body, agent, ctx.settings)
+    if plan.dry_run:
+        return _dry_run(mail, ticket, ctx, agent, plan)
+    if not plan.ok:
+        return _refuse(mail, ticket, ctx, agent, plan)
+    return _apply(mail, ticket, ctx, agent, plan, verdict)
+
+
+def verify(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context) -> auth.Verdict:
+    """Whether the reply proves it is this agent's on this ticket (see `parsers.auth`)."""
+    security, support = ctx.settings.security, ctx.settings.support
+    return auth.authenticate(
+        email=mail.sender.email, ref=ticket.ref, referenced_ids=threading.referenced_ids(mail),
+        auth_headers=mail.headers.get("authentication-results", ()), secret=security.secret,
+        domain=support.domain, authserv_id=security.authserv_id, strict=security.strict)
+
+
+def read_reply(mail: InboundMail, agent: Agent) -> Reply:
+    """The command block and the body of an agent's reply (see the module docstring)."""
+    plain = has_plain_part(mail)
+    found, body = command_parser.parse_block(agent_fresh_text(mail, plain))
+    if not plain:
+        # What an HTML-only reply seems to command is shown back as refused, never run.
+        found = tuple(replace(c, error=HTML_ONLY) for c in found)
+    return Reply(found, strip_agent_signature(body, agent.name, agent.email))
+
+
+def agent_fresh_text(mail: InboundMail, plain: bool) -> str:
+    """What the agent wrote above the quote. The quoting rule that a mail with nothing above a
+    quoted header block is a forward (so the quoted mail is the message) suits a reporter, but
+    for an agent it would turn our own notification, internal notes and all, into the agent's
+    words. A marker line on top means there is always something above the block."""
+    if plain:
+        text = quoting.fresh_text(f"{_TOP_MARKER}\n\n{mail.text}")
+    else:
+        text = quoting.fresh_text("", f"<div>{_TOP_MARKER}</div>{mail.html}")
+    lines = text.split("\n")
+    return "\n".join(lines[1:] if lines[0].strip() == _TOP_MARKER else lines).strip("\n")
+
+
+def has_plain_part(mail: InboundMail) -> bool:
+    """False when the text is only the parser's rendering of the HTML (no text/plain part)."""
+    if not mail.html.strip():
+        return True
+    rendered = quoting.html_to_text(mail.html).replace("\x00", "")
+    return mail.text != rendered.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def strip_agent_signature(body: str, name: str, email: str) -> str:
+    """`body` without the agent's signature: from the agent's name or address near the end, and
+    a closing line ("Salam,") above it. "-- " signatures and "Sent from my phone" are gone
+    already (quoting); the closing line they leave behind goes too."""
+    lines = body.split("\n")
+    for index in range(max(0, len(lines) - _SIGNATURE_WINDOW), len(lines)):
+        if _names_agent(lines[index].strip(), name, email):
+            lines = lines[:index]
+            break
+    lines = "\n".join(lines).strip().split("\n")
+    if _is_closing(lines[-1]):
+        lines = lines[:-1]
+    return "\n".join(lines).strip()
+
+
+def _names_agent(line: str, name: str, email: str) -> bool:
+    if not line or len(line) > 80:
+        return False
+    if email.lower() in line.lower():
+        return True
+    words, name_words = line.split(), name.split()
+    if not name_words or line[-1] in ".?!:" or \
+            [w.lower() for w in words[:len(name_words)]] != [w.lower() for w in name_words]:
+        return False
+    # "Budi Santoso" or "Budi S., S.Kom" is a signature; "Budi sudah cek log" is a sentence.
+    return all(w[:1].isupper() or not w[:1].isalpha() for w in words[len(name_words):])
+
+
+def _is_closing(line: str) -> bool:
+    line = line.strip()
+    return 0 < len(line) <= 40 and _CLOSING.fullmatch(line) is not None
+
+
+def _stored_as(plan: Plan) -> tuple[str, Visibility]:
+    if plan.body_to_reporter:
+        return "feedback", Visibility.PUBLIC
+    return ("note" if plan.body else "command"), Visibility.INTERNAL
+
+
+def _apply(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context, agent: Agent, plan: Plan,
+           verdict: auth.Verdict) -> Outcome:
+    kind, visibility = _stored_as(plan)
+    row = _store(ticket, mail, ctx, kind, visibility, plan.body)
+    if not plan.steps:
+        # Nothing above the quote but a signature: kept, and nothing to say about it.
+        return Outcome(Disposition.FOLLOW_UP, ticket.ref, "empty reply: nothing to do",
+                       mail.dedup_key)
+    if all(step.command.name == "help" for step in plan.steps):
+        # A request for the reference changes nothing: no events, no receipt, only the answer.
+        pipeline.enqueue(ctx, ticket, notices.help_notice(ctx, ticket, mail, agent))
+        return Outcome(Disposition.FOLLOW_UP, ticket.ref, "command reference sent",
+                       mail.dedup_key)
+    actor = agent.email.lower()
+    tickets.add_event(ticket, "agent_reply", actor, f"verified: {verdict.reason}",
+                      message_row=row)
+    changed = tickets.update_ticket(ticket, **plan.changes) if plan.changes else ticket
+    for step in plan.steps:
+        _record(changed, step, actor, row)
+    mails = [*notices.reporter_notices(ctx, changed, plan),
+             *notices.handover_notices(ctx, changed, plan, agent)]
+    if ctx.settings.security.receipts:
+        mails.append(notices.receipt_notice(ctx, changed, mail, agent, plan, "applied"))
+    if plan.wants_help:
+        mails.append(notices.help_notice(ctx, changed, mail, agent))
+    for notice in mails:
+        pipeline.enqueue(ctx, changed, notice)
+    lines = ", ".join(s.command.line for s in plan.steps)
+    return Outcome(Disposition.FOLLOW_UP, ticket.ref, f"applied for {actor}: {lines}",
+                   mail.dedup_key)
+
+
+def _record(ticket: Ticket, step: Step, actor: str, row: int) -> None:
+    """One event per line: the line, every field it changed, the primary field's old and new."""
+    if step.command.name in ("check", "help"):
+        return  # queries change nothing
+    effects = [f"{c.field} {c.old or '-'} -> {c.new or '-'}" for c in step.changes]
+    effects += [_EFFECTS[step.command.name]] if step.command.name in _EFFECTS else []
+    primary = step.change(PRIMARY.get(step.command.name, ""))
+    tickets.add_event(ticket, step.command.name, actor,
+                      f"{step.command.line}: {'; '.join(effects)}" if effects
+                      else step.command.line,
+                      old=primary.old if primary else None,
+                      new=primary.new if primary else None, message_row=row)
+
+
+def _refuse(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context, agent: Agent,
+            plan: Plan) -> Outcome:
+    row = _store(ticket, mail, ctx, "refused", Visibility.INTERNAL, plan.body)
+    wrong = [s for s in plan.steps if s.error]
+    detail = (f"nothing applied: {len(wrong)} of {len(plan.steps)} lines refused: "
+              + "; ".join(f"{s.command.line} ({s.error})" for s in wrong))
+    tickets.add_event(ticket, "commands_refused", agent.email.lower(), detail, message_row=row)
+    pipeline.enqueue(ctx, ticket, notices.receipt_notice(ctx, ticket, mail, agent, plan,
+                                                         "refused"))
+    if plan.wants_help:
+        pipeline.enqueue(ctx, ticket, notices.help_notice(ctx, ticket, mail, agent))
+    return Outcome(Disposition.REFUSED, ticket.ref, detail, mail.dedup_key)
+
+
+def _dry_run(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context, agent: Agent,
+             plan: Plan) -> Outcome:
+    """#check: the message is kept (so a replay is a duplicate) and nothing else changes."""
+    _store(ticket, mail, ctx, "check", Visibility.INTERNAL, plan.body)
+    pipeline.enqueue(ctx, ticket, notices.receipt_notice(ctx, ticket, mail, agent, plan,
+                                                         "check"))
+    if plan.wants_help:
+        pipeline.enqueue(ctx, ticket, notices.help_notice(ctx, ticket, mail, agent))
+    verdict = "would apply" if plan.ok else "would be refused"
+    return Outcome(Disposition.FOLLOW_UP, ticket.ref, f"dry run (#check): {verdict}",
+                   mail.dedup_key)
+
+
+def _unverified(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context,
+                verdict: auth.Verdict) -> Outcome:
+    """Stored as an ordinary message from that address, raw bytes and all, but nothing read
+    from it and nobody told. Its own kind keeps it out of the history colleagues are shown,
+    where it would pass for the agent's words."""
+    sender = mail.sender.email
+    row = _store(ticket, mail, ctx, "unverified", Visibility.INTERNAL, None)
+    detail = f"reply from agent address {sender} not verified, nothing applied: {verdict.reason}"
+    tickets.add_event(ticket, "unverified", sender, detail, message_row=row)
+    log.warning("%s: %s", ticket.ref, detail)
+    return Outcome(Disposition.FOLLOW_UP, ticket.ref, detail, mail.dedup_key)
+
+
+def _store(ticket: Ticket, mail: InboundMail, ctx: pipeline.Context, kind: str,
+           visibility: Visibility, text: str | None) -> int:
+    """Store the agent's mail (raw bytes kept) with its fresh body as the text."""
+    return tickets.add_message(ticket, mail, kind=kind, visibility=visibility, text=text,
+                               attachments_dir=ctx.attachments_dir)

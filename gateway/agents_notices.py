@@ -1,0 +1,169 @@
+"""The mail an agent's command block causes, as `Notice`s: feedback to the reporter, hand-over
+notices to the agents of the ticket's new team (or to a new assignee), and the receipt and the
+command reference for the agent who wrote the block. `agents` enqueues them.
+
+Mail to the reporter comes from the support address, threaded under the reporter's own messages
+(In-Reply-To the first, References all of them) and never names an agent's token Message-ID,
+so a reporter can never learn one. Each agent gets their own copy with their own token.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from gateway import pipeline
+from gateway.agents_plan import Plan, State, Step
+from gateway.config import Agent
+from gateway.domain import Address, InboundMail, Level, Notice, Ticket
+from gateway.parsers import auth, commands, quoting
+from gateway.store import tickets
+
+# Inbound message kinds worth showing colleagues; commands, checks, unverified mail from an
+# agent's address and machine mail are not.
+HISTORY_KINDS = ("report", "reply", "note", "feedback")
+# The feedback commands, and the template of the mail each sends the reporter.
+REPORTER_TEMPLATES = {"escalate": "reporter_escalated", "pending": "reporter_pending",
+                      "progress": "reporter_progress", "resolve": "reporter_resolved"}
+MOVES = ("escalate", "return", "team")
+
+
+def reporter_notices(ctx: pipeline.Context, ticket: Ticket, plan: Plan) -> list[Notice]:
+    """One mail per feedback line; the agent's #reply message rides on the first of them."""
+    items: list[tuple[str, dict[str, Any]]] = []
+    for step in plan.steps:
+        template = REPORTER_TEMPLATES.get(step.command.name)
+        if template == "reporter_escalated":
+            # Only a ticket that ends the block higher than it started went anywhere.
+            if _rank(plan.after.level) > _rank(plan.before.level) and \
+                    template not in (t for t, _ in items):
+                items.append((template, {"to_level": plan.after.level.value}))
+        elif template:
+            key = {"pending": "reason", "progress": "progress", "resolve": "resolution"}
+            items.append((template, {key[step.command.name]: step.command.text}))
+    message = plan.body if plan.body_to_reporter else ""
+    if message and not items:
+        items.append(("reporter_reply", {}))
+    in_reply_to, references = reporter_thread(ticket)
+    base = {"ref": ticket.ref, "subject": ticket.subject, "reporter_name": ticket.reporter.name}
+    return [Notice(template=template, to=ticket.reporter, language=ticket.language,
+                   context={**base, **extra, "message": message if i == 0 else ""},
+                   ticket_ref=ticket.ref, in_reply_to=in_reply_to, references=references,
+                   # Written by a person (RFC 3834 "no"), except the escalation news.
+                   auto_submitted="auto-generated" if template == "reporter_escalated" else "no")
+            for i, (template, extra) in enumerate(items)]
+
+
+def reporter_thread(ticket: Ticket) -> tuple[str | None, tuple[str, ...]]:
+    """(the reporter's first Message-ID, all of the reporter's Message-IDs) on this ticket."""
+    ids = [m.message_id for m in tickets.messages(ticket)
+           if m.direction == "inbound" and m.kind in ("report", "reply") and m.message_id
+           and _email_of(m.author) == ticket.reporter.email.lower()
+           and auth.parse_token_id(m.message_id) is None]
+    return (ids[0] if ids else None), tuple(dict.fromkeys(ids))
+
+
+def handover_notices(ctx: pipeline.Context, ticket: Ticket, plan: Plan,
+                     agent: Agent) -> list[Notice]:
+    """The new team's agents when the block moved the ticket, else a new assignee."""
+    settings = ctx.settings
+    if plan.after.team != plan.before.team:
+        # An escalation or a return says more than the team change that came with it.
+        names = {s.command.name for s in plan.steps if s.change("team")}
+        move = next(m for m in MOVES if m in names)
+        recipients = settings.agents_of(plan.after.team)
+    elif plan.after.assignee and plan.after.assignee != plan.before.assignee:
+        move, recipients = "assign", tuple(a for a in (settings.agent(plan.after.assignee),) if a)
+    else:
+        return []
+    before_team = settings.team(plan.before.team)
+    context = {**pipeline.ticket_context(ticket, ctx), "move": move,
+               "actor": str(Address(agent.email, agent.name)),
+               "from_level": plan.before.level.value,
+               "from_team_name": before_team.name if before_team and before_team.name
+               else plan.before.team,
+               "reasons": [s.command.text for s in plan.steps if s.command.name in MOVES[:2]],
+               "history": history(ticket)}
+    # Threaded like the new-ticket notices, under the reporter's mail: the new team never saw
+    # the reply that moved the ticket.
+    thread = reporter_thread(ticket)
+    return [_agent_notice(ctx, ticket, other, "agent_handover", context, thread)
+            for other in recipients if other.email.lower() != agent.email.lower()]
+
+
+def receipt_notice(ctx: pipeline.Context, ticket: Ticket, mail: InboundMail, agent: Agent,
+                   plan: Plan, mode: str) -> Notice:
+    """What the block did ("applied"), would do ("check") or why it did nothing ("refused")."""
+    state = plan.before if mode == "refused" else plan.after
+    context = {**state_context(ctx, ticket, state), "mode": mode, "valid": plan.ok,
+               "steps": [_step_context(step, mode) for step in plan.steps]}
+    return _agent_notice(ctx, ticket, agent, "agent_receipt", context, _under(mail))
+
+
+def help_notice(ctx: pipeline.Context, ticket: Ticket, mail: InboundMail,
+                agent: Agent) -> Notice:
+    """The command reference (#help) in the agent's language."""
+    context = {"ref": ticket.ref, "subject": ticket.subject,
+               "help": commands.help_text(agent.language),
+               "default_public": ctx.settings.security.default_visibility == "public"}
+    return _agent_notice(ctx, ticket, agent, "agent_help", context, _under(mail))
+
+
+def history(ticket: Ticket) -> list[dict[str, str]]:
+    """The ticket's conversation so far: the report, replies, notes and answers, oldest first."""
+    entries = []
+    for message in tickets.messages(ticket):
+        if message.direction != "inbound" or message.kind not in HISTORY_KINDS:
+            continue
+        # A reporter's reply is stored whole; colleagues need only what is new in it.
+        text = quoting.fresh_text(message.text) if message.kind == "reply" else message.text
+        entries.append({"kind": message.kind, "author": message.author,
+                        "text": text.strip() or "-"})
+    return entries
+
+
+def state_context(ctx: pipeline.Context, ticket: Ticket, state: State) -> dict[str, Any]:
+    """The template fields of `ticket` as it is (or would be) in `state`."""
+    fields = {name: getattr(state, name) for name in State.__dataclass_fields__}
+    return pipeline.ticket_context(replace(ticket, **fields), ctx)
+
+
+def command_words(language: str) -> str:
+    """Every command on one line, in the agent's language: the reference notices carry."""
+    indonesian = language == "id"
+    return " ".join(f"#{spec.aliases[0] if indonesian else spec.name}"
+                    for spec in commands.COMMANDS)
+
+
+def _agent_notice(ctx: pipeline.Context, ticket: Ticket, agent: Agent, template: str,
+                  context: dict[str, Any], thread: tuple[str | None, tuple[str, ...]]) -> Notice:
+    # Each agent's copy carries a token of their own, so answering it is an authenticated reply.
+    return Notice(template=template, to=Address(agent.email, agent.name),
+                  language=agent.language,
+                  context={**context, "command_words": command_words(agent.language)},
+                  ticket_ref=ticket.ref, in_reply_to=thread[0], references=thread[1],
+                  auto_submitted="auto-generated" if template == "agent_handover"
+                  else "auto-replied",
+                  message_id=pipeline.agent_message_id(ctx, ticket, agent.email))
+
+
+def _under(mail: InboundMail) -> tuple[str | None, tuple[str, ...]]:
+    """Threading under the agent's own reply: receipts answer it."""
+    return mail.message_id, tuple(dict.fromkeys(
+        r for r in (*mail.references, mail.message_id) if r))
+
+
+def _step_context(step: Step, mode: str) -> dict[str, Any]:
+    # A refused block changed nothing, so its good lines show no changes, only that they passed.
+    changes = [] if mode == "refused" else [
+        {"field": c.field, "old": c.old or "-", "new": c.new or "-"} for c in step.changes]
+    return {"line": step.command.line, "name": step.command.name, "error": step.error,
+            "implicit": step.implicit, "changes": changes, "effect": mode != "refused"}
+
+
+def _email_of(author: str) -> str:
+    """The address in a "Name <address>" author label."""
+    return (author.rpartition("<")[2].rstrip(">") if author.endswith(">") else author).lower()
+
+
+def _rank(level: Level) -> int:
+    return tuple(Level).index(level)
