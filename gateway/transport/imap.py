@@ -138,8 +138,14 @@ class Mailbox:
             client.idle()
             try:
                 while time.monotonic() < deadline and not (stop and stop.is_set()):
-                    if _news(client.idle_check(timeout=min(1.0, timeout))):
+                    started = time.monotonic()
+                    responses = client.idle_check(timeout=min(1.0, timeout))
+                    if _news(responses):
                         return True
+                    # imapclient swallows EOF: a poll that wakes early with nothing to read
+                    # means the server (or the network) closed the connection.
+                    if not responses and time.monotonic() - started < 0.05:
+                        raise TemporaryFailure("IMAP IDLE: the connection was closed")
             finally:
                 client.idle_done()
         except NETWORK_ERRORS as exc:
