@@ -89,6 +89,15 @@ class Security:
 
 
 @dataclass(frozen=True)
+class Loops:
+    """Caps on automatic mail (acknowledgements, size refusals) to any one address: the last
+    guard against ping-pong with an auto-responder that sends no RFC 3834 headers."""
+
+    auto_per_hour: int = 10
+    auto_per_day: int = 40
+
+
+@dataclass(frozen=True)
 class Team:
     id: str
     level: Level
@@ -120,6 +129,7 @@ class Settings:
     smtp: Smtp = field(default_factory=Smtp)
     security: Security = field(default_factory=Security)
     routing: Routing = field(default_factory=Routing)
+    loops: Loops = field(default_factory=Loops)
     teams: tuple[Team, ...] = ()
     agents: tuple[Agent, ...] = ()
     rules: tuple[Mapping[str, Any], ...] = ()
@@ -141,7 +151,7 @@ class Settings:
 
 
 SECTIONS = {"support": Support, "database": Database, "imap": Imap, "smtp": Smtp,
-            "security": Security, "routing": Routing}
+            "security": Security, "routing": Routing, "loops": Loops}
 CHOICES = {
     "support.language": ("id", "en"),
     "imap.security": ("ssl", "starttls", "none"),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from gateway import config as config_module
+from gateway import loops
 from gateway.compose import Composer
 from gateway.domain import (Address, Disposition, InboundMail, Level, Notice, Outcome,
                             RoutingDecision, Status, Ticket, Visibility)
@@ -78,6 +79,7 @@ def _machine_mail(mail: InboundMail, verdict, ctx: Context) -> Outcome:
         ticket = tickets.ticket_for_message_ids((reported,)) if reported else None
     row = tickets.add_message(ticket, mail, kind=f"machine:{verdict.kind}",
                               visibility=Visibility.INTERNAL)
+    loops.record_bounce(verdict, ticket)
     detail = f"{verdict.kind}: {verdict.reason}"
     if ticket is not None:
         actor = mail.sender.email if mail.sender else "mailer-daemon"
@@ -201,8 +203,12 @@ def agent_message_id(ctx: Context, ticket: Ticket, email: str) -> str:
                                  email)
 
 
-def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice, auto: bool = False) -> str:
-    """Render a notice and put it in the outbox; returns its Message-ID."""
+def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
+            auto: bool = False) -> str | None:
+    """Render a notice and put it in the outbox; returns its Message-ID. Automatic mail
+    (`auto`) goes only where the loop guards allow it, else None."""
+    if auto and not loops.may_send_automatic(ctx.settings, ticket, notice.to.email):
+        return None
     mail = ctx.composer.render(notice)
     outbox.enqueue(mail, ticket)
     return mail.message_id

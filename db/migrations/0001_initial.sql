@@ -29,7 +29,7 @@ CREATE TABLE message (
     ticket_id INTEGER REFERENCES ticket (id),
     direction VARCHAR(8) NOT NULL,
     visibility VARCHAR(8) NOT NULL,
-    kind VARCHAR(16) NOT NULL,
+    kind VARCHAR(64) NOT NULL,
     author_email VARCHAR(320) NOT NULL DEFAULT '',
     author_name TEXT NOT NULL DEFAULT '',
     message_key VARCHAR(1000) NOT NULL UNIQUE,

@@ -40,7 +40,7 @@ class MessageRow(BaseModel):
     ticket = pw.ForeignKeyField(TicketRow, null=True, column_name="ticket_id", backref="messages")
     direction = pw.CharField(max_length=8)
     visibility = pw.CharField(max_length=8)
-    kind = pw.CharField(max_length=16)
+    kind = pw.CharField(max_length=64)
     author_email = pw.CharField(max_length=320, default="")
     author_name = pw.TextField(default="")
     message_key = pw.CharField(max_length=1000, unique=True)
