@@ -31,6 +31,7 @@ CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                     *(f"lpt{i}" for i in range(10))}
 MAX_NAME_BYTES = 150
+MAX_SUBJECT = 1000  # a subject is a line for people; a 5 MB one is an attack, not a title
 
 
 def parse(raw: bytes) -> InboundMail:
@@ -55,7 +56,7 @@ def parse(raw: bytes) -> InboundMail:
         to=_addresses(headers.get("to", ())),
         cc=_addresses(headers.get("cc", ())),
         reply_to=_addresses(headers.get("reply-to", ())),
-        subject=_one_line(headers.get("subject", ("",))[0]),
+        subject=_one_line(headers.get("subject", ("",))[0])[:MAX_SUBJECT],
         date=_date(headers.get("date", ())),
         in_reply_to=message_ids(" ".join(headers.get("in-reply-to", ()))),
         references=message_ids(" ".join(headers.get("references", ()))),
