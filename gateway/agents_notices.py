@@ -127,19 +127,12 @@ def state_context(ctx: pipeline.Context, ticket: Ticket, state: State) -> dict[s
     return pipeline.ticket_context(replace(ticket, **fields), ctx)
 
 
-def command_words(language: str) -> str:
-    """Every command on one line, in the agent's language: the reference notices carry."""
-    indonesian = language == "id"
-    return " ".join(f"#{spec.aliases[0] if indonesian else spec.name}"
-                    for spec in commands.COMMANDS)
-
-
 def _agent_notice(ctx: pipeline.Context, ticket: Ticket, agent: Agent, template: str,
                   context: dict[str, Any], thread: tuple[str | None, tuple[str, ...]]) -> Notice:
     # Each agent's copy carries a token of their own, so answering it is an authenticated reply.
     return Notice(template=template, to=Address(agent.email, agent.name),
                   language=agent.language,
-                  context={**context, "command_words": command_words(agent.language)},
+                  context={**context, "command_words": pipeline.command_words(agent.language)},
                   ticket_ref=ticket.ref, in_reply_to=thread[0], references=thread[1],
                   auto_submitted="auto-generated" if template == "agent_handover"
                   else "auto-replied",

@@ -16,7 +16,7 @@ from gateway.compose import Composer
 from gateway.domain import (Address, Disposition, InboundMail, Level, Notice, Outcome,
                             RoutingDecision, Status, Ticket, Visibility)
 from gateway.errors import DuplicateMessage, MalformedMail
-from gateway.parsers import auth, autoreply, bounce, mime, threading
+from gateway.parsers import auth, autoreply, bounce, commands, mime, quoting, threading
 from gateway.routing import chain
 from gateway.store import database, mailbox, outbox, tickets
 
@@ -153,7 +153,10 @@ def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
         tickets.add_event(ticket, "reopened", mail.sender.email,
                           "the reporter replied", old=old, new=Status.OPEN, message_row=row)
     recipients = [ctx.settings.agent(ticket.assignee)] if ticket.assignee else []
-    for notice in team_notices(ticket, mail, ctx, "agent_follow_up",
+    # Colleagues get what is new in the reply, and the internal notes kept so far.
+    extra = {"text": quoting.fresh_text(mail.text, mail.html) or mail.text,
+             "author": str(mail.sender), "notes": internal_notes(ticket)}
+    for notice in team_notices(ticket, mail, ctx, "agent_follow_up", extra,
                                only=[a for a in recipients if a]):
         enqueue(ctx, ticket, notice)
     return Outcome(Disposition.FOLLOW_UP, ticket.ref, "appended", mail.dedup_key)
@@ -180,15 +183,30 @@ def reporter_notice(ticket: Ticket, mail: InboundMail | None, template: str,
                   references=tuple(r for r in references if r))
 
 
+def internal_notes(ticket: Ticket, limit: int = 5) -> list[dict[str, str]]:
+    """The latest internal notes of agents on a ticket, oldest first."""
+    notes = [m for m in tickets.messages(ticket) if m.kind == "note"][-limit:]
+    return [{"author": m.author, "text": m.text.strip() or "-"} for m in notes]
+
+
+def command_words(language: str) -> str:
+    """Every command on one line, in the agent's language: the reference notices carry."""
+    indonesian = language == "id"
+    return " ".join(f"#{spec.aliases[0] if indonesian else spec.name}"
+                    for spec in commands.COMMANDS)
+
+
 def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, template: str,
                  extra: dict[str, Any] | None = None, only: list | None = None) -> list[Notice]:
     """One notice per agent of the ticket's team (or of `only`), each in the agent's language."""
     agents = only if only else ctx.settings.agents_of(ticket.team)
     context = {**ticket_context(ticket, ctx), "text": mail.text if mail else "",
                "attachments": [a.name for a in mail.attachments] if mail else [],
+               "author": str(mail.sender) if mail and mail.sender else "", "notes": [],
                **(extra or {})}
     return [Notice(template=template, to=Address(agent.email, agent.name),
-                   language=agent.language, context=context, ticket_ref=ticket.ref,
+                   language=agent.language, ticket_ref=ticket.ref,
+                   context={**context, "command_words": command_words(agent.language)},
                    in_reply_to=mail.message_id if mail else None,
                    references=(mail.message_id,) if mail and mail.message_id else (),
                    auto_submitted="auto-generated",

@@ -507,7 +507,7 @@ Rina
 
 --- Akhir laporan ---
 
-Balas email ini dengan perintah di baris paling atas, misalnya #ambil, #balas, #eskalasi L1 <alasan>, #selesai <solusi>. Kirim #bantuan untuk daftar perintah.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 NEW_TICKET_EN = ('[LDP-000001] New L0 ticket: Tidak bisa login SPSE', """\
 New ticket LDP-000001 for LKPP Level 0 (L0).
@@ -528,7 +528,7 @@ Rina
 
 --- End of report ---
 
-Reply to this email with commands on the very first lines, e.g. #take, #reply, #escalate L1 <reason>, #resolve <resolution>. Send #help for the list of commands.
+Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #team #priority #category #pending #progress #resolve #close #reopen #check #help. Send #help for details.
 """)
 ANSWER = ('[LDP-000001] Tanggapan atas laporan Anda: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -570,33 +570,13 @@ Ada balasan baru pada tiket LDP-000001 (L0, LKPP Level 0, status open).
 
 Dari     : Rina Wati <rina@pemkab-bogor.go.id>
 Subjek   : Tidak bisa login SPSE
+Petugas  : budi@lkpp.example
 
 --- Balasan ---
 Sudah saya coba, tetap gagal. Sekarang muncul pesan "akun Anda terkunci".
-
--- 
-Rina Wati
-Pokja Pemilihan, Pemkab Bogor
-
-Pada Sen, 2 Nov 2026 pukul 16.20 Layanan Dukungan Pengguna <
-helpdesk@lpse.example> menulis:
-
-> Yth. Rina Wati,
->
-> Berikut tanggapan petugas kami atas laporan Anda dengan nomor tiket LDP-000001:
->
-> Selamat siang Ibu Rina,
->
-> Mohon coba atur ulang kata sandi melalui menu "Lupa Password" di halaman login SPSE, lalu login kembali dengan kata sandi yang baru.
->
-> Untuk menanggapi, balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
->
-> Hormat kami,
-> Layanan Dukungan Pengguna
-
 --- Akhir balasan ---
 
-Balas email ini dengan perintah di baris paling atas, misalnya #balas, #tunda <alasan>, #selesai <solusi>. Kirim #bantuan untuk daftar perintah.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 ESCALATED_L1 = ('[LDP-000001] Laporan Anda diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
