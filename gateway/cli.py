@@ -85,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     retry = command("retry", cmd_quarantine_retry, "process a quarantined message again", qsub)
     retry.add_argument("id", type=int)
 
+    report = command("report", cmd_report, "service-level figures per level and team")
+    report.add_argument("--from", dest="start", required=True, type=_date, metavar="DATE")
+    report.add_argument("--to", dest="end", required=True, type=_date, metavar="DATE")
+    report.add_argument("--level", choices=("L0", "L1", "L2"))
+    report.add_argument("--team")
+    report.add_argument("--format", default="table", choices=("table", "csv", "json", "html"))
+    report.add_argument("--output", metavar="FILE", help="write to FILE instead of printing")
+    report.add_argument("--mail", metavar="TO", help="mail it (HTML attached) to TO")
+
     rules = sub.add_parser("rules", help="routing rules").add_subparsers()
     command("check", cmd_rules_check, "validate the rules and print them", rules)
     explain = command("explain", cmd_rules_explain, "which rule a mail matches (dry run)", rules)
@@ -253,6 +262,36 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
         print(t("still_bad", id=args.id, detail=detail), file=sys.stderr)
         return EXIT_DATAERR
     print(t("retried", id=args.id, detail=detail))
+    return EXIT_OK
+
+
+def _date(value: str):
+    from datetime import date
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from gateway.sla import render, report
+    from gateway.store import database
+    ctx = context(args)
+    with database.transaction(ctx.db):
+        figures = report.build(ctx.settings, args.start, args.end, args.level, args.team)
+    if args.mail:
+        from gateway.service import send_due
+        from gateway.sla.mail import queue_report
+        message_id = queue_report(ctx, figures, args.mail)
+        sent = asyncio.run(send_due(ctx))
+        print(render.label("mailed", figures.language, id=message_id, to=args.mail,
+                           sent=sent.sent, retried=sent.retried))
+        return EXIT_OK
+    text = render.FORMATS[args.format](figures)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 
 

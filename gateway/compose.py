@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import sys
 from datetime import datetime, timezone
+from email import quoprimime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
@@ -27,6 +29,7 @@ LANGUAGES = ("id", "en")
 LOOP_HEADER = "X-LDP-Loop"
 HEADER_POLICY = SMTP.clone(max_line_length=998)
 HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+CRLF = "\r\n"
 
 
 def clean_header(value: str, limit: int = 900) -> str:
@@ -83,6 +86,15 @@ def _address(name: str, email: str) -> str:
     return f"{encode_text(name)} <{email}>"
 
 
+def _quoted_printable(text: str) -> str:
+    """A text body as the email package encodes it (utf-8, quoted-printable at 76 columns,
+    ending in a line break), with CRLF line ends."""
+    lines = text.encode("utf-8").splitlines()
+    encoded = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"),
+                                     SMTP.max_line_length)
+    return encoded.replace("\n", CRLF)
+
+
 def _nl2br(value: str) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(value).split("\n"))
 
@@ -104,6 +116,7 @@ class Composer:
         self.domain = domain
         self.loop_marker = loop_marker
         self.folder = folder
+        self._from = _address(support_name, support_address)
 
     def has_template(self, name: str, language: str) -> bool:
         return (self.folder / language / f"{name}.txt").is_file()
@@ -126,6 +139,42 @@ class Composer:
 
     def _build(self, notice: Notice, subject: str, text: str, html: str, message_id: str,
                now: datetime | None, language: str) -> bytes:
+        """The mail's bytes, written directly: the email package's header objects and generator
+        took nine tenths of the time of a render. The output is the same as the email package's
+        (`_build_with_email_package`, still used for header values that need its folding)."""
+        headers = [("From", self._from), ("To", _address(notice.to.name, notice.to.email)),
+                   ("Subject", encode_text(subject)),
+                   ("Date", format_datetime(now or datetime.now(timezone.utc))),
+                   ("Message-ID", message_id),
+                   ("Reply-To", clean_header(notice.reply_to or self.support_address))]
+        if notice.in_reply_to:
+            headers.append(("In-Reply-To", clean_header(notice.in_reply_to)))
+        references = " ".join(clean_header(r) for r in notice.references if r)
+        if references:
+            headers.append(("References", references))
+        headers += [("Auto-Submitted", clean_header(notice.auto_submitted)),
+                    ("X-Auto-Response-Suppress", "All"), (LOOP_HEADER, self.loop_marker)]
+        if notice.ticket_ref:
+            headers.append(("X-LDP-Ticket", clean_header(notice.ticket_ref)))
+        lines = [f"{name}: {value}" for name, value in headers]
+        if not all(line.isascii() and len(line) <= 998 for line in lines):
+            return self._build_with_email_package(notice, subject, text, html, message_id, now,
+                                                  language)
+        # The email package's boundary: '=' runs never occur in quoted-printable text.
+        boundary = "=" * 15 + f"{secrets.randbelow(sys.maxsize):019d}" + "=="
+        head = CRLF.join(lines + ["MIME-Version: 1.0",
+                                  f'Content-Type: multipart/alternative; boundary="{boundary}"'])
+        parts = (f'{head}{CRLF}{CRLF}--{boundary}{CRLF}'
+                 f'Content-Type: text/plain; charset="utf-8"{CRLF}'
+                 f'Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}'
+                 f'{_quoted_printable(text)}{CRLF}--{boundary}{CRLF}'
+                 f'Content-Type: text/html; charset="utf-8"{CRLF}'
+                 f'Content-Transfer-Encoding: quoted-printable{CRLF}MIME-Version: 1.0{CRLF}{CRLF}'
+                 f'{_quoted_printable(html)}{CRLF}--{boundary}--{CRLF}')
+        return parts.encode("ascii")
+
+    def _build_with_email_package(self, notice: Notice, subject: str, text: str, html: str,
+                                  message_id: str, now: datetime | None, language: str) -> bytes:
         message = EmailMessage(policy=SMTP)
         # Data-derived headers are encoded by us and stored raw: Python's header parser would
         # otherwise decode any `=?...?=` a reporter typed and re-fold (or crash on) the result.

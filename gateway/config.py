@@ -62,6 +62,7 @@ class Imap:
     max_message_bytes: int = 26214400
     batch_size: int = 50
     timeout: float = 60.0
+    message_time_limit: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ class Team:
     level: Level
     organisation: str
     name: str = ""
+    # Business hours for service levels: a zone (WIB, WITA, WIT or an IANA name), working days
+    # ("mon-fri" or "mon,tue,sat") and hours ("08:00-16:00"), all in the team's own time.
+    timezone: str = "WIB"
+    work_days: str = "mon-fri"
+    work_hours: str = "08:00-16:00"
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,40 @@ class Routing:
     default_team: str = ""
 
 
+SLA_MEASURES = ("first_response", "resolution", "update")
+# Business hours per level, measure and priority (low, normal, high, urgent).
+DEFAULT_SLA_TARGETS = {
+    "L0": {"first_response": (8, 4, 2, 1), "resolution": (40, 16, 8, 4)},
+    "L1": {"first_response": (8, 4, 2, 1), "resolution": (80, 40, 16, 8),
+           "update": (16, 8, 4, 2)},
+    "L2": {"first_response": (16, 8, 4, 2), "resolution": (160, 80, 40, 16),
+           "update": (40, 16, 8, 4)},
+}
+_PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+def _default_targets() -> Mapping[str, float]:
+    return {f"{level}.{measure}.{p}": float(hours) for level, measures in
+            DEFAULT_SLA_TARGETS.items() for measure, row in measures.items()
+            for p, hours in zip(_PRIORITIES, row)}
+
+
+@dataclass(frozen=True)
+class Sla:
+    """Service levels: targets in business hours keyed "L1.resolution.high", a reminder at
+    `reminder_share` of a target, Indonesian public holidays plus collective leave days."""
+
+    enabled: bool = True
+    reminder_share: float = 0.75
+    auto_escalate: bool = False
+    holidays_country: str = "ID"  # "" leaves public holidays out
+    collective_leave: tuple[str, ...] = ()
+    targets: Mapping[str, float] = field(default_factory=_default_targets)
+
+    def target(self, level: str, measure: str, priority: str) -> float | None:
+        return self.targets.get(f"{level}.{measure}.{priority}")
+
+
 @dataclass(frozen=True)
 class Settings:
     support: Support
@@ -130,6 +170,7 @@ class Settings:
     security: Security = field(default_factory=Security)
     routing: Routing = field(default_factory=Routing)
     loops: Loops = field(default_factory=Loops)
+    sla: Sla = field(default_factory=Sla)
     teams: tuple[Team, ...] = ()
     agents: tuple[Agent, ...] = ()
     rules: tuple[Mapping[str, Any], ...] = ()
@@ -149,9 +190,13 @@ class Settings:
     def agents_of(self, team_id: str) -> tuple[Agent, ...]:
         return tuple(a for a in self.agents if a.team == team_id)
 
+    def leads_of(self, team_id: str) -> tuple[Agent, ...]:
+        """The agents of a team marked `lead = true`."""
+        return tuple(a for a in self.agents_of(team_id) if a.lead)
+
 
 SECTIONS = {"support": Support, "database": Database, "imap": Imap, "smtp": Smtp,
-            "security": Security, "routing": Routing, "loops": Loops}
+            "security": Security, "routing": Routing, "loops": Loops, "sla": Sla}
 CHOICES = {
     "support.language": ("id", "en"),
     "imap.security": ("ssl", "starttls", "none"),
@@ -184,7 +229,8 @@ def from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], source: st
         if key not in known:
             raise ConfigError(f"{source}: unknown key {key!r} (known: {', '.join(sorted(known))})")
     sections = {name: _section(name, cls, data.get(name, {}), environ, source)
-                for name, cls in SECTIONS.items()}
+                for name, cls in SECTIONS.items() if cls is not Sla}
+    sections["sla"] = _sla(data.get("sla", {}), environ, source)
     teams = tuple(_section("teams", Team, t, {}, source, index=i)
                   for i, t in enumerate(_table_list(data, "teams", source)))
     agents = tuple(_section("agents", Agent, a, {}, source, index=i)
@@ -215,6 +261,47 @@ def _categories(value: Any, source: str) -> Mapping[str, tuple[str, ...]]:
             raise ConfigError(f"{source}: categories.{level} must be a list of strings")
         merged[level] = tuple(names)
     return merged
+
+
+def _sla(raw: Any, environ: Mapping[str, str], source: str) -> Sla:
+    """[sla] scalars, `collective_leave` (ISO dates) and [sla.targets.L1] tables of
+    `measure = { priority = hours }`; a level or measure left out keeps its defaults."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: sla must be a table")
+    scalars = {k: v for k, v in raw.items() if k not in ("targets", "collective_leave")}
+    base = _section("sla", Sla, scalars, environ, source)
+    leave = raw.get("collective_leave", [])
+    if not isinstance(leave, list) or not all(_iso_date(d) for d in leave):
+        raise ConfigError(f"{source}: sla.collective_leave must be a list of dates "
+                          f"like \"2026-12-24\", got {leave!r}")
+    targets = dict(base.targets)
+    for level, measures in raw.get("targets", {}).items():
+        if level not in ("L0", "L1", "L2") or not isinstance(measures, dict):
+            raise ConfigError(f"{source}: sla.targets.{level}: expected a table for L0, L1 or L2")
+        for measure, row in measures.items():
+            where = f"{source}: sla.targets.{level}.{measure}"
+            if measure not in SLA_MEASURES or not isinstance(row, dict):
+                raise ConfigError(f"{where}: expected one of {', '.join(SLA_MEASURES)} "
+                                  "as a table of priority = hours")
+            for priority, hours in row.items():
+                if priority not in _PRIORITIES or isinstance(hours, bool) or \
+                        not isinstance(hours, (int, float)) or hours <= 0:
+                    raise ConfigError(f"{where}.{priority}: expected a priority "
+                                      f"({', '.join(_PRIORITIES)}) = a positive number of hours")
+                targets[f"{level}.{measure}.{priority}"] = float(hours)
+    if not 0 < base.reminder_share < 1:
+        raise ConfigError(f"{source}: sla.reminder_share must be between 0 and 1, "
+                          f"got {base.reminder_share!r}")
+    return dataclasses.replace(base, collective_leave=tuple(leave), targets=targets)
+
+
+def _iso_date(value: Any) -> bool:
+    import datetime as _dt
+    try:
+        _dt.date.fromisoformat(value)
+        return isinstance(value, str)
+    except (TypeError, ValueError):
+        return False
 
 
 def _section(name: str, cls: type, raw: Any, environ: Mapping[str, str], source: str,

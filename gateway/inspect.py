@@ -58,9 +58,26 @@ def explain(raw: bytes, settings: config_module.Settings, base: Path) -> dict[st
             "tried": ", ".join(decision.tried)}
 
 
+# views.table cuts every cell at 60 characters: a longer line is fitted by showing fewer
+# keywords of each list (and counting the rest) before it is cut.
+_CELL = 60
+
+
 def rules_table(settings: config_module.Settings, base: Path) -> tuple[list, list[str]]:
+    """The compiled rules, one row each: number, name, conditions and actions on one line."""
     from gateway.service import load_rules
-    compiled = load_rules(settings, base)
-    rows = [[i + 1, getattr(r, "name", "?"), getattr(r, "describe", lambda: "")()]
-            for i, r in enumerate(compiled)]
-    return rows, ["#", "name", "conditions -> actions"]
+    rows = [[number, rule.name, _fit(rule), _cut(rule.describe_actions())]
+            for number, rule in enumerate(load_rules(settings, base), start=1)]
+    return rows, ["#", "name", "when", "then"]
+
+
+def _fit(rule) -> str:
+    for shown in (None, 6, 4, 3, 2, 1):
+        line = rule.describe_when(shown)
+        if len(line) <= _CELL:
+            return line
+    return _cut(line)
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= _CELL else line[:_CELL - 1] + "…"

@@ -7,6 +7,7 @@ crash anywhere replays the message and the duplicate check absorbs the replay.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -18,7 +19,7 @@ from gateway.domain import (Address, Disposition, InboundMail, Level, Notice, Ou
 from gateway.errors import DuplicateMessage, MalformedMail
 from gateway.parsers import auth, autoreply, bounce, commands, mime, quoting, threading
 from gateway.routing import chain
-from gateway.store import database, mailbox, outbox, tickets
+from gateway.store import database, guards, mailbox, outbox, tickets
 
 REOPEN_ON_REPLY = (Status.PENDING, Status.RESOLVED)
 
@@ -230,3 +231,30 @@ def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
     mail = ctx.composer.render(notice)
     outbox.enqueue(mail, ticket)
     return mail.message_id
+
+
+def human_size(count: int) -> str:
+    return f"{count / 1048576:.1f} MB" if count >= 1048576 else f"{count / 1024:.0f} KB"
+
+
+def refuse_too_large(ctx: Context, header: bytes, size: int, limit: int) -> str | None:
+    """A polite reply to the sender of a message too large to take, at most one a day per
+    sender, within the loop caps. Returns the reply's Message-ID, or None when none is due."""
+    try:
+        mail = mime.parse(header.rstrip(b"\r\n") + b"\r\n\r\n")
+    except MalformedMail:
+        return None
+    if mail.sender is None or autoreply.classify(
+            mail, own_domains=(ctx.settings.support.domain,),
+            loop_marker=ctx.settings.support.address) is not None:
+        return None
+    since = database.utcnow() - timedelta(days=1)
+    if guards.automatic_mail_count(mail.sender.email, ("reporter_too_large",), since):
+        return None
+    notice = Notice(template="reporter_too_large", to=mail.sender,
+                    language=ctx.settings.support.language,
+                    context={"subject": mail.subject, "reporter_name": mail.sender.name,
+                             "size": human_size(size), "limit": human_size(limit)},
+                    in_reply_to=mail.message_id,
+                    references=(mail.message_id,) if mail.message_id else ())
+    return enqueue(ctx, None, notice, auto=True)

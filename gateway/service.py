@@ -6,24 +6,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from gateway import agents
+from gateway import agents, pipeline
 from gateway import config as config_module
 from gateway.compose import Composer
 from gateway.domain import Disposition, Outcome
 from gateway.errors import PermanentSendFailure, TemporaryFailure
 from gateway.pipeline import Context, process
 from gateway.routing import rules as rules_module
-from gateway.store import database, mailbox, outbox, tickets
+from gateway.sla import timers as sla_timers
+from gateway.store import database, guards, mailbox, outbox, tickets
+from gateway.timelimit import time_limit
 from gateway.transport.imap import Mailbox
 from gateway.transport.smtp import SmtpConnection
 
 log = logging.getLogger("ldp")
 SEND_BATCH = 100
+FETCH_BYTES = 8 * 1024 * 1024  # raw mail held at once by one FETCH (one oversized mail aside)
 
 
 def build_context(settings: config_module.Settings, base_dir: Path | None = None,
@@ -68,7 +76,8 @@ def load_rules(settings: config_module.Settings, base: Path) -> tuple:
 def handle_raw(raw: bytes, ctx: Context, source: str = "", uid: int | None = None) -> Outcome:
     """Process one message; an unexpected error quarantines it. TemporaryFailure passes up."""
     try:
-        return process(raw, ctx, source=source, uid=uid)
+        with time_limit(ctx.settings.imap.message_time_limit):
+            return process(raw, ctx, source=source, uid=uid)
     except TemporaryFailure:
         raise
     except Exception as exc:  # the last guard: never lose the message, never stop the batch
@@ -87,30 +96,71 @@ class IntakeReport:
         return sum(1 for o in self.outcomes if o.disposition == disposition)
 
 
+def mailbox_name(imap: config_module.Imap) -> str:
+    """The mailbox's name for its cursor and lease: account, server and folder."""
+    return f"{imap.username}@{imap.host}/{imap.folder}"
+
+
 def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None) -> IntakeReport:
-    """Store everything waiting above the cursor; acknowledge each message after its commit."""
+    """Store everything waiting above the cursor. Each message is committed on its own; the
+    mailbox is acknowledged after those commits, once per fetched batch."""
     imap = ctx.settings.imap
-    name = f"{imap.username}@{imap.host}/{imap.folder}"
+    name = mailbox_name(imap)
     report = IntakeReport()
     cursor = _current_cursor(ctx, name, box.uidvalidity)
     waiting = box.waiting(cursor)
-    for start in range(0, len(waiting), imap.batch_size):
+    if waiting:
+        log.info("intake: %d message(s) waiting above UID %d in %s", len(waiting), cursor, name)
+    for batch in _batches(waiting, imap.batch_size, imap.max_message_bytes):
         if stop is not None and stop.is_set():
             break
-        batch = waiting[start:start + imap.batch_size]
-        small = [w.uid for w in batch if w.size <= imap.max_message_bytes]
-        for item in batch:
-            if item.size > imap.max_message_bytes:
-                report.outcomes.append(_too_large(ctx, box, name, item))
-        for uid, raw in box.fetch(small):
-            outcome = handle_raw(raw, ctx, name, uid)
-            folder = imap.quarantine_folder if outcome.disposition == Disposition.QUARANTINED \
-                else imap.processed_folder
-            box.acknowledge(uid, folder)
-            with database.transaction(ctx.db):
-                mailbox.set_cursor(name, box.uidvalidity, uid)
-            report.outcomes.append(outcome)
+        stored: dict[str, list[int]] = {}  # folder -> UIDs committed, not yet acknowledged
+        try:
+            if batch[0].size > imap.max_message_bytes:
+                report.outcomes.append(_too_large(ctx, box, name, batch[0]))
+                stored[imap.quarantine_folder] = [batch[0].uid]
+                continue
+            for uid, raw in box.fetch([w.uid for w in batch]):
+                outcome = handle_raw(raw, ctx, name, uid)
+                folder = imap.quarantine_folder if outcome.disposition == Disposition.QUARANTINED \
+                    else imap.processed_folder
+                stored.setdefault(folder, []).append(uid)
+                report.outcomes.append(outcome)
+        finally:
+            # Also when a later message of the batch failed: what was committed is acknowledged.
+            # A crash before this line replays those messages and the duplicate check absorbs
+            # them, as it absorbs a crash between a commit and a one-message MOVE.
+            _acknowledge(ctx, box, name, stored)
     return report
+
+
+def _batches(waiting: list, count: int, too_large: int) -> Iterator[list]:
+    """Runs of waiting messages in UID order for one FETCH each: at most `count` messages and
+    FETCH_BYTES, so a run of large mails cannot fill the memory. A message over the size limit
+    (only its header is fetched) is a run of its own."""
+    batch, size = [], 0
+    for item in waiting:
+        if batch and (item.size > too_large or len(batch) >= count
+                      or size + item.size > FETCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        if item.size > too_large:
+            yield [item]
+            continue
+        batch.append(item)
+        size += item.size
+    if batch:
+        yield batch
+
+
+def _acknowledge(ctx: Context, box: Mailbox, name: str, stored: dict[str, list[int]]) -> None:
+    """One MOVE per destination folder, then the cursor, in one transaction."""
+    if not stored:
+        return
+    for folder, uids in stored.items():
+        box.acknowledge(uids, folder)
+    with database.transaction(ctx.db):
+        mailbox.set_cursor(name, box.uidvalidity, max(max(uids) for uids in stored.values()))
 
 
 def _current_cursor(ctx: Context, name: str, uidvalidity: int) -> int:
@@ -127,14 +177,13 @@ def _current_cursor(ctx: Context, name: str, uidvalidity: int) -> int:
 
 
 def _too_large(ctx: Context, box: Mailbox, name: str, item) -> Outcome:
+    """Quarantine the header of an oversized message; the caller acknowledges it."""
     header = box.fetch_header(item.uid)
     error = (f"message of {item.size} bytes is over imap.max_message_bytes "
              f"({ctx.settings.imap.max_message_bytes}); only its header was kept")
     with database.transaction(ctx.db):
         row = mailbox.quarantine(header or b"(no header)", error, name, item.uid)
-    box.acknowledge(item.uid, ctx.settings.imap.quarantine_folder)
-    with database.transaction(ctx.db):
-        mailbox.set_cursor(name, box.uidvalidity, item.uid)
+        pipeline.refuse_too_large(ctx, header, item.size, ctx.settings.imap.max_message_bytes)
     return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{row}: {error}")
 
 
@@ -146,7 +195,7 @@ class SendReport:
 
 
 async def send_due(ctx: Context) -> SendReport:
-    """Send every due outbox row over one SMTP connection."""
+    """Send every due outbox row over one SMTP connection per claimed batch."""
     report = SendReport()
     smtp = ctx.settings.smtp
     while True:
@@ -156,6 +205,9 @@ async def send_due(ctx: Context) -> SendReport:
             items = outbox.claim_due(SEND_BATCH, 2 * smtp.timeout + 5)
         if not items:
             return report
+        # One connection, one mail at a time: a crash leaves at most one mail in doubt (sent
+        # but not marked), which goes again. Parallel connections sent about a fifth faster to
+        # aiosmtpd but multiplied the mails in doubt at every crash.
         try:
             async with SmtpConnection(smtp) as connection:
                 for item in items:
@@ -178,7 +230,9 @@ async def _send_one(ctx: Context, connection: SmtpConnection, item, report: Send
         if not connection.client or not connection.client.is_connected:
             raise
         return
-    with database.transaction(ctx.db):
+    # Not durable: lost in a power cut, the row's claim lapses and the same bytes with the same
+    # Message-ID go again, as after a crash between the send and this commit.
+    with database.transaction(ctx.db, durable=False):
         outbox.mark_sent(item.id)
     report.sent += 1
 
@@ -213,10 +267,19 @@ class Service:
         self.ctx = ctx
         self.stop = threading.Event()
         self.outbox_kick = threading.Event()
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     def run_once(self) -> tuple[IntakeReport, SendReport]:
-        with Mailbox(self.ctx.settings.imap) as box:
-            intake = intake_once(self.ctx, box)
+        intake = IntakeReport()
+        if self._await_lease():
+            try:
+                with Mailbox(self.ctx.settings.imap) as box:
+                    intake = intake_once(self.ctx, box)
+            finally:
+                self._release_lease()
+        else:
+            log.info("intake: another gateway holds the mailbox; only sending")
+        sla_timers.run_timers(self.ctx)  # reminders and breaches join this round's outbox
         return intake, asyncio.run(send_due(self.ctx))
 
     def run(self) -> None:
@@ -228,18 +291,51 @@ class Service:
             self.stop.set()
             self.outbox_kick.set()
             sender.join(timeout=self.ctx.settings.smtp.timeout + 5)
+            self._release_lease()
+
+    def _hold_lease(self) -> bool:
+        """Take or renew this gateway's lease on the mailbox: one poller per mailbox. It lasts
+        1.5 poll intervals and is renewed every half interval, so a standby takes over within
+        two poll intervals of the holder's death."""
+        imap = self.ctx.settings.imap
+        with database.transaction(self.ctx.db):
+            return guards.acquire_lease(mailbox_name(imap), self.holder,
+                                        1.5 * imap.poll_interval)
+
+    def _await_lease(self) -> bool:
+        """For --once: wait out a lease left by a gateway that died (1.5 poll intervals at
+        most); a live holder keeps renewing it, and then this run only sends."""
+        imap = self.ctx.settings.imap
+        deadline = time.monotonic() + 1.5 * imap.poll_interval + 0.5
+        while not self._hold_lease():
+            if time.monotonic() > deadline or self.stop.wait(imap.poll_interval / 4):
+                return False
+        return True
+
+    def _release_lease(self) -> None:
+        with database.transaction(self.ctx.db):
+            guards.release_lease(mailbox_name(self.ctx.settings.imap), self.holder)
 
     def _intake_loop(self) -> None:
         imap = self.ctx.settings.imap
         backoff = 1.0
         while not self.stop.is_set():
+            if not self._hold_lease():
+                self.stop.wait(imap.poll_interval / 2)
+                continue
             try:
                 with Mailbox(imap) as box:
                     backoff = 1.0
-                    while not self.stop.is_set():
+                    while not self.stop.is_set() and self._hold_lease():
                         report = intake_once(self.ctx, box, self.stop)
-                        if report.outcomes:
+                        fired = sla_timers.run_timers(self.ctx).fired
+                        if report.outcomes or fired:
                             self.outbox_kick.set()
+                        if report.outcomes:
+                            # Look again before waiting: mail that came in meanwhile may have
+                            # been announced during a FETCH or MOVE, and IDLE would not announce
+                            # it again (it waited up to 30 s on Dovecot, longer elsewhere).
+                            continue
                         self._wait_for_mail(box)
             except TemporaryFailure as exc:
                 log.warning("intake: %s; retrying in %.0f s", exc, backoff)
@@ -249,7 +345,8 @@ class Service:
     def _wait_for_mail(self, box: Mailbox) -> None:
         imap = self.ctx.settings.imap
         if box.idle_available():
-            box.wait(imap.idle_renew, self.stop)
+            # IDLE is re-issued at least every half poll interval, to renew the lease.
+            box.wait(min(imap.idle_renew, imap.poll_interval / 2), self.stop)
         else:
             self.stop.wait(imap.poll_interval)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from re import _constants as sre, _parser as sre_parse  # the stdlib's own regex parser
+from typing import Iterable, Iterator
 
 # Only the head of the text is read: the language is settled within a few sentences, and quoted
 # history or forwarded attachments further down are often in the other language.
@@ -45,8 +46,15 @@ _ASCII_SPACES = str.maketrans({chr(c): " " for c in range(128) if not _WORD.matc
 
 def detect_language(text: str) -> str | None:
     """Return "id" or "en" when the text clearly leans one way, else None."""
-    # Distinct stopwords: a signature repeating "the" or "yang" does not tip the balance.
-    found = set(_tokens(text[:SAMPLE_CHARS].lower()))
+    return language_of(_tokens(text[:SAMPLE_CHARS].lower()))
+
+
+def language_of(tokens: Iterable[str]) -> str | None:
+    """What detect_language says of a text with these words: for a text of at most SAMPLE_CHARS
+    characters, its `words()` give the same answer as the text itself."""
+    # Distinct stopwords: a signature repeating "the" or "yang" does not tip the balance. Only
+    # stopwords are kept: a set of every word of the sample would cost twice as much.
+    found = _STOPWORDS.intersection(tokens)
     indonesian = len(found & _INDONESIAN)
     english = len(found & _ENGLISH)
     if indonesian + english < MIN_HITS:
@@ -61,6 +69,25 @@ def detect_language(text: str) -> str | None:
 def words(lowered: str) -> set[str]:
     """The distinct `\\w+` words of a lower-cased text."""
     return set(_tokens(lowered))
+
+
+def words_and_sample(lowered: str) -> tuple[set[str], list[str]] | None:
+    """For a lower-cased ASCII text, from one pass over it: its `words()`, and the words of its
+    first SAMPLE_CHARS characters in order, which `language_of` turns into what detect_language
+    says of the text. None for other text, where lower-casing may change lengths."""
+    if not lowered.isascii():
+        return None
+    spaced = lowered.translate(_ASCII_SPACES)
+    head, tail = spaced[:SAMPLE_CHARS].split(), spaced[SAMPLE_CHARS:].split()
+    if head and tail and spaced[SAMPLE_CHARS - 1] != " " and spaced[SAMPLE_CHARS] != " ":
+        # A word straddles the cut: the sample holds its start, the text the whole word.
+        found = set(head[:-1])
+        found.add(head[-1] + tail[0])
+        found.update(tail[1:])
+        return found, head
+    found = set(head)
+    found.update(tail)
+    return found, head
 
 
 def _tokens(lowered: str) -> list[str]:
@@ -191,3 +218,55 @@ def _lower_case_safe(regex: str) -> bool:
         elif char != char.lower():
             return False
     return True
+
+
+def required_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """What every match of a case-sensitive regex contains: groups of strings, at least one
+    string of each group. A run of plain characters is a group of one ("kode" in `kode\\s*\\d+`),
+    a branch gives one string of each alternative (`(?:kode|error)`); groups of one come first,
+    the longest first.
+
+    A text without any string of some group cannot match, and `string in text` is a fast
+    substring search where a regex that does not start with a literal is tried at every
+    position. A regex with IGNORECASE anywhere gives none: its letters are not single characters.
+    Look-arounds, optional parts, classes and groups with flags are passed over.
+    """
+    if pattern.flags & re.IGNORECASE:
+        return ()
+    groups = set(_groups(sre_parse.parse(pattern.pattern, pattern.flags)))
+    return tuple(sorted(groups, key=lambda group: (len(group), -len(group[0]), group)))
+
+
+def _groups(items: Iterable[tuple]) -> list[tuple[str, ...]]:
+    groups, run = [], ""
+    for op, argument in _flat(items):
+        if op is sre.LITERAL:
+            run += chr(argument)
+            continue
+        if run:
+            groups.append((run,))
+            run = ""
+        if op is sre.BRANCH:
+            chosen = [_most_selective(_groups(alternative)) for alternative in argument[1]]
+            if all(chosen):
+                groups.append(tuple(sorted(set().union(*chosen), key=lambda s: (-len(s), s))))
+        elif op in _REPEATS and argument[0] >= 1:  # (min, max, items): the items occur
+            groups += _groups(argument[2])
+    return groups + [(run,)] if run else groups
+
+
+def _flat(items: Iterable[tuple]) -> Iterator[tuple]:
+    """The items, with the items of plain groups (no flags) in place of the groups."""
+    for op, argument in items:
+        if op is sre.SUBPATTERN and not argument[1] and not argument[2]:
+            yield from _flat(argument[3])  # (group, added flags, removed flags, items)
+        else:
+            yield op, argument
+
+
+def _most_selective(groups: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The group that a text is least likely to meet: fewest strings, then the longest."""
+    return min(groups, key=lambda group: (len(group), -min(map(len, group))), default=())
+
+
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)

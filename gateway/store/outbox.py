@@ -6,10 +6,14 @@ expire, and the row is sent again with the same bytes and the same Message-ID.
 """
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import peewee as pw
+
 from gateway.domain import OutgoingMail, Ticket
+from gateway.store import database
 from gateway.store.database import utcnow
 from gateway.store.models import OutboxRow
 
@@ -42,36 +46,47 @@ def _item(row: OutboxRow) -> OutboxItem:
 
 def enqueue(mail: OutgoingMail, ticket: Ticket | None, now: datetime | None = None) -> int:
     now = now or utcnow()
-    row = OutboxRow.create(ticket=ticket.id if ticket else None, message_id=mail.message_id,
-                           template=mail.template, sender=mail.sender,
+    return database.insert(OutboxRow, ticket=ticket.id if ticket else None,
+                           message_id=mail.message_id, template=mail.template,
+                           sender=mail.sender,
                            recipient=", ".join(r.lower() for r in mail.recipients),
                            subject=mail.subject,
                            visibility=mail.visibility.value, text=mail.text, raw=mail.raw,
                            status=PENDING, next_attempt_at=now, created_at=now)
-    return row.id
 
 
 def claim_due(limit: int, lease: float, now: datetime | None = None) -> list[OutboxItem]:
     """Claim up to `limit` due rows; a row claimed by another sender is skipped."""
     now = now or utcnow()
-    candidates = list(OutboxRow.select(OutboxRow.id).where(
+    candidates = [row.id for row in OutboxRow.select(OutboxRow.id).where(
         OutboxRow.status.in_((PENDING, SENDING)), OutboxRow.next_attempt_at <= now)
-        .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit))
-    claimed = []
-    for candidate in candidates:
-        # A conditional update is the claim: only one sender can move the row from due.
-        won = OutboxRow.update(status=SENDING, next_attempt_at=now + timedelta(seconds=lease),
-                               attempts=OutboxRow.attempts + 1).where(
-            OutboxRow.id == candidate.id, OutboxRow.status.in_((PENDING, SENDING)),
-            OutboxRow.next_attempt_at <= now).execute()
-        if won:
-            claimed.append(_item(OutboxRow.get_by_id(candidate.id)))
-    return claimed
+        .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)]
+    if not candidates:
+        return []
+    # A conditional update is the claim: only one sender can move a row from due. RETURNING
+    # names the rows this sender won, in one statement instead of one per row.
+    claim = OutboxRow.update(status=SENDING, next_attempt_at=now + timedelta(seconds=lease),
+                             attempts=OutboxRow.attempts + 1).where(
+        OutboxRow.id.in_(candidates), OutboxRow.status.in_((PENDING, SENDING)),
+        OutboxRow.next_attempt_at <= now)
+    if not _has_returning():
+        won = {c for c in candidates if claim.where(OutboxRow.id == c).execute()}
+    else:
+        won = {row.id for row in claim.returning(OutboxRow.id).execute()}
+    rows = {row.id: row for row in OutboxRow.select().where(OutboxRow.id.in_(list(won)))}
+    return [_item(rows[c]) for c in candidates if c in rows]
+
+
+def _has_returning() -> bool:
+    """UPDATE ... RETURNING: PostgreSQL, and SQLite from 3.35 (2021)."""
+    bound = database._bound(OutboxRow._meta.database)
+    return not isinstance(bound, pw.SqliteDatabase) or sqlite3.sqlite_version_info >= (3, 35)
 
 
 def mark_sent(item_id: int, now: datetime | None = None) -> None:
-    OutboxRow.update(status=SENT, sent_at=now or utcnow(), last_error="").where(
-        OutboxRow.id == item_id).execute()
+    database.execute(OutboxRow, 'UPDATE "outbox" SET "status" = ?, "sent_at" = ?, '
+                     '"last_error" = ? WHERE "id" = ?',
+                     (SENT, OutboxRow.sent_at.db_value(now or utcnow()), "", item_id))
 
 
 def mark_retry(item_id: int, error: str, delay: float, now: datetime | None = None) -> None:

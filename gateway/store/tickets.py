@@ -16,6 +16,7 @@ import peewee as pw
 from gateway.domain import (Address, Direction, InboundMail, Level, Priority, RoutingDecision,
                             Status, Ticket, Visibility)
 from gateway.errors import DuplicateMessage, NotFound
+from gateway.store import database
 from gateway.store.database import utcnow
 from gateway.store.models import (AttachmentRow, EventRow, MessageRow, OutboxRow, TicketRow)
 
@@ -55,7 +56,8 @@ def to_ticket(row: TicketRow) -> Ticket:
 
 
 def message_seen(key: str) -> bool:
-    return MessageRow.select(MessageRow.id).where(MessageRow.message_key == key).exists()
+    return database.execute(MessageRow, 'SELECT 1 FROM "message" WHERE "message_key" = ? '
+                            "LIMIT 1", (key,)).fetchone() is not None
 
 
 def ticket_for_message_ids(message_ids: tuple[str, ...]) -> Ticket | None:
@@ -97,15 +99,16 @@ def open_ticket(mail: InboundMail, decision: RoutingDecision, *, prefix: str, la
     """A new ticket at Level 0, status new; its reference comes from its row id."""
     now = now or utcnow()
     sender = mail.sender or Address("")
-    row = TicketRow.create(
+    values = dict(
         subject=mail.subject or "(tanpa subjek)", reporter_email=sender.email,
         reporter_name=sender.name, level=Level.L0.value, team=decision.team,
         status=Status.NEW.value, priority=decision.priority.value, category=decision.category,
         assignee=decision.assignee, language=language, tags=",".join(decision.tags),
         linked_ticket=linked.id if linked else None, created_at=now, updated_at=now)
-    row.ref = f"{prefix}-{row.id:06d}"
-    row.save(only=[TicketRow.ref])
-    return to_ticket(row)
+    row_id = database.insert(TicketRow, **values)
+    ref = f"{prefix}-{row_id:06d}"
+    database.execute(TicketRow, 'UPDATE "ticket" SET "ref" = ? WHERE "id" = ?', (ref, row_id))
+    return to_ticket(TicketRow(id=row_id, ref=ref, **values))
 
 
 def update_ticket(ticket: Ticket, now: datetime | None = None, **changes: object) -> Ticket:
@@ -127,8 +130,8 @@ def add_message(ticket: Ticket | None, mail: InboundMail, *, kind: str,
     sender = mail.sender or Address("")
     try:
         with MessageRow._meta.database.atomic():
-            row = MessageRow.create(
-                ticket=ticket.id if ticket else None, direction=Direction.INBOUND.value,
+            row_id = database.insert(
+                MessageRow, ticket=ticket.id if ticket else None, direction=Direction.INBOUND.value,
                 visibility=visibility.value, kind=kind, author_email=sender.email,
                 author_name=sender.name, message_key=mail.dedup_key, message_id=mail.message_id,
                 in_reply_to=" ".join(mail.in_reply_to), refs=" ".join(mail.references),
@@ -138,8 +141,8 @@ def add_message(ticket: Ticket | None, mail: InboundMail, *, kind: str,
         raise DuplicateMessage(f"message {mail.dedup_key} is already stored") from exc
     if attachments_dir is not None:
         for attachment in mail.attachments:
-            _store_attachment(row.id, attachment, attachments_dir)
-    return row.id
+            _store_attachment(row_id, attachment, attachments_dir)
+    return row_id
 
 
 def _store_attachment(message_id: int, attachment, folder: Path) -> None:
@@ -151,15 +154,15 @@ def _store_attachment(message_id: int, attachment, folder: Path) -> None:
         handle.write(attachment.payload)
         handle.flush()
         os.fsync(handle.fileno())
-    AttachmentRow.create(message=message_id, storage_id=storage_id, name=attachment.name,
-                         content_type=attachment.content_type, size=attachment.size,
-                         sha256=hashlib.sha256(attachment.payload).hexdigest())
+    database.insert(AttachmentRow, message=message_id, storage_id=storage_id, name=attachment.name,
+                    content_type=attachment.content_type, size=attachment.size,
+                    sha256=hashlib.sha256(attachment.payload).hexdigest())
 
 
 def add_event(ticket: Ticket | None, kind: str, actor: str, detail: str = "", *,
               old: object = None, new: object = None, message_row: int | None = None) -> None:
-    EventRow.create(ticket=ticket.id if ticket else None, message=message_row, kind=kind,
-                    actor=actor, detail=detail,
+    database.insert(EventRow, ticket=ticket.id if ticket else None, message=message_row,
+                    kind=kind, actor=actor, detail=detail,
                     old_value=None if old is None else str(old),
                     new_value=None if new is None else str(new), at=utcnow())
 

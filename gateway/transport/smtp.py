@@ -2,6 +2,7 @@
 mail's failure classified as temporary (4xx, network) or permanent (5xx)."""
 from __future__ import annotations
 
+import functools
 import ssl
 
 import aiosmtplib
@@ -22,7 +23,7 @@ class SmtpConnection:
         client = aiosmtplib.SMTP(hostname=s.host, port=s.port, timeout=s.timeout,
                                  use_tls=s.security == "ssl",
                                  start_tls=True if s.security == "starttls" else False,
-                                 tls_context=ssl.create_default_context())
+                                 tls_context=_tls_context() if s.security != "none" else None)
         try:
             await client.connect()
             if s.username:
@@ -60,6 +61,13 @@ class SmtpConnection:
             code, message = next(iter(errors.values()))
             failure = PermanentSendFailure if 500 <= code < 600 else TemporaryFailure
             raise failure(f"SMTP {code} {message}")
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Made once per process: loading the system's CA certificates takes tens of milliseconds,
+    and the sender opens a connection for every batch."""
+    return ssl.create_default_context()
 
 
 def _classify(exc: aiosmtplib.SMTPResponseException, where: str) -> Exception:

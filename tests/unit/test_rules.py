@@ -12,8 +12,8 @@ from gateway.domain import Level, Priority
 from gateway.errors import ConfigError
 from gateway.routing.language import Keyword, KeywordSet
 from gateway.routing.rules import (
-    ALWAYS, Actions, All, AnyOf, Glob, HasAttachment, HeaderMatch, LanguageIs, Not, Rule, TextMatch,
-    TextTest, compile_rules,
+    ALWAYS, Actions, All, AnyOf, Glob, HasAttachment, HeaderMatch, LanguageIs, Not, Rule, RuleSet,
+    TextMatch, TextTest, compile_rules, required_keywords,
 )
 
 TEAMS = {"l0-lkpp": Level.L0, "l0-telkom": Level.L0, "l1-ops": Level.L1, "l2-dev": Level.L2}
@@ -75,10 +75,13 @@ def test_conditions_compile_to_a_tree():
 
 
 def test_address_globs_are_lower_case_and_domain_globs_gain_a_mailbox():
-    """A glob without "@" names a domain; `*` never crosses the "@"."""
+    """A glob without "@" names a domain; `*` never crosses the "@"; one of the literal ends is
+    needed in the address before the pattern runs."""
     (rule,) = compile_({"name": "g", "team": "l0-lkpp",
                         "when": {"from": ["*@LKPP.go.id", "*.go.id"]}})
-    assert rule.when == Glob("from", re.compile(r"(?:[^@]*@lkpp\.go\.id|[^@]*@[^@]*\.go\.id)\Z"))
+    assert rule.when == Glob(
+        "from", re.compile(r"(?:[^@]*@lkpp\.go\.id|[^@]*@[^@]*\.go\.id)\Z"),
+        globs=("*@lkpp.go.id", "*@*.go.id"), needles=(("@lkpp.go.id", ".go.id"),))
 
 
 def test_attachment_type_globs_stop_at_the_slash():
@@ -86,8 +89,8 @@ def test_attachment_type_globs_stop_at_the_slash():
     (rule,) = compile_({"name": "t", "team": "l0-lkpp",
                         "when": {"attachment_type": ["application/pdf", "image/*"]}})
     assert rule.when == Glob(
-        "attachment_type", re.compile(r"(?:application/pdf|image/[^/]*)\Z")
-    )
+        "attachment_type", re.compile(r"(?:application/pdf|image/[^/]*)\Z"),
+        globs=("application/pdf", "image/*"), needles=(("application/pdf", "image/"),))
 
 
 def test_keywords_compile_to_one_alternation_with_the_words_they_need():
@@ -96,7 +99,8 @@ def test_keywords_compile_to_one_alternation_with_the_words_they_need():
                         "when": {"subject": {"keywords": ["Tidak  bisa Login", "akun"]}}})
     assert type(rule.when) is TextMatch and rule.when.field == "subject"
     test = rule.when.test
-    assert test.lowered is True
+    assert (test.lowered, test.kind, test.spec) == (True, "keywords", ("Tidak  bisa Login", "akun"))
+    assert test.needles == (("tidak", "akun"),)  # for header values: a word of each keyword
     tidak_bisa_login = r"tidak(?<!\w.{5})\s+bisa\s+login(?:nya|lah|kah|pun|ku|mu)?(?!\w)"
     akun_ = r"akun(?<!\w.{4})(?:nya|lah|kah|pun|ku|mu)?(?!\w)"
     assert test.pattern == re.compile(f"{tidak_bisa_login}|{akun_}")
@@ -125,15 +129,17 @@ def test_keyword_with_open_end_cannot_be_prefiltered():
 def test_lower_case_regex_reads_the_lower_cased_text():
     """A regex without upper-case letters runs as a plain match on the lower-cased text."""
     (rule,) = compile_({"name": "r", "drop": True, "when": {"text": {"regex": r"^re:\s*\S+"}}})
-    assert rule.when.test == TextTest(re.compile(r"^re:\s*\S+"), lowered=True, keywords=None)
+    assert rule.when.test == TextTest(re.compile(r"^re:\s*\S+"), lowered=True, keywords=None,
+                                      needles=(("re:",),), kind="regex", spec=r"^re:\s*\S+")
 
 
 @pytest.mark.parametrize("regex", ["SPSE", r"\x41", r"\u0041", r"\N{LATIN SMALL LETTER A}", r"\101",
                                    "(?-i:spse)", r"\\S"])
 def test_regex_that_spells_case_reads_the_original_text_with_ignorecase(regex):
-    """Upper-case letters, letter escapes and (?-i:...) keep IGNORECASE on the text as written."""
+    """Upper-case letters, letter escapes and (?-i:...) keep IGNORECASE on the text as written,
+    with no substring pre-filter: under IGNORECASE a letter is not one character."""
     (rule,) = compile_({"name": "r", "drop": True, "when": {"subject": {"regex": regex}}})
-    assert rule.when.test == TextTest(re.compile(regex, re.IGNORECASE), lowered=False)
+    assert rule.when.test == TextTest(re.compile(regex, re.IGNORECASE), lowered=False, spec=regex)
 
 
 def test_header_equals_ignores_case_and_surrounding_space():
@@ -141,13 +147,16 @@ def test_header_equals_ignores_case_and_surrounding_space():
     (rule,) = compile_({"name": "h", "drop": True,
                         "when": {"header": {"name": "Precedence", "equals": " Bulk.List "}}})
     assert rule.when.name == "precedence"
-    assert rule.when.test == TextTest(re.compile(r"\A\s*bulk\.list\s*\Z"), lowered=True)
+    assert rule.when.test == TextTest(re.compile(r"\A\s*bulk\.list\s*\Z"), lowered=True,
+                                      needles=(("bulk.list",),), kind="equals", spec="Bulk.List")
 
 
 def test_rules_keep_their_order():
-    """compile_rules returns the rules in file order, as a tuple."""
+    """compile_rules returns the rules in file order, as a RuleSet (a tuple) with their names."""
     rules = compile_({"name": "b", "team": "l0-lkpp"}, {"name": "a", "team": "l0-telkom"})
+    assert type(rules) is RuleSet and isinstance(rules, tuple)
     assert [rule.name for rule in rules] == ["b", "a"]
+    assert rules.names == ("b", "a")
 
 
 REFUSALS = [
@@ -266,3 +275,98 @@ def test_shipped_default_rules_compile_with_the_documented_teams_and_categories(
         "pertanyaan-umum", "lkpp-staff", "resolution-center",
     ]
     assert {rule.actions.team for rule in rules} == {None, "l0-lkpp", "l0-telkom"}
+
+
+def default_rules() -> RuleSet:
+    return compile_rules(tomllib.loads(DEFAULT_RULES.read_text(encoding="utf-8"))["rules"],
+                         teams={"l0-lkpp": Level.L0, "l0-telkom": Level.L0},
+                         categories=CATEGORIES, source="default_rules.toml")
+
+
+def test_describe_prints_each_shipped_rule_on_one_line():
+    """describe() gives the conditions, then the actions: team, category, priority, tags, drop,
+    continue; `|` separates keywords and the parts of an `any`, "always" stands for no `when`."""
+    assert [rule.describe() for rule in default_rules()] == [
+        r"header[auto-submitted]~/^\s*auto-/ | subject~[out of office|automatic reply|auto reply|"
+        "auto-reply|autoreply|balasan otomatis|di luar kantor|sedang cuti|tidak berada di kantor]"
+        " -> tags=[auto-reply], drop",
+        "text~[slot gacor|judi online|situs judi|togel|casino|pinjol|pinjaman online cepat|viagra|"
+        "crypto giveaway] -> tags=[spam], drop",
+        "text~[tender hari ini|batas waktu|deadline|hari ini ditutup|ditutup hari ini] -> "
+        "priority=urgent, tags=[tenggat], continue",
+        "text~[lupa password|reset password|akun terkunci|tidak bisa login|gagal login|"
+        "lupa kata sandi|ganti password|salah password|akun saya terkunci|akun diblokir|user id|"
+        "forgot password|account locked|cannot log in] -> category=akun, continue",
+        "text~[upload dokumen|unggah dokumen|gagal unggah|gagal upload|dokumen penawaran|apendo|"
+        "file penawaran|dokumen kualifikasi] -> category=tender, continue",
+        "text~[email tidak masuk|notifikasi email|kode aktivasi|email aktivasi|"
+        "email tidak diterima|tidak menerima email|tidak ada email] -> category=email, continue",
+        "text~[spse|lpse] -> category=spse, tags=[spse], continue",
+        "subject~[sikap] | body~[aplikasi sikap|sikap lkpp|sikap.lkpp.go.id|kinerja penyedia] -> "
+        "category=sikap, tags=[sikap], continue",
+        "text~[bagaimana cara|mohon informasi|mohon penjelasan|ingin bertanya|pertanyaan|how to|"
+        "how do i] -> category=pertanyaan-umum, continue",
+        "from=[*@lkpp.go.id|*@*.lkpp.go.id] -> team=l0-lkpp, category=lainnya",
+        "always -> team=l0-telkom, category=lainnya",
+    ]
+
+
+def test_describe_brackets_nested_combinations_and_names_every_condition_and_action():
+    """Keys of one table join with `&`, a nested all/any is bracketed, `not` binds to the part
+    after it; every action is named, and a rule without any says "stop"."""
+    tree, idle = compile_({"name": "tree", "team": "l0-lkpp", "category": "akun",
+                           "priority": "high", "tags": ["a", "b"], "assignee": "rina@lkpp.go.id",
+                           "language": "en", "continue": True, "when": {
+        "to": ["helpdesk@*"], "has_attachment": True, "attachment_type": "image/*",
+        "any": [{"language": "en"}, {"not": {"header": {"name": "X-Spam", "equals": "Yes"}}}],
+        "not": {"all": [{"from": "LKPP.go.id"}, {"body": {"regex": r"^re:\s"}}]},
+    }}, {"name": "idle", "when": {"subject": {"keywords": ["tes"]}}})
+    assert tree.describe() == (
+        "to=helpdesk@* & has_attachment=true & attachment_type=image/* & (language=en | not "
+        'header[x-spam]="Yes") & not (from=*@lkpp.go.id & body~/^re:\\s/) -> team=l0-lkpp, '
+        "category=akun, priority=high, assignee=Rina@lkpp.go.id, language=en, tags=[a, b], "
+        "continue")
+    assert idle.describe() == "subject~[tes] -> stop"
+
+
+def test_describe_when_can_show_a_few_items_of_each_list():
+    """With `shown`, each keyword or glob list shows that many items and counts the rest."""
+    rule = default_rules()[7]
+    assert rule.describe_when(shown=1) == "subject~[sikap] | body~[aplikasi sikap|…+3]"
+
+
+def test_required_keywords_follow_all_any_and_not():
+    """A keyword test needs its list; all adds up its parts, any unites them when each part has
+    one; a `not`, a regex, a glob, or a keyword ending in `*` needs nothing."""
+    (rule,) = compile_({"name": "k", "drop": True, "when": {
+        "subject": {"keywords": ["akun"]}, "from": "*@x.id",
+        "any": [{"body": {"keywords": ["login"]}}, {"text": {"keywords": ["sandi", "pin"]}}],
+        "all": [{"not": {"text": {"keywords": ["tes"]}}}, {"text": {"keywords": ["unggah*"]}}],
+    }})
+    akun, _, either, _ = rule.when.parts
+    login, sandi = (part.test.keywords for part in either.parts)
+    assert required_keywords(rule.when) == ((akun.test.keywords,), (login, sandi))
+    assert required_keywords(AnyOf((akun, Glob("from", re.compile("x"))))) == ()
+
+
+def test_rule_set_skips_keyword_rules_whose_words_the_mail_lacks():
+    """The index numbers every keyword list; a mail's words meet a list when they hold every
+    word of one keyword (an enclitic form counts for the last); only rules whose needed lists
+    are met, and the rules without keywords, remain to be evaluated."""
+    rules = compile_(
+        {"name": "lkpp", "when": {"from": "*@lkpp.go.id"}, "team": "l0-lkpp"},
+        {"name": "akun", "when": {"text": {"keywords": ["lupa password", "akun terkunci"]}},
+         "category": "akun", "continue": True},
+        {"name": "to", "when": {"to": "lpse@*"}, "category": "spse", "continue": True},
+        {"name": "both", "category": "email", "when": {
+            "text": {"keywords": ["kode aktivasi"]}, "subject": {"keywords": ["email"]}}},
+        {"name": "either", "category": "tender", "when": {
+            "any": [{"body": {"keywords": ["apendo"]}}, {"body": {"keywords": ["unggah"]}}]}},
+    )
+    assert rules.first_gated == 1 and rules.always == (2,)
+    assert len(rules.clause_of) == 5  # lupa password/akun terkunci, kode aktivasi, email, ...
+    assert rules.candidates(rules.clauses_met({"saya", "lupa", "passwordnya"})) == (1, 2)
+    assert rules.candidates(rules.clauses_met({"lupa", "akun"})) == (2,)
+    assert rules.candidates(rules.clauses_met({"kode", "aktivasi"})) == (2,)
+    assert rules.candidates(rules.clauses_met({"kode", "aktivasi", "email"})) == (2, 3)
+    assert rules.candidates(rules.clauses_met({"unggahnya"})) == (2, 4)

@@ -1,0 +1,140 @@
+"""The report as a table, CSV, JSON or a self-contained HTML page, in Indonesian or English
+(the configured `support.language`), and as a mail with the HTML page attached."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from email.message import EmailMessage
+from email.policy import SMTP
+from html import escape
+
+from gateway.sla import charts
+from gateway.sla.report import AGE_BUCKETS, Report
+
+COLUMNS = ("level", "team", "opened", "resolved", "escalated_l0_l1", "escalated_l1_l2",
+           "returned", "reopened", "first_response_median", "first_response_p90",
+           "resolution_median", "resolution_p90", "sla_compliance")
+LABELS = {
+    "level": ("Level", "Level"), "team": ("Tim", "Team"), "opened": ("Dibuka", "Opened"),
+    "resolved": ("Selesai", "Resolved"), "escalated_l0_l1": ("Eskalasi L0-L1", "Escalated L0-L1"),
+    "escalated_l1_l2": ("Eskalasi L1-L2", "Escalated L1-L2"),
+    "returned": ("Dikembalikan", "Returned"), "reopened": ("Dibuka ulang", "Reopened"),
+    "first_response_median": ("Tanggapan pertama median (jam)", "First response median (h)"),
+    "first_response_p90": ("Tanggapan pertama P90 (jam)", "First response P90 (h)"),
+    "resolution_median": ("Penyelesaian median (jam)", "Resolution median (h)"),
+    "resolution_p90": ("Penyelesaian P90 (jam)", "Resolution P90 (h)"),
+    "sla_compliance": ("Kepatuhan SLA (%)", "SLA compliance (%)"),
+    "backlog": ("Antrean menurut umur", "Backlog by age"),
+    "top_categories": ("Kategori teratas", "Top categories"),
+    "title": ("Laporan layanan {start} s.d. {end}", "Service report {start} to {end}"),
+    "note": ("Waktu dalam jam kerja; waktu menunggu pelapor tidak dihitung.",
+             "Times in business hours; time pending on the reporter does not count."),
+    "weekly": ("Tiket per minggu per level", "Tickets per week per level"),
+    "week": ("Minggu mulai", "Week starting"),
+    "distribution": ("Sebaran waktu penyelesaian", "Resolution time distribution"),
+    "hours": ("Jam kerja", "Business hours"),
+    "compliance": ("Kepatuhan SLA per tim (%)", "SLA compliance per team (%)"),
+    "empty": ("tidak ada tiket pada periode ini", "no tickets in this period"),
+    "mailed": ("laporan {id} untuk {to}: {sent} terkirim, {retried} ditunda",
+               "report {id} to {to}: {sent} sent, {retried} deferred"),
+    "subject": ("Laporan layanan LDP {start} s.d. {end}", "LDP service report {start} to {end}"),
+}
+
+
+def label(key: str, language: str, **values: object) -> str:
+    indonesian, english = LABELS[key]
+    return (indonesian if language == "id" else english).format(**values)
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _flat(row: dict[str, object]) -> list[str]:
+    backlog = " ".join(f"{b}:{row['backlog'][b]}" for b, _ in AGE_BUCKETS)
+    top = ", ".join(f"{name} ({count})" for name, count in row["top_categories"])
+    return [*(_cell(row[c]) for c in COLUMNS), backlog, top or "-"]
+
+
+def headings(language: str) -> list[str]:
+    return [label(c, language) for c in (*COLUMNS, "backlog", "top_categories")]
+
+
+def as_table(report: Report) -> str:
+    lang, rows = report.language, [_flat(r) for r in report.rows()]
+    if not rows:
+        return label("empty", lang)
+    heads = headings(lang)
+    lines = [[h, *(row[i] for row in rows)] for i, h in enumerate(heads)]
+    width = max(len(line[0]) for line in lines)
+    columns = [max(len(line[k]) for line in lines) for k in range(1, len(rows) + 1)]
+    title = label("title", lang, start=report.start, end=report.end)
+    return "\n".join([title, *("  ".join([line[0].ljust(width), *(
+        cell.ljust(columns[k]) for k, cell in enumerate(line[1:]))]).rstrip() for line in lines)])
+
+
+def as_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headings(report.language))
+    writer.writerows(_flat(row) for row in report.rows())
+    return out.getvalue()
+
+
+def as_json(report: Report) -> str:
+    return json.dumps({"from": report.start.isoformat(), "to": report.end.isoformat(),
+                       "groups": report.rows()}, ensure_ascii=False, indent=2)
+
+
+def compliance_by_team(report: Report) -> dict[str, float | None]:
+    met: dict[str, list[int]] = {}
+    for group in report.groups:
+        total = met.setdefault(group.team, [0, 0])
+        total[0] += group.met
+        total[1] += group.measured
+    return {team: round(100 * a / b, 1) if b else None for team, (a, b) in met.items()}
+
+
+def as_html(report: Report) -> str:
+    """One file: the table and three charts as embedded PNG images."""
+    lang = report.language
+    title = label("title", lang, start=report.start, end=report.end)
+    head = "".join(f"<th>{escape(h)}</th>" for h in headings(lang))
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _flat(row)) + "</tr>"
+                   for row in report.rows())
+    images = [
+        ("chart-weekly", label("weekly", lang), charts.tickets_per_week(
+            report.weekly, label("weekly", lang), label("week", lang))),
+        ("chart-resolution", label("distribution", lang), charts.resolution_distribution(
+            report.resolution_hours, label("distribution", lang), label("hours", lang))),
+        ("chart-compliance", label("compliance", lang), charts.compliance_per_team(
+            compliance_by_team(report), label("compliance", lang))),
+    ]
+    figures = "".join(f'<figure><img id="{name}" alt="{escape(alt)}" src="{src}">'
+                      f"<figcaption>{escape(alt)}</figcaption></figure>"
+                      for name, alt, src in images)
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>{escape(title)}</title><style>body{{font-family:Arial,sans-serif}}"
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;"
+            "font-size:13px}</style></head><body>"
+            f"<h1>{escape(title)}</h1><p>{escape(label('note', lang))}</p>"
+            f'<table id="figures"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            f"{figures}</body></html>\n")
+
+
+def as_mail(report: Report, sender: str, recipient: str, message_id: str) -> EmailMessage:
+    """The table as the text and the HTML page attached (report-FROM-TO.html)."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = label("subject", report.language, start=report.start, end=report.end)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(as_table(report) + "\n")
+    message.add_attachment(as_html(report).encode("utf-8"), maintype="text", subtype="html",
+                           filename=f"report-{report.start}-{report.end}.html")
+    return message
+
+
+FORMATS = {"table": as_table, "csv": as_csv, "json": as_json, "html": as_html}

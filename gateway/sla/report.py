@@ -1,0 +1,147 @@
+"""The service-level report: per level and team, what happened in a period and how fast.
+
+Every figure comes from the events (`history.timeline`). The period runs from `start` 00:00 to
+the end of `end`, both in WIB. A ticket counts for the level and team it is at now. Times are
+business hours of the ticket's team; the 90th percentile is the nearest rank. Compliance is the
+share of the first responses and resolutions of the period that met their target.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from gateway.config import Settings, Team
+from gateway.domain import Level
+from gateway.sla import calendar as calendar_module
+from gateway.sla.history import DONE, Timeline, percentile, timeline
+from gateway.sla.targets import first_response_hours, resolution_hours
+from gateway.store import sla as store
+
+WIB = ZoneInfo("Asia/Jakarta")
+AGE_BUCKETS = (("<1d", 1), ("1-3d", 3), ("3-7d", 7), ("7-30d", 30), (">30d", None))
+TOP_CATEGORIES = 5
+
+
+@dataclass
+class Group:
+    level: str
+    team: str
+    opened: int = 0
+    resolved: int = 0
+    escalated_l0_l1: int = 0
+    escalated_l1_l2: int = 0
+    returned: int = 0
+    reopened: int = 0
+    first_response: list[float] = field(default_factory=list)
+    resolution: list[float] = field(default_factory=list)
+    met: int = 0
+    measured: int = 0
+    backlog: dict[str, int] = field(default_factory=lambda: {b: 0 for b, _ in AGE_BUCKETS})
+    categories: Counter = field(default_factory=Counter)
+
+    def figures(self) -> dict[str, object]:
+        """The row as the formats print it: hours to one decimal, compliance in percent."""
+        def stat(values: list[float], share: float | None) -> float | None:
+            if not values:
+                return None
+            return round(median(values) if share is None else percentile(values, share), 1)
+        return {"level": self.level, "team": self.team, "opened": self.opened,
+                "resolved": self.resolved, "escalated_l0_l1": self.escalated_l0_l1,
+                "escalated_l1_l2": self.escalated_l1_l2, "returned": self.returned,
+                "reopened": self.reopened,
+                "first_response_median": stat(self.first_response, None),
+                "first_response_p90": stat(self.first_response, 0.9),
+                "resolution_median": stat(self.resolution, None),
+                "resolution_p90": stat(self.resolution, 0.9),
+                "sla_compliance": round(100 * self.met / self.measured, 1)
+                if self.measured else None,
+                "backlog": dict(self.backlog),
+                "top_categories": [[name, count] for name, count in sorted(
+                    self.categories.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CATEGORIES]]}
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    language: str
+    groups: list[Group]
+    weekly: dict[tuple[date, str], int]  # (Monday of the week, level) -> tickets opened
+    resolution_hours: dict[str, list[float]]  # level -> hours of the resolutions
+
+    def rows(self) -> list[dict[str, object]]:
+        return [g.figures() for g in self.groups]
+
+
+def boundaries(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00 WIB, end + 1 day 00:00 WIB) as naive UTC."""
+    def utc(day: date) -> datetime:
+        return datetime.combine(day, time(), WIB).astimezone(timezone.utc).replace(tzinfo=None)
+    return utc(start), utc(end + timedelta(days=1))
+
+
+def build(settings: Settings, start: date, end: date, level: str | None = None,
+          team: str | None = None) -> Report:
+    """The report over [start, end]; the caller holds a transaction."""
+    begin, finish = boundaries(start, end)
+    rows = [r for r in store.tickets_between(None, finish)
+            if (not level or r.level == level.upper()) and (not team or r.team == team)]
+    facts = store.history([r.id for r in rows])
+    calendars = calendar_module.calendars(settings)
+    fallback = calendar_module.for_team(Team("", Level.L0, ""), settings)
+    groups: dict[tuple[str, str], Group] = {}
+    weekly: Counter = Counter()
+    hours_by_level: dict[str, list[float]] = {}
+    for row in rows:
+        line = timeline(row.created_at, facts.get(row.id, ()))
+        group = groups.setdefault((row.level, row.team), Group(row.level, row.team))
+        cal = calendars.get(row.team, fallback)
+        _count(group, line, row, begin, finish)
+        if begin <= row.created_at < finish:
+            week = _local_day(row.created_at)
+            weekly[(week - timedelta(days=week.weekday()), row.level)] += 1
+        first = line.first_response
+        if first is not None and begin <= first < finish:
+            value = first_response_hours(line, cal)
+            group.first_response.append(value)
+            _judge(group, value, settings.sla.target(row.level, "first_response", row.priority))
+        done = line.resolved_at(finish)
+        if done is not None and begin <= done < finish:
+            value = resolution_hours(line, cal, finish)
+            group.resolution.append(value)
+            hours_by_level.setdefault(row.level, []).append(value)
+            _judge(group, value, settings.sla.target(row.level, "resolution", row.priority))
+    ordered = [groups[key] for key in sorted(groups)]
+    return Report(start, end, settings.support.language, ordered, dict(weekly), hours_by_level)
+
+
+def _count(group: Group, line: Timeline, row, begin: datetime, finish: datetime) -> None:
+    def within(moments) -> int:
+        return sum(1 for at in moments if begin <= at < finish)
+    if begin <= row.created_at < finish:
+        group.opened += 1
+        group.categories[row.category or "-"] += 1
+    done = line.resolved_at(finish)
+    group.resolved += int(done is not None and begin <= done < finish)
+    moves = [(old, new) for at, old, new in line.levels if begin <= at < finish]
+    group.escalated_l0_l1 += moves.count(("L0", "L1"))
+    group.escalated_l1_l2 += moves.count(("L1", "L2"))
+    group.returned += within(line.returns)
+    group.reopened += within(line.reopens)
+    if row.created_at < finish and line.status_at(finish) not in DONE:
+        age = (finish - row.created_at).total_seconds() / 86400
+        bucket = next(b for b, limit in AGE_BUCKETS if limit is None or age < limit)
+        group.backlog[bucket] += 1
+
+
+def _judge(group: Group, value: float, target: float | None) -> None:
+    if target:
+        group.measured += 1
+        group.met += int(value <= target)
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.replace(tzinfo=timezone.utc).astimezone(WIB).date()

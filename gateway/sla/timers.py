@@ -1,0 +1,152 @@
+"""The service-level timers, run by `ldp run` once per intake loop and by `ldp run --once`.
+
+For every active ticket and every running measure (`targets.running`): at `reminder_share` of
+the target the assignee (or the team when nobody is assigned) gets `agent_sla_reminder`; at the
+target the team, its leads and the assignee get `agent_sla_breach`, which suggests #escalate,
+and with `auto_escalate` the ticket moves up a level by itself. Each notice is claimed in
+`sla_notice`, recorded as an event (`sla_reminder` / `sla_breach`, new_value the target) and put
+in the outbox in one transaction, so it goes out once, and a restart neither loses nor repeats
+it. A breach found before its reminder was sent replaces the reminder. Resolved and closed
+tickets are never looked at.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from gateway import agents_notices, pipeline
+from gateway.config import Agent, Settings, Team
+from gateway.domain import Address, Level, Notice, Status, Ticket
+from gateway.sla import calendar as calendar_module
+from gateway.sla.clock import SystemClock
+from gateway.sla.history import timeline
+from gateway.sla.targets import Measure, running
+from gateway.store import database, sla as store, tickets
+
+log = logging.getLogger("ldp.sla")
+_DEFAULT_TEAM = Team(id="", level=Level.L0, organisation="")
+
+
+@dataclass
+class TimerReport:
+    fired: list[tuple[str, str, str]] = field(default_factory=list)  # (ref, stage, target)
+    escalated: list[str] = field(default_factory=list)
+
+
+def run_timers(ctx: pipeline.Context, clock=None) -> TimerReport:
+    """Check every active ticket once; each notice in its own transaction."""
+    report = TimerReport()
+    settings = ctx.settings
+    if not settings.sla.enabled:
+        return report
+    now = (clock or SystemClock()).now()
+    calendars = calendar_module.calendars(settings)
+    with database.transaction(ctx.db):
+        rows = store.active_tickets()
+        facts = store.history([row.id for row in rows])
+    for row in rows:
+        line = timeline(row.created_at, facts.get(row.id, ()))
+        cal = calendars.get(row.team) or calendar_module.for_team(_DEFAULT_TEAM, settings)
+        for measure in running(line, cal, settings.sla, row.level, row.priority, now):
+            stage = _due_stage(measure, line.notices, settings.sla.reminder_share)
+            if stage and _fire(ctx, row.id, measure, stage, now, report):
+                line.notices.add((stage, measure.target))
+            if row.ref in report.escalated:
+                break  # its next round judges it against the new level's targets
+    return report
+
+
+def _due_stage(measure: Measure, sent: set[tuple[str, str]], share: float) -> str | None:
+    if ("breach", measure.target) in sent:
+        return None
+    if measure.share >= 1:
+        return "breach"
+    if measure.share >= share and ("reminder", measure.target) not in sent:
+        return "reminder"
+    return None
+
+
+def _fire(ctx: pipeline.Context, ticket_id: int, measure: Measure, stage: str, now: datetime,
+          report: TimerReport) -> bool:
+    with database.transaction(ctx.db):
+        ticket = tickets.ticket_by_id(ticket_id)
+        if ticket is None or ticket.status not in (Status.NEW, Status.OPEN, Status.PENDING):
+            return False
+        detail = (f"{measure.kind}: {measure.elapsed:.2f} of {measure.hours:g} business hours "
+                  f"({measure.share:.0%}) at {ticket.level} priority {ticket.priority}")
+        if not store.record_notice(ticket.id, measure.target, stage, measure.elapsed,
+                                   measure.hours, now, detail):
+            return False
+        for notice in notices(ctx, ticket, measure, stage):
+            pipeline.enqueue(ctx, ticket, notice)
+        report.fired.append((ticket.ref, stage, measure.target))
+        if stage == "breach" and ctx.settings.sla.auto_escalate:
+            _escalate(ctx, ticket, measure, now, report)
+    log.info("%s: SLA %s for %s (%s)", ticket.ref, stage, measure.target, detail)
+    return True
+
+
+def recipients(settings: Settings, ticket: Ticket, stage: str) -> list[Agent]:
+    """Reminder: the assignee, else the team. Breach: the team, its leads and the assignee."""
+    assignee = settings.agent(ticket.assignee) if ticket.assignee else None
+    if stage == "reminder":
+        return [assignee] if assignee else list(settings.agents_of(ticket.team))
+    found = [*settings.agents_of(ticket.team), *settings.leads_of(ticket.team),
+             *([assignee] if assignee else [])]
+    return list({a.email.lower(): a for a in found}.values())
+
+
+def notices(ctx: pipeline.Context, ticket: Ticket, measure: Measure,
+            stage: str) -> list[Notice]:
+    agents = recipients(ctx.settings, ticket, stage)
+    if not agents:
+        return []
+    extra = {"measure": measure.kind, "elapsed": f"{measure.elapsed:.1f}",
+             "target": f"{measure.hours:g}", "share": round(measure.share * 100),
+             "leads": [a.email for a in ctx.settings.leads_of(ticket.team)],
+             "can_escalate": ticket.level != Level.L2}
+    return pipeline.team_notices(ticket, None, ctx, f"agent_sla_{stage}", extra, only=agents)
+
+
+def next_team(settings: Settings, ticket: Ticket) -> str | None:
+    """The team one level up, of the same organisation when there is one."""
+    levels = list(Level)
+    if ticket.level == levels[-1]:
+        return None
+    above = settings.teams_at(levels[levels.index(ticket.level) + 1])
+    current = settings.team(ticket.team)
+    same = [t for t in above if current and t.organisation == current.organisation]
+    choices = same or list(above)
+    return choices[0].id if choices else None
+
+
+def _escalate(ctx: pipeline.Context, ticket: Ticket, measure: Measure, now: datetime,
+              report: TimerReport) -> None:
+    """The automatic #escalate after a breach: one level up, open, the new team told."""
+    team = next_team(ctx.settings, ticket)
+    if team is None:
+        return
+    old_level, old_team = ticket.level, ticket.team
+    level = ctx.settings.team(team).level
+    moved = tickets.update_ticket(ticket, now=now, level=level, team=team, status=Status.OPEN,
+                                  assignee=None)
+    store.add_event(ticket.id, "escalate", "sla",
+                    f"automatic escalation after the {measure.kind} target was breached: "
+                    f"level {old_level} -> {moved.level}; team {old_team} -> {team}", now,
+                    old=old_level.value, new=moved.level.value)
+    before = ctx.settings.team(old_team)
+    context = {**pipeline.ticket_context(moved, ctx), "move": "escalate", "actor": "SLA",
+               "from_level": old_level.value,
+               "from_team_name": before.name if before and before.name else old_team,
+               "reasons": [f"{measure.kind} target of {measure.hours:g} business hours breached"],
+               "history": agents_notices.history(moved)}
+    thread = agents_notices.reporter_thread(moved)
+    for agent in ctx.settings.agents_of(team):
+        pipeline.enqueue(ctx, moved, Notice(
+            template="agent_handover", to=Address(agent.email, agent.name),
+            language=agent.language, ticket_ref=moved.ref, in_reply_to=thread[0],
+            references=thread[1], auto_submitted="auto-generated",
+            context={**context, "command_words": pipeline.command_words(agent.language)},
+            message_id=pipeline.agent_message_id(ctx, moved, agent.email)))
+    report.escalated.append(ticket.ref)
