@@ -88,13 +88,14 @@ def corpus_files():
                   (".md", ".tsv", ".json", ".py", ".txt~") and p.stat().st_size < 5_000_000)
 
 
-def test_every_corpus_file_is_stored_or_quarantined(tmp_path):
-    """All shared corpus files go through the real pipeline on SQLite; none crashes it."""
+def test_every_corpus_file_is_stored_or_quarantined(db_url, tmp_path):
+    """All shared corpus files go through the real pipeline, on SQLite and PostgreSQL; none
+    crashes it."""
     from gateway.service import build_context, handle_raw
     from tests.conftest import make_settings
     files = corpus_files()
     assert len(files) > 600, f"the shared corpus is missing or small: {CORPUS}"
-    ctx = build_context(make_settings(tmp_path, f"sqlite:///{tmp_path / 'c.sqlite3'}"), tmp_path)
+    ctx = build_context(make_settings(tmp_path, db_url), tmp_path)
     counts: dict[Disposition, int] = {}
     crashed = []
     for path in files:

@@ -63,9 +63,9 @@ def test_encoded_words_we_write_decode_to_the_literal_text():
     assert parsed["Subject"] == value
 
 
-def test_reporter_html_reaches_the_agents_notification_escaped(tmp_path):
+def test_reporter_html_reaches_the_agents_notification_escaped(db_url, tmp_path):
     """Script and markup in a report are text in the agents' HTML, never markup."""
-    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'i.sqlite3'}")
+    settings = make_settings(tmp_path, db_url)
     ctx = build_context(settings, tmp_path)
     raw = (b"From: <script>x</script> <r@x.id>\r\nTo: helpdesk@lpse.example\r\n"
            b"Subject: <img src=x onerror=alert(1)>\r\nMessage-ID: <inj@x.id>\r\n"
@@ -83,9 +83,9 @@ def test_reporter_html_reaches_the_agents_notification_escaped(tmp_path):
 @pytest.mark.parametrize("name", ["../../x", "con.txt", "a" * 300 + ".pdf", "x\x01\x02y.txt",
                                   "=?utf-8?b?Li4vLi4vZXRjL3Bhc3N3ZA==?=", "/etc/shadow",
                                   "..\\..\\boot.ini"])
-def test_attachment_names_never_leave_the_attachment_folder(tmp_path, name):
+def test_attachment_names_never_leave_the_attachment_folder(db_url, tmp_path, name):
     """Every hostile attachment name is stored under a generated id inside the folder."""
-    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    settings = make_settings(tmp_path, db_url)
     ctx = build_context(settings, tmp_path)
     raw = (b"From: r@x.id\r\nTo: helpdesk@lpse.example\r\nSubject: lampiran\r\n"
            b"Message-ID: <att@x.id>\r\nMIME-Version: 1.0\r\n"

@@ -30,7 +30,7 @@ def wait_until(condition, timeout=20.0):
 
 
 def test_imap_cut_mid_idle_and_mid_fetch_recovers_and_loses_nothing(
-        imap_server, smtp_sink, tmp_path):
+        imap_server, smtp_sink, db_url, tmp_path):
     """`ldp run` behind a proxy: connections cut while idling and while fetching 40 mails; the
     service reconnects with backoff and every mail becomes a ticket exactly once."""
     proxy = CuttableProxy(imap_server.port)
@@ -39,7 +39,7 @@ def test_imap_cut_mid_idle_and_mid_fetch_recovers_and_loses_nothing(
         host, port = "127.0.0.1", proxy.port
         username, password = imap_server.username, imap_server.password
 
-    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'n.sqlite3'}", Server, smtp_sink,
+    settings = make_settings(tmp_path, db_url, Server, smtp_sink,
                              imap={"timeout": 5, "batch_size": 5})
     deliver(imap_server, settings.imap.folder)  # the folder exists before the service starts
     service = Service(build_context(settings, tmp_path))
@@ -59,7 +59,7 @@ def test_imap_cut_mid_idle_and_mid_fetch_recovers_and_loses_nothing(
             time.sleep(0.3)
             proxy.cut()
         assert wait_until(lambda: TicketRow.select().count() == 41, 60)
-        assert proxy.accepted >= 3, "the service reconnected after each cut"
+        assert wait_until(lambda: proxy.accepted >= 3, 15), "the service reconnected"
     finally:
         service.stop.set()
         runner.join(timeout=15)
