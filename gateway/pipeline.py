@@ -36,14 +36,17 @@ class Context:
     agent_reply: Callable[..., Outcome] | None = field(default=None)
 
 
-def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = None) -> Outcome:
-    """Store one raw message; raises TemporaryFailure when it should be tried again later."""
+def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = None,
+            durable: bool = True) -> Outcome:
+    """Store one raw message; raises TemporaryFailure when it should be tried again later.
+    `durable=False` is for a caller that seals its batch with a durable commit before it
+    acknowledges anything (see database.transaction)."""
     try:
         mail = mime.parse(raw)
-        with database.transaction(ctx.db):
+        with database.transaction(ctx.db, durable=durable):
             return _process_mail(mail, ctx)
     except MalformedMail as exc:
-        with database.transaction(ctx.db):
+        with database.transaction(ctx.db, durable=durable):
             item = mailbox.quarantine(raw, str(exc), source, uid)
         return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
     except DuplicateMessage:
@@ -186,8 +189,8 @@ def reporter_notice(ticket: Ticket, mail: InboundMail | None, template: str,
 
 def internal_notes(ticket: Ticket, limit: int = 5) -> list[dict[str, str]]:
     """The latest internal notes of agents on a ticket, oldest first."""
-    notes = [m for m in tickets.messages(ticket) if m.kind == "note"][-limit:]
-    return [{"author": m.author, "text": m.text.strip() or "-"} for m in notes]
+    return [{"author": f"{name} <{email}>" if name else email, "text": text.strip() or "-"}
+            for name, email, text in tickets.latest_notes(ticket, limit)]
 
 
 def command_words(language: str) -> str:

@@ -73,17 +73,19 @@ def load_rules(settings: config_module.Settings, base: Path) -> tuple:
                                       agents=[a.email for a in settings.agents], source=source)
 
 
-def handle_raw(raw: bytes, ctx: Context, source: str = "", uid: int | None = None) -> Outcome:
-    """Process one message; an unexpected error quarantines it. TemporaryFailure passes up."""
+def handle_raw(raw: bytes, ctx: Context, source: str = "", uid: int | None = None,
+               durable: bool = True) -> Outcome:
+    """Process one message; an unexpected error quarantines it. TemporaryFailure passes up.
+    `durable=False` only where the caller seals the batch before acknowledging it."""
     try:
         with time_limit(ctx.settings.imap.message_time_limit):
-            return process(raw, ctx, source=source, uid=uid)
+            return process(raw, ctx, source=source, uid=uid, durable=durable)
     except TemporaryFailure:
         raise
     except Exception as exc:  # the last guard: never lose the message, never stop the batch
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         log.error("ALERT: message quarantined after an unexpected error: %s", exc)
-        with database.transaction(ctx.db):
+        with database.transaction(ctx.db, durable=durable):
             item = mailbox.quarantine(raw, error, source, uid)
         return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
 
@@ -101,9 +103,13 @@ def mailbox_name(imap: config_module.Imap) -> str:
     return f"{imap.username}@{imap.host}/{imap.folder}"
 
 
-def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None) -> IntakeReport:
-    """Store everything waiting above the cursor. Each message is committed on its own; the
-    mailbox is acknowledged after those commits, once per fetched batch."""
+def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None,
+                kick: threading.Event | None = None) -> IntakeReport:
+    """Store everything waiting above the cursor. Each message is committed on its own, without
+    waiting for the disk; once per fetched batch one durable commit seals those commits, then
+    the batch is acknowledged to the server and `kick` wakes the sender (group commit: one
+    fsync a batch instead of one a message, and the same promise: nothing leaves the IMAP
+    folder before it is on disk)."""
     imap = ctx.settings.imap
     name = mailbox_name(imap)
     report = IntakeReport()
@@ -121,7 +127,7 @@ def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None)
                 stored[imap.quarantine_folder] = [batch[0].uid]
                 continue
             for uid, raw in box.fetch([w.uid for w in batch]):
-                outcome = handle_raw(raw, ctx, name, uid)
+                outcome = handle_raw(raw, ctx, name, uid, durable=False)
                 folder = imap.quarantine_folder if outcome.disposition == Disposition.QUARANTINED \
                     else imap.processed_folder
                 stored.setdefault(folder, []).append(uid)
@@ -131,6 +137,8 @@ def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None)
             # A crash before this line replays those messages and the duplicate check absorbs
             # them, as it absorbs a crash between a commit and a one-message MOVE.
             _acknowledge(ctx, box, name, stored)
+        if kick is not None and stored:
+            kick.set()
     return report
 
 
@@ -154,12 +162,16 @@ def _batches(waiting: list, count: int, too_large: int) -> Iterator[list]:
 
 
 def _acknowledge(ctx: Context, box: Mailbox, name: str, stored: dict[str, list[int]]) -> None:
-    """One MOVE per destination folder, then the cursor, in one transaction."""
+    """Seal the batch's relaxed commits with one durable commit, then one MOVE per destination
+    folder, then the cursor. The cursor's own commit may be relaxed: lost in a power cut, it
+    only makes the next poll search from lower down, where the moved mail no longer is."""
     if not stored:
         return
+    with database.transaction(ctx.db):
+        mailbox.seal(name, box.uidvalidity)
     for folder, uids in stored.items():
         box.acknowledge(uids, folder)
-    with database.transaction(ctx.db):
+    with database.transaction(ctx.db, durable=False):
         mailbox.set_cursor(name, box.uidvalidity, max(max(uids) for uids in stored.values()))
 
 
@@ -181,7 +193,7 @@ def _too_large(ctx: Context, box: Mailbox, name: str, item) -> Outcome:
     header = box.fetch_header(item.uid)
     error = (f"message of {item.size} bytes is over imap.max_message_bytes "
              f"({ctx.settings.imap.max_message_bytes}); only its header was kept")
-    with database.transaction(ctx.db):
+    with database.transaction(ctx.db, durable=False):  # sealed by _acknowledge
         row = mailbox.quarantine(header or b"(no header)", error, name, item.uid)
         pipeline.refuse_too_large(ctx, header, item.size, ctx.settings.imap.max_message_bytes)
     return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{row}: {error}")
@@ -193,16 +205,23 @@ class SendReport:
     retried: int = 0
     dead: int = 0
 
+    def add(self, other: "SendReport") -> None:
+        self.sent, self.retried, self.dead = (self.sent + other.sent, self.retried + other.retried,
+                                              self.dead + other.dead)
 
-async def send_due(ctx: Context) -> SendReport:
+
+async def send_due(ctx: Context, claimer: str = "") -> SendReport:
     """Send every due outbox row over one SMTP connection per claimed batch."""
     report = SendReport()
     smtp = ctx.settings.smtp
     while True:
+        # Durable, and it must stay so: the rows it claims may have been committed relaxed by
+        # intake, and this commit makes them durable before any of them is sent, so a power
+        # cut can never undo a ticket whose acknowledgement already left.
         with database.transaction(ctx.db):
             # A claim outlives the longest legitimate send; after a crash it lapses and the row
             # is sent again with the same bytes and Message-ID.
-            items = outbox.claim_due(SEND_BATCH, 2 * smtp.timeout + 5)
+            items = outbox.claim_due(SEND_BATCH, 2 * smtp.timeout + 5, claimer=claimer)
         if not items:
             return report
         # One connection, one mail at a time: a crash leaves at most one mail in doubt (sent
@@ -260,6 +279,38 @@ def _dead(ctx: Context, item, error: str, report: SendReport) -> None:
     log.error("ALERT: mail %s to %s is dead: %s", item.message_id, item.recipient, error)
 
 
+def release_dead_claims(ctx: Context) -> int:
+    """Rows claimed by a gateway process of this host that no longer runs go back to the queue
+    at once (one of them may have been sent just before the crash: it goes again with the same
+    Message-ID, as after any crash during DATA). Claims of other hosts wait out their lease."""
+    released = 0
+    with database.transaction(ctx.db):
+        for claimer in outbox.claimers():
+            if _dead_here(claimer):
+                released += outbox.release_claims(claimer)
+    if released:
+        log.info("sender: %d mail(s) claimed by a gateway that died are due again", released)
+    return released
+
+
+def _dead_here(claimer: str) -> bool:
+    """Whether `claimer` (host:pid:token, as Service.holder) names a process of this host that
+    has gone."""
+    parts = claimer.split(":")
+    if len(parts) < 3 or not parts[-2].isdigit():
+        return False
+    host, pid = ":".join(parts[:-2]), int(parts[-2])
+    if host != socket.gethostname() or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
+
+
 class Service:
     """`ldp run`: the intake thread and the sender thread, until `stop` is set."""
 
@@ -270,19 +321,44 @@ class Service:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     def run_once(self) -> tuple[IntakeReport, SendReport]:
-        intake = IntakeReport()
-        if self._await_lease():
+        """Store the backlog and send what it caused. Sending starts with the first stored
+        batch, in a thread beside intake, and ends with a last pass once intake is done."""
+        release_dead_claims(self.ctx)
+        intake, sent = IntakeReport(), SendReport()
+        intake_done = threading.Event()
+        sender = threading.Thread(target=self._send_until, args=(intake_done, sent),
+                                  name="ldp-sender", daemon=True)
+        sender.start()
+        try:
+            if self._await_lease():
+                try:
+                    with Mailbox(self.ctx.settings.imap) as box:
+                        intake = intake_once(self.ctx, box, kick=self.outbox_kick)
+                finally:
+                    self._release_lease()
+            else:
+                log.info("intake: another gateway holds the mailbox; only sending")
+            sla_timers.run_timers(self.ctx)  # reminders and breaches join this round's outbox
+        finally:
+            intake_done.set()
+            self.outbox_kick.set()
+            sender.join()
+        sent.add(asyncio.run(send_due(self.ctx, self.holder)))
+        return intake, sent
+
+    def _send_until(self, done: threading.Event, total: "SendReport") -> None:
+        """--once: send whatever intake has stored, each time it kicks, until `done`."""
+        while not done.is_set():
+            self.outbox_kick.wait(1.0)
+            self.outbox_kick.clear()
             try:
-                with Mailbox(self.ctx.settings.imap) as box:
-                    intake = intake_once(self.ctx, box)
-            finally:
-                self._release_lease()
-        else:
-            log.info("intake: another gateway holds the mailbox; only sending")
-        sla_timers.run_timers(self.ctx)  # reminders and breaches join this round's outbox
-        return intake, asyncio.run(send_due(self.ctx))
+                total.add(asyncio.run(send_due(self.ctx, self.holder)))
+            except TemporaryFailure as exc:  # the last pass in run_once tries again
+                log.warning("sender: %s", exc)
+                return
 
     def run(self) -> None:
+        release_dead_claims(self.ctx)
         sender = threading.Thread(target=self._sender_loop, name="ldp-sender", daemon=True)
         sender.start()
         try:
@@ -327,7 +403,7 @@ class Service:
                 with Mailbox(imap) as box:
                     backoff = 1.0
                     while not self.stop.is_set() and self._hold_lease():
-                        report = intake_once(self.ctx, box, self.stop)
+                        report = intake_once(self.ctx, box, self.stop, self.outbox_kick)
                         fired = sla_timers.run_timers(self.ctx).fired
                         if report.outcomes or fired:
                             self.outbox_kick.set()
@@ -354,7 +430,7 @@ class Service:
         while not self.stop.is_set():
             self.outbox_kick.clear()
             try:
-                asyncio.run(send_due(self.ctx))
+                asyncio.run(send_due(self.ctx, self.holder))
             except TemporaryFailure as exc:
                 log.warning("sender: %s", exc)
             with database.transaction(self.ctx.db):

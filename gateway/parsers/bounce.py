@@ -35,6 +35,7 @@ REJECTED_MDN_RE = re.compile(r"automatic-action\s*/[^;]*;\s*deleted", re.I)
 FAILED_ACTIONS = {"failed", "failure", "error", "bounced", "undeliverable"}
 RETURNED_TYPES = {"message/rfc822", "text/rfc822-headers", "message/rfc822-headers"}
 OK_ACTIONS = {"delivered", "relayed", "expanded"}
+REPORT_TYPES_RE = re.compile(rb"delivery-status|disposition-notification", re.I)
 
 
 def parse_raw(raw: bytes) -> Message:
@@ -44,6 +45,8 @@ def parse_raw(raw: bytes) -> Message:
 
 def detect(mail: InboundMail) -> MachineVerdict | None:
     """A bounce verdict with the failed addresses and permanence, or None when it is no bounce."""
+    if not _may_be_bounce(mail):
+        return None
     msg = parse_raw(mail.raw)
     parts = list(_walk(msg))
     reason = _why_bounce(mail, msg, parts)
@@ -78,6 +81,15 @@ def bounced_message_id(mail: InboundMail) -> str | None:
     if mail.references:
         return mail.references[-1]
     return _id_line(_body_text(msg))
+
+
+def _may_be_bounce(mail: InboundMail) -> bool:
+    """Whether any evidence `_why_bounce` weighs could be there, without a second MIME parse
+    (that parse took a fifth of the time of storing an ordinary mail). A content type or report
+    type cannot be folded inside its name, so the bytes must spell it out."""
+    return bool(REPORT_TYPES_RE.search(mail.raw, 0, MAX_RAW)
+                or mail.header("x-failed-recipients")
+                or subject_says_bounce(mail.subject) or _machine_sender(mail))
 
 
 def _why_bounce(mail: InboundMail, msg: Message, parts: list[tuple[Message, bool]]) -> str | None:

@@ -110,6 +110,7 @@ class OutboxRow(BaseModel):
     last_error = pw.TextField(default="")
     created_at = pw.DateTimeField()
     sent_at = pw.DateTimeField(null=True)
+    claimed_by = pw.CharField(max_length=200, default="")
 
     class Meta:
         table_name = "outbox"

@@ -55,8 +55,10 @@ def enqueue(mail: OutgoingMail, ticket: Ticket | None, now: datetime | None = No
                            status=PENDING, next_attempt_at=now, created_at=now)
 
 
-def claim_due(limit: int, lease: float, now: datetime | None = None) -> list[OutboxItem]:
-    """Claim up to `limit` due rows; a row claimed by another sender is skipped."""
+def claim_due(limit: int, lease: float, now: datetime | None = None,
+              claimer: str = "") -> list[OutboxItem]:
+    """Claim up to `limit` due rows for `claimer`; a row claimed by another sender is
+    skipped."""
     now = now or utcnow()
     candidates = [row.id for row in OutboxRow.select(OutboxRow.id).where(
         OutboxRow.status.in_((PENDING, SENDING)), OutboxRow.next_attempt_at <= now)
@@ -66,7 +68,7 @@ def claim_due(limit: int, lease: float, now: datetime | None = None) -> list[Out
     # A conditional update is the claim: only one sender can move a row from due. RETURNING
     # names the rows this sender won, in one statement instead of one per row.
     claim = OutboxRow.update(status=SENDING, next_attempt_at=now + timedelta(seconds=lease),
-                             attempts=OutboxRow.attempts + 1).where(
+                             attempts=OutboxRow.attempts + 1, claimed_by=claimer).where(
         OutboxRow.id.in_(candidates), OutboxRow.status.in_((PENDING, SENDING)),
         OutboxRow.next_attempt_at <= now)
     if not _has_returning():
@@ -75,6 +77,18 @@ def claim_due(limit: int, lease: float, now: datetime | None = None) -> list[Out
         won = {row.id for row in claim.returning(OutboxRow.id).execute()}
     rows = {row.id: row for row in OutboxRow.select().where(OutboxRow.id.in_(list(won)))}
     return [_item(rows[c]) for c in candidates if c in rows]
+
+
+def claimers() -> list[str]:
+    """Who holds claims on rows still being sent."""
+    return [row.claimed_by for row in OutboxRow.select(OutboxRow.claimed_by).distinct().where(
+        OutboxRow.status == SENDING, OutboxRow.claimed_by != "")]
+
+
+def release_claims(claimer: str, now: datetime | None = None) -> int:
+    """Hand the rows `claimer` was sending back to the queue, due now (it is known dead)."""
+    return OutboxRow.update(status=PENDING, next_attempt_at=now or utcnow()).where(
+        OutboxRow.status == SENDING, OutboxRow.claimed_by == claimer).execute()
 
 
 def _has_returning() -> bool:

@@ -64,16 +64,20 @@ def ticket_for_message_ids(message_ids: tuple[str, ...]) -> Ticket | None:
     """The ticket of the first id that names one of its messages, ours or the reporter's."""
     if not message_ids:
         return None
+    ids = tuple(dict.fromkeys(message_ids))
+    marks = ", ".join("?" * len(ids))
+    # Hand-written and cached per id count: peewee built two queries anew for every mail.
+    rows = database.execute(MessageRow, (
+        f'SELECT "message_id", "ticket_id" FROM "message" WHERE "message_id" IN ({marks}) '
+        'AND "ticket_id" IS NOT NULL UNION ALL '
+        f'SELECT "message_id", "ticket_id" FROM "outbox" WHERE "message_id" IN ({marks}) '
+        'AND "ticket_id" IS NOT NULL'), ids + ids).fetchall()
     found: dict[str, int] = {}
-    for row in (MessageRow.select(MessageRow.message_id, MessageRow.ticket_id)
-                .where(MessageRow.message_id.in_(message_ids), MessageRow.ticket_id.is_null(False))):
-        found.setdefault(row.message_id, row.ticket_id)
-    for row in (OutboxRow.select(OutboxRow.message_id, OutboxRow.ticket_id)
-                .where(OutboxRow.message_id.in_(message_ids), OutboxRow.ticket_id.is_null(False))):
-        found.setdefault(row.message_id, row.ticket_id)
-    for message_id in message_ids:
+    for message_id, ticket_id in rows:
+        found.setdefault(message_id, ticket_id)
+    for message_id in ids:
         if message_id in found:
-            return to_ticket(TicketRow.get_by_id(found[message_id]))
+            return ticket_by_id(found[message_id])
     return None
 
 
@@ -182,6 +186,17 @@ def list_tickets(level: str | None = None, status: str | None = None,
 def events(ticket: Ticket) -> list[EventView]:
     rows = EventRow.select().where(EventRow.ticket == ticket.id).order_by(EventRow.at, EventRow.id)
     return [EventView(r.kind, r.actor, r.at, r.detail, r.old_value, r.new_value) for r in rows]
+
+
+def latest_notes(ticket: Ticket, limit: int) -> list[tuple[str, str, str]]:
+    """(author name, author email, text) of the ticket's latest internal notes, oldest first.
+    One narrow query: the notices of every follow-up need them, not the whole thread's raw
+    mail."""
+    rows = database.execute(MessageRow, 'SELECT "author_name", "author_email", "text" '
+                            'FROM "message" WHERE "ticket_id" = ? AND "kind" = ? '
+                            'ORDER BY "created_at" DESC, "id" DESC LIMIT ?',
+                            (ticket.id, "note", limit)).fetchall()
+    return [tuple(row) for row in reversed(rows)]
 
 
 def messages(ticket: Ticket) -> list[MessageView]:
