@@ -111,6 +111,7 @@ class OutboxRow(BaseModel):
     created_at = pw.DateTimeField()
     sent_at = pw.DateTimeField(null=True)
     claimed_by = pw.CharField(max_length=200, default="")
+    priority = pw.SmallIntegerField(default=1)
 
     class Meta:
         table_name = "outbox"

@@ -1,8 +1,9 @@
 """The outbox: rendered mail waiting for SMTP, claimed, sent, retried with backoff, or dead.
 
 A row is written in the same transaction as the ticket change that caused it. The sender claims
-a row by moving it to `sending` with a lease; a sender that dies mid-send leaves the lease to
-expire, and the row is sent again with the same bytes and the same Message-ID.
+due rows, mail to reporters first, by moving them to `sending` with a lease; a sender that dies
+mid-send leaves the lease to expire, and the row is sent again with the same bytes and the same
+Message-ID.
 """
 from __future__ import annotations
 
@@ -52,7 +53,14 @@ def enqueue(mail: OutgoingMail, ticket: Ticket | None, now: datetime | None = No
                            recipient=", ".join(r.lower() for r in mail.recipients),
                            subject=mail.subject,
                            visibility=mail.visibility.value, text=mail.text, raw=mail.raw,
-                           status=PENDING, next_attempt_at=now, created_at=now)
+                           status=PENDING, next_attempt_at=now, created_at=now,
+                           priority=priority(mail.template))
+
+
+def priority(template: str) -> int:
+    """0 for mail to a reporter, sent first; 1 for the rest. In a surge of reports every
+    reporter gets the ticket number before the agents' notices of it go out."""
+    return 0 if template.startswith("reporter_") else 1
 
 
 def claim_due(limit: int, lease: float, now: datetime | None = None,
@@ -62,7 +70,7 @@ def claim_due(limit: int, lease: float, now: datetime | None = None,
     now = now or utcnow()
     candidates = [row.id for row in OutboxRow.select(OutboxRow.id).where(
         OutboxRow.status.in_((PENDING, SENDING)), OutboxRow.next_attempt_at <= now)
-        .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)]
+        .order_by(OutboxRow.priority, OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)]
     if not candidates:
         return []
     # A conditional update is the claim: only one sender can move a row from due. RETURNING

@@ -1,0 +1,68 @@
+"""The outbox's order and claims: mail to reporters goes first, and the rows a dead gateway
+process of this host had claimed are due again at once, while live and foreign claims wait."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from gateway.service import build_context, intake_once, release_dead_claims
+from gateway.store import outbox
+from gateway.transport.imap import Mailbox
+from tests import mails
+from tests.conftest import deliver, make_settings
+
+pytestmark = pytest.mark.integration
+
+
+def store_reports(imap_server, db_url, tmp_path, count):
+    settings = make_settings(tmp_path, db_url, imap_server)
+    deliver(imap_server, settings.imap.folder,
+            *[mails.report(subject=f"Surge {i}", message_id=f"<surge-{i}@x.id>")
+              for i in range(count)])
+    ctx = build_context(settings, tmp_path)
+    with Mailbox(settings.imap) as box:
+        intake_once(ctx, box)
+    return ctx
+
+
+def test_reporters_are_claimed_before_agents_notices(imap_server, db_url, tmp_path):
+    """In a surge, each reporter's acknowledgement is claimed before any agent notice."""
+    store_reports(imap_server, db_url, tmp_path, 4)
+    rows = outbox.list_items()
+    reporter_rows = [r.id for r in rows if r.template.startswith("reporter_")]
+    assert len(reporter_rows) == 4 and len(rows) > 4, "one ack per report, plus agent notices"
+    first = outbox.claim_due(4, lease=60, claimer="test")
+    assert [i.id for i in first] == reporter_rows, "reporters first, oldest first"
+    rest = outbox.claim_due(100, lease=60, claimer="test")
+    assert rest and all(not i.template.startswith("reporter_") for i in rest)
+    assert outbox.claim_due(100, lease=60, claimer="test") == [], "each row claimed once"
+
+
+def a_finished_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_claims_of_a_dead_local_process_are_released(imap_server, db_url, tmp_path):
+    ctx = store_reports(imap_server, db_url, tmp_path, 3)
+    host = socket.gethostname()
+    dead = f"{host}:{a_finished_pid()}:dead"
+    alive = f"{host}:{os.getppid()}:alive"  # the test runner's parent: still running
+    foreign = f"elsewhere.example:{a_finished_pid()}:far"
+    claims = {who: outbox.claim_due(2, lease=600, claimer=who) for who in (dead, alive, foreign)}
+    assert all(len(items) == 2 for items in claims.values())
+
+    assert release_dead_claims(ctx) == 2
+    released = {i.id for i in claims[dead]}
+    by_id = {i.id: i for i in outbox.list_items()}
+    assert {by_id[i].status for i in released} == {"pending"}
+    still_claimed = {i.id for who in (alive, foreign) for i in claims[who]}
+    assert {by_id[i].status for i in still_claimed} == {"sending"}
+    again = outbox.claim_due(100, lease=60, claimer="next")
+    assert released <= {i.id for i in again}, "due at once, not after the lease"
+    assert not still_claimed & {i.id for i in again}, "live and foreign claims wait"
