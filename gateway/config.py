@@ -59,7 +59,7 @@ class Imap:
     idle: bool = True
     poll_interval: float = 60.0
     idle_renew: float = 540.0
-    max_message_bytes: int = 26214400
+    max_message_bytes: int = 41943040  # 40 MiB: a 25 MB attachment is about 34 MB in base64
     batch_size: int = 50
     timeout: float = 60.0
     message_time_limit: float = 60.0

@@ -3,6 +3,11 @@
 Addresses are decoded and lower-cased, the text body comes from the plain parts (or from the
 HTML when there is none), mislabelled charsets fall back to something readable, and every
 attachment name is reduced to a safe base name before anything else sees it.
+
+A large message has its long base64 runs lifted out before mail-parser sees it (`bigparts`):
+mail-parser holds a message about nine times over while it parses, and a lifted attachment is
+decoded from the raw bytes only when it is read. The result is the one a whole parse gives; when
+that cannot be shown (a run that is not an attachment's whole body), the whole message is parsed.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import mailparser
 
 from gateway.domain import Address, Attachment, InboundMail
 from gateway.errors import MalformedMail
+from gateway.parsers import bigparts
 from gateway.parsers.quoting import html_to_text
 
 # mail-parser logs every defect at WARNING; defects are kept on the InboundMail instead.
@@ -40,10 +46,7 @@ def parse(raw: bytes) -> InboundMail:
         raise MalformedMail("empty message")
     if b":" not in raw[:4096]:
         raise MalformedMail("no header found in the first 4096 bytes")
-    try:
-        parsed = mailparser.parse_from_bytes(raw)
-    except Exception as exc:  # mail-parser raises anything from deep inside email.*
-        raise MalformedMail(f"unparseable MIME: {type(exc).__name__}: {exc}") from exc
+    parsed, found = _parse_lifted(raw)
     headers = _headers(parsed.message)
     html = "\n".join(parsed.text_html or ())
     text = _clean_text("\n".join(parsed.text_plain or ()))
@@ -62,12 +65,56 @@ def parse(raw: bytes) -> InboundMail:
         references=message_ids(" ".join(headers.get("references", ()))),
         text=text,
         html=html,
-        attachments=tuple(_attachments(parsed.attachments)),
+        attachments=tuple(_attachments(parsed.attachments, raw, found)),
         headers=headers,
         digest=hashlib.sha256(raw).hexdigest(),
         raw=raw,
         defects=tuple(str(d) for d in (parsed.defects_categories or ())),
     )
+
+
+def _mailparser(raw: bytes):
+    try:
+        return mailparser.parse_from_bytes(raw)
+    except Exception as exc:  # mail-parser raises anything from deep inside email.*
+        raise MalformedMail(f"unparseable MIME: {type(exc).__name__}: {exc}") from exc
+
+
+def _parse_lifted(raw: bytes):
+    """mail-parser's result and the lifted attachments ({} when nothing was lifted, or when
+    the skeleton's parse cannot be shown to be the whole parse: then the whole is parsed)."""
+    skeleton, lifted = bigparts.lift(raw)
+    if lifted:
+        try:
+            parsed = mailparser.parse_from_bytes(skeleton)
+        except Exception:  # the whole parse below raises it again, or succeeds
+            parsed = None
+        del skeleton  # a copy of the small parts; the parse keeps what it needs
+        if parsed is not None:
+            found = _placed(lifted, parsed.attachments, "\n".join(parsed.text_plain or ()),
+                            "\n".join(parsed.text_html or ()))
+            if found is not None:
+                return parsed, found
+    return _mailparser(raw), {}
+
+
+def _placed(lifted, items, plain: str, html: str) -> dict | None:
+    """Attachment index -> (lifted run, text after its marker), when every lifted run came back
+    as the whole payload of exactly one base64 attachment and shows nowhere else; else None."""
+    found: dict[int, tuple] = {}
+    others = [plain, html]
+    for index, item in enumerate(items or ()):
+        spot = bigparts.placed(lifted, item.get("payload")) if item.get("binary") else None
+        if spot is None:
+            others.append(item.get("payload") if isinstance(item.get("payload"), str) else "")
+        else:
+            found[index] = spot
+    runs = [part for part, _ in found.values()]
+    if len(runs) != len(lifted) or len(set(runs)) != len(runs):
+        return None
+    if any(bigparts.leaked(lifted, text) for text in others):
+        return None
+    return found
 
 
 def message_ids(value: str) -> tuple[str, ...]:
@@ -167,9 +214,15 @@ def _codec(charset: str | None) -> str:
         return "utf-8"
 
 
-def _attachments(items) -> list[Attachment]:
-    result = []
-    for item in items or ():
+def _attachments(items, raw: bytes, lifted: dict) -> list[Attachment]:
+    result: list[Attachment] = []
+    for index, item in enumerate(items or ()):
+        name = safe_filename(_decode(item.get("filename") or ""))
+        content_type = _one_line(item.get("mail_content_type") or "application/octet-stream")
+        if index in lifted:
+            part, tail = lifted[index]
+            result.append(bigparts.LiftedAttachment(name, content_type.lower(), raw, part, tail))
+            continue
         payload = item.get("payload") or ""
         if item.get("binary"):
             try:
@@ -179,7 +232,5 @@ def _attachments(items) -> list[Attachment]:
         else:
             data = payload.encode(_codec(item.get("charset")), "replace") \
                 if isinstance(payload, str) else bytes(payload)
-        content_type = _one_line(item.get("mail_content_type") or "application/octet-stream")
-        result.append(Attachment(name=safe_filename(_decode(item.get("filename") or "")),
-                                 content_type=content_type.lower(), payload=data))
+        result.append(Attachment(name=name, content_type=content_type.lower(), payload=data))
     return result

@@ -154,13 +154,15 @@ def _store_attachment(message_id: int, attachment, folder: Path) -> None:
     storage_id = uuid.uuid4().hex
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / storage_id
+    # Read once: a large attachment is decoded from the raw message on every read of `payload`.
+    payload = attachment.payload
     with open(path, "xb") as handle:
-        handle.write(attachment.payload)
+        handle.write(payload)
         handle.flush()
         os.fsync(handle.fileno())
     database.insert(AttachmentRow, message=message_id, storage_id=storage_id, name=attachment.name,
-                    content_type=attachment.content_type, size=attachment.size,
-                    sha256=hashlib.sha256(attachment.payload).hexdigest())
+                    content_type=attachment.content_type, size=len(payload),
+                    sha256=hashlib.sha256(payload).hexdigest())
 
 
 def add_event(ticket: Ticket | None, kind: str, actor: str, detail: str = "", *,

@@ -6,6 +6,7 @@ reconnect; nothing here changes the mailbox before the caller says a message is 
 """
 from __future__ import annotations
 
+import logging
 import socket
 import time
 import ssl
@@ -95,18 +96,20 @@ class Mailbox:
 
     def fetch(self, uids: list[int]) -> Iterator[tuple[int, bytes]]:
         """The raw bytes of each message, in UID order, without setting \\Seen."""
-        client = self._client()
+        client = _quiet(self._client())
         try:
             data = client.fetch(uids, ["BODY.PEEK[]"])
         except NETWORK_ERRORS as exc:
             raise TemporaryFailure(f"IMAP fetch: {_describe(exc)}") from exc
         for uid in sorted(data):
-            body = data[uid].get(b"BODY[]")
+            # Popped, so a message already handed out is not kept alive by this batch.
+            body = data.pop(uid).get(b"BODY[]")
             if body is not None:
-                yield uid, bytes(body)
+                yield uid, bytes(body)  # the same object when it is bytes already
+            del body
 
     def fetch_header(self, uid: int) -> bytes:
-        client = self._client()
+        client = _quiet(self._client())
         try:
             data = client.fetch([uid], ["BODY.PEEK[HEADER]"])
         except NETWORK_ERRORS as exc:
@@ -168,6 +171,20 @@ class Mailbox:
         if self.client is None:
             raise TemporaryFailure("IMAP: not connected")
         return self.client
+
+
+def _quiet(client: imapclient.IMAPClient) -> imapclient.IMAPClient:
+    """Stop imaplib from formatting every response for a debug log nobody reads.
+
+    imapclient sets imaplib's debug level to 5 and routes its messages to the logger
+    "imapclient.imaplib"; imaplib then builds the repr of each response before the logger can
+    decline it. For a 27 MB literal that was two strings of about 63 MB each, the largest cost
+    of a fetch. The protocol trace is kept when that logger is enabled for DEBUG."""
+    imap = getattr(client, "_imap", None)
+    if imap is not None and not logging.getLogger("imapclient.imaplib").isEnabledFor(
+            logging.DEBUG):
+        imap.debug = 0
+    return client
 
 
 def _uid_set(uids: list[int]) -> str:
