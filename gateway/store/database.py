@@ -234,12 +234,17 @@ def insert(model: type[pw.Model], **values: object) -> int:
 
 def execute(model: type[pw.Model], sql: str, params: tuple = ()):
     """Run hand-written SQL (`?` placeholders) on the model's database; returns the cursor."""
+    return _bound(model._meta.database).execute_sql(execute_text(model, sql), params)
+
+
+def execute_text(model: type[pw.Model], sql: str) -> str:
+    """Hand-written SQL with the placeholders of the model's database (for `Model.raw`)."""
     database = _bound(model._meta.database)
     key = ("text", sql, database.param)
     text = _SQL.get(key)
     if text is None:
         text = _SQL[key] = sql.replace("?", database.param)
-    return database.execute_sql(text, params)
+    return text
 
 
 def _bound(database: pw.Database) -> pw.Database:
@@ -252,4 +257,4 @@ def _redact(exc: Exception) -> str:
 
 
 __all__ = ["connect", "migrate", "transaction", "utcnow", "ALL_MODELS", "pending_migrations",
-           "insert", "execute"]
+           "insert", "execute", "execute_text"]

@@ -89,13 +89,19 @@ def get_ticket(ref: str) -> Ticket:
 
 
 def ticket_by_id(ticket_id: int) -> Ticket | None:
-    row = TicketRow.get_or_none(TicketRow.id == ticket_id)
-    return to_ticket(row) if row else None
+    return _one_ticket('"id" = ?', ticket_id)
 
 
 def find_ticket(ref: str) -> Ticket | None:
-    row = TicketRow.get_or_none(TicketRow.ref == ref.upper())
-    return to_ticket(row) if row else None
+    return _one_ticket('"ref" = ?', ref.upper())
+
+
+def _one_ticket(condition: str, value: object) -> Ticket | None:
+    # Hand-written: peewee built this query anew for every mail that threads to a ticket.
+    sql = database.execute_text(TicketRow, f'SELECT * FROM "{TicketRow._meta.table_name}" '
+                                           f'WHERE {condition}')
+    rows = list(pw.ModelRaw(TicketRow, sql, (value,)))
+    return to_ticket(rows[0]) if rows else None
 
 
 def open_ticket(mail: InboundMail, decision: RoutingDecision, *, prefix: str, language: str,

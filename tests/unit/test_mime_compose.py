@@ -62,3 +62,21 @@ def test_header_values_from_data_cannot_inject_headers():
     html = parsed.get_body(("html",)).get_content()
     assert "<b>Rina</b>" not in html and "&lt;b&gt;Rina&lt;/b&gt;" in html
     assert mail.recipients == ("rina@x.id",)
+
+
+def test_quoted_printable_bodies_decode_to_the_text_and_keep_to_76_columns():
+    """The C encoder's output read back by the email package: the same text, every line within
+    the limit, CRLF line ends, for text with accents, CJK, '=', tabs, trailing blanks and dots."""
+    import random
+    import quopri
+    from gateway.compose import _quoted_printable
+    rng = random.Random(7)
+    alphabet = "abc déf=\t. \nFrom é中" + "x" * 20
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        encoded = _quoted_printable(text)
+        lines = encoded.split("\r\n")
+        assert lines[-1] == "" and all(len(line) <= 76 for line in lines)
+        assert "\n" not in encoded.replace("\r\n", "")
+        decoded = quopri.decodestring(encoded.replace("\r\n", "\n").encode()).decode("utf-8")
+        assert decoded == "\n".join(text.splitlines()) + "\n"
