@@ -60,9 +60,10 @@ class Imap:
     poll_interval: float = 60.0
     idle_renew: float = 540.0
     max_message_bytes: int = 41943040  # 40 MiB: a 25 MB attachment is about 34 MB in base64
-    batch_size: int = 50
+    batch_size: int = 200  # one FETCH and one durable commit (also capped at 8 MiB)
     timeout: float = 60.0
     message_time_limit: float = 60.0
+    parse_worker: bool = True
 
 
 @dataclass(frozen=True)

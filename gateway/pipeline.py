@@ -33,16 +33,19 @@ class Context:
     db: Any
     rules: Sequence[Any] = ()
     attachments_dir: Path | None = None
+    data_dir: Path | None = None
     agent_reply: Callable[..., Outcome] | None = field(default=None)
 
 
 def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = None,
-            durable: bool = True) -> Outcome:
+            durable: bool = True,
+            parse: Callable[[bytes], InboundMail] | None = None) -> Outcome:
     """Store one raw message; raises TemporaryFailure when it should be tried again later.
     `durable=False` is for a caller that seals its batch with a durable commit before it
-    acknowledges anything (see database.transaction)."""
+    acknowledges anything (see database.transaction); `parse` may hand over a mail parsed
+    elsewhere (the parse worker)."""
     try:
-        mail = mime.parse(raw)
+        mail = (parse or mime.parse)(raw)
         with database.transaction(ctx.db, durable=durable):
             return _process_mail(mail, ctx)
     except MalformedMail as exc:

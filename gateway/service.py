@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import secrets
 import socket
 import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -21,6 +23,7 @@ from gateway import config as config_module
 from gateway.compose import Composer
 from gateway.domain import Disposition, Outcome
 from gateway.errors import PermanentSendFailure, TemporaryFailure
+from gateway.parse_worker import Parse, ParserFailed, ParseWorker
 from gateway.pipeline import Context, process
 from gateway.routing import rules as rules_module
 from gateway.sla import timers as sla_timers
@@ -28,6 +31,8 @@ from gateway.store import database, guards, mailbox, outbox, tickets
 from gateway.timelimit import time_limit
 from gateway.transport.imap import Mailbox
 from gateway.transport.smtp import SmtpConnection
+from gateway.transport import smtp_worker
+from gateway.transport.smtp_worker import SmtpWorker
 
 log = logging.getLogger("ldp")
 SEND_BATCH = 100
@@ -50,6 +55,7 @@ def build_context(settings: config_module.Settings, base_dir: Path | None = None
     data_dir = data_dir if data_dir.is_absolute() else base / data_dir
     return Context(settings=settings, composer=composer, db=db,
                    rules=load_rules(settings, base), attachments_dir=data_dir / "attachments",
+                   data_dir=data_dir,
                    agent_reply=agents.handle_reply)
 
 
@@ -74,16 +80,18 @@ def load_rules(settings: config_module.Settings, base: Path) -> tuple:
 
 
 def handle_raw(raw: bytes, ctx: Context, source: str = "", uid: int | None = None,
-               durable: bool = True) -> Outcome:
+               durable: bool = True, parse: Parse | None = None) -> Outcome:
     """Process one message; an unexpected error quarantines it. TemporaryFailure passes up.
     `durable=False` only where the caller seals the batch before acknowledging it."""
     try:
         with time_limit(ctx.settings.imap.message_time_limit):
-            return process(raw, ctx, source=source, uid=uid, durable=durable)
+            return process(raw, ctx, source=source, uid=uid, durable=durable, parse=parse)
     except TemporaryFailure:
         raise
     except Exception as exc:  # the last guard: never lose the message, never stop the batch
-        error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+        # The parse worker's report already names the error and carries its traceback.
+        error = str(exc) if isinstance(exc, ParserFailed) else \
+            f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         log.error("ALERT: message quarantined after an unexpected error: %s", exc)
         with database.transaction(ctx.db, durable=durable):
             item = mailbox.quarantine(raw, error, source, uid)
@@ -104,12 +112,14 @@ def mailbox_name(imap: config_module.Imap) -> str:
 
 
 def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None,
-                kick: threading.Event | None = None) -> IntakeReport:
+                kick: threading.Event | None = None, parser: ParseWorker | None = None,
+                busy: threading.Event | None = None) -> IntakeReport:
     """Store everything waiting above the cursor. Each message is committed on its own, without
     waiting for the disk; once per fetched batch one durable commit seals those commits, then
     the batch is acknowledged to the server and `kick` wakes the sender (group commit: one
     fsync a batch instead of one a message, and the same promise: nothing leaves the IMAP
-    folder before it is on disk)."""
+    folder before it is on disk). `busy` is set while a backlog is being stored: the sender
+    then sends only mail to reporters, and the rest once the backlog is in."""
     imap = ctx.settings.imap
     name = mailbox_name(imap)
     report = IntakeReport()
@@ -117,29 +127,57 @@ def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None,
     waiting = box.waiting(cursor)
     if waiting:
         log.info("intake: %d message(s) waiting above UID %d in %s", len(waiting), cursor, name)
+    if busy is not None and len(waiting) > imap.batch_size:
+        busy.set()
+    try:
+        _store_batches(ctx, box, name, waiting, report, stop, kick, parser)
+    finally:
+        if busy is not None and busy.is_set():
+            busy.clear()
+            if kick is not None:
+                kick.set()  # the agents' notices held back during the backlog
+    return report
+
+
+def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report: IntakeReport,
+                   stop: threading.Event | None, kick: threading.Event | None,
+                   parser: ParseWorker | None) -> None:
+    imap = ctx.settings.imap
     for batch in _batches(waiting, imap.batch_size, imap.max_message_bytes):
         if stop is not None and stop.is_set():
             break
         stored: dict[str, list[int]] = {}  # folder -> UIDs committed, not yet acknowledged
+        sealed = False  # committed durably already
         try:
             if batch[0].size > imap.max_message_bytes:
                 report.outcomes.append(_too_large(ctx, box, name, batch[0]))
                 stored[imap.quarantine_folder] = [batch[0].uid]
                 continue
-            for uid, raw in box.fetch([w.uid for w in batch]):
-                outcome = handle_raw(raw, ctx, name, uid, durable=False)
-                folder = imap.quarantine_folder if outcome.disposition == Disposition.QUARANTINED \
-                    else imap.processed_folder
-                stored.setdefault(folder, []).append(uid)
-                report.outcomes.append(outcome)
+            fetched = box.fetch([w.uid for w in batch])
+            parsed = parser.parse_all(fetched) if parser is not None else \
+                ((uid, raw, None) for uid, raw in fetched)
+            done: dict[str, list[int]] = {}
+            outcomes: list[Outcome] = []
+            # One durable transaction a batch, each message in a savepoint of its own (a
+            # message that fails rolls back alone and is quarantined): one commit and one
+            # fsync a batch. Should the batch's commit fail, nothing of it is acknowledged and
+            # the whole batch is fetched again.
+            with database.transaction(ctx.db):
+                for uid, raw, parse in parsed:
+                    outcome = handle_raw(raw, ctx, name, uid, durable=False, parse=parse)
+                    folder = imap.quarantine_folder \
+                        if outcome.disposition == Disposition.QUARANTINED \
+                        else imap.processed_folder
+                    done.setdefault(folder, []).append(uid)
+                    outcomes.append(outcome)
+            stored, sealed = done, True
+            report.outcomes.extend(outcomes)
         finally:
-            # Also when a later message of the batch failed: what was committed is acknowledged.
-            # A crash before this line replays those messages and the duplicate check absorbs
-            # them, as it absorbs a crash between a commit and a one-message MOVE.
-            _acknowledge(ctx, box, name, stored)
+            # A crash before this line replays the batch and the duplicate check absorbs it,
+            # as it absorbs a crash between a commit and a one-message MOVE.
+            _acknowledge(ctx, box, name, stored, sealed)
         if kick is not None and stored:
             kick.set()
-    return report
 
 
 def _batches(waiting: list, count: int, too_large: int) -> Iterator[list]:
@@ -161,14 +199,17 @@ def _batches(waiting: list, count: int, too_large: int) -> Iterator[list]:
         yield batch
 
 
-def _acknowledge(ctx: Context, box: Mailbox, name: str, stored: dict[str, list[int]]) -> None:
-    """Seal the batch's relaxed commits with one durable commit, then one MOVE per destination
-    folder, then the cursor. The cursor's own commit may be relaxed: lost in a power cut, it
-    only makes the next poll search from lower down, where the moved mail no longer is."""
+def _acknowledge(ctx: Context, box: Mailbox, name: str, stored: dict[str, list[int]],
+                 sealed: bool = False) -> None:
+    """Seal what was committed relaxed with one durable commit (unless the batch's own commit
+    was durable), then one MOVE per destination folder, then the cursor. The cursor's own
+    commit may be relaxed: lost in a power cut, it only makes the next poll search from lower
+    down, where the moved mail no longer is."""
     if not stored:
         return
-    with database.transaction(ctx.db):
-        mailbox.seal(name, box.uidvalidity)
+    if not sealed:
+        with database.transaction(ctx.db):
+            mailbox.seal(name, box.uidvalidity)
     for folder, uids in stored.items():
         box.acknowledge(uids, folder)
     with database.transaction(ctx.db, durable=False):
@@ -210,25 +251,21 @@ class SendReport:
                                               self.dead + other.dead)
 
 
-async def send_due(ctx: Context, claimer: str = "") -> SendReport:
-    """Send every due outbox row over one SMTP connection per claimed batch."""
+async def send_due(ctx: Context, claimer: str = "", connect=SmtpConnection) -> SendReport:
+    """Send every due outbox row over one SMTP connection per claimed batch. `connect` makes
+    that connection from the SMTP settings: in this process by default, or in the SMTP worker
+    process for the running gateway."""
     report = SendReport()
     smtp = ctx.settings.smtp
     while True:
-        # Durable, and it must stay so: the rows it claims may have been committed relaxed by
-        # intake, and this commit makes them durable before any of them is sent, so a power
-        # cut can never undo a ticket whose acknowledgement already left.
-        with database.transaction(ctx.db):
-            # A claim outlives the longest legitimate send; after a crash it lapses and the row
-            # is sent again with the same bytes and Message-ID.
-            items = outbox.claim_due(SEND_BATCH, 2 * smtp.timeout + 5, claimer=claimer)
+        items = _claim(ctx, claimer)
         if not items:
             return report
         # One connection, one mail at a time: a crash leaves at most one mail in doubt (sent
         # but not marked), which goes again. Parallel connections sent about a fifth faster to
         # aiosmtpd but multiplied the mails in doubt at every crash.
         try:
-            async with SmtpConnection(smtp) as connection:
+            async with connect(smtp) as connection:
                 for item in items:
                     await _send_one(ctx, connection, item, report)
         except TemporaryFailure as exc:
@@ -246,7 +283,7 @@ async def _send_one(ctx: Context, connection: SmtpConnection, item, report: Send
         return
     except TemporaryFailure as exc:
         _retry(ctx, item, str(exc), report)
-        if not connection.client or not connection.client.is_connected:
+        if not connection.connected:
             raise
         return
     # Not durable: lost in a power cut, the row's claim lapses and the same bytes with the same
@@ -254,6 +291,94 @@ async def _send_one(ctx: Context, connection: SmtpConnection, item, report: Send
     with database.transaction(ctx.db, durable=False):
         outbox.mark_sent(item.id)
     report.sent += 1
+
+
+def _claim(ctx: Context, claimer: str, urgent_only: bool = False) -> list:
+    # Durable, and it must stay so: the rows it claims may have been committed relaxed by
+    # intake, and this commit makes them durable before any of them is sent, so a power cut
+    # can never undo a ticket whose acknowledgement already left.
+    with database.transaction(ctx.db):
+        # A claim outlives the longest legitimate send; after a crash it lapses and the row is
+        # sent again with the same bytes and Message-ID.
+        return outbox.claim_due(SEND_BATCH, 2 * ctx.settings.smtp.timeout + 5, claimer=claimer,
+                                urgent_only=urgent_only)
+
+
+def send_through_worker(ctx: Context, claimer: str, worker: SmtpWorker,
+                        urgent_only: bool = False) -> SendReport:
+    """What send_due does, with SMTP spoken by the worker process. Claimed batches queue up at
+    the worker, which sends them back to back; the answers are recorded in the transaction
+    that claims the next batch, while the worker goes on sending.
+
+    During a surge intake holds the database for a whole batch of its own at a time: a sender
+    that waited for it to claim, then again to record each answer, fell further behind with
+    every batch. Here it waits once for both, and the worker never waits for the database. The
+    mails sent but not yet recorded are named by the sent log, which a new gateway reads should
+    this one die (release_dead_claims): no more mails in doubt than one at a time."""
+    report = SendReport()
+    sent_log = sent_log_path(ctx, claimer)
+    queued: deque[dict] = deque()  # per batch handed to the worker: row id -> unanswered item
+    answered: list = []
+    more, broken = True, ""  # more: the last claim found rows; broken: why sending stopped
+    while True:
+        if not queued or (more and not broken and sum(map(len, queued)) <= SEND_BATCH):
+            with database.transaction(ctx.db):
+                _record(ctx, answered, report)
+                items = _claim(ctx, claimer, urgent_only) if not broken else []
+            answered, more = [], bool(items)
+            if not queued:
+                smtp_worker.clear_log(sent_log)  # all it names is recorded now
+            if items:
+                batch = {item.id: item for item in items}
+                queued.append(batch)
+                try:
+                    worker.submit(sent_log, [(item.id, item.sender, item.recipient.split(", "),
+                                              item.raw) for item in items])
+                except TemporaryFailure as exc:
+                    broken = str(exc)  # nothing of this batch was sent
+                    answered += [(i, smtp_worker.TEMPORARY, broken) for i in queued.pop().values()]
+            if not queued:
+                if answered:
+                    with database.transaction(ctx.db):
+                        _record(ctx, answered, report)
+                return report
+            continue
+        try:
+            for row_id, outcome, detail in worker.receive():
+                if row_id is not None:
+                    answered.append((queued[0].pop(row_id), outcome, detail))
+                    continue
+                # The end of the oldest batch: what has no answer was not sent.
+                answered += [(item, smtp_worker.TEMPORARY, detail)
+                             for item in queued.popleft().values()]
+                if outcome != smtp_worker.OK:
+                    broken = detail
+        except TemporaryFailure as exc:
+            # The worker is gone: a mail it logged as accepted was sent, even unanswered.
+            logged = smtp_worker.logged_as_sent(sent_log)
+            broken = str(exc)
+            answered += [(item, smtp_worker.OK if item.id in logged else smtp_worker.TEMPORARY,
+                          broken) for batch in queued for item in batch.values()]
+            queued.clear()
+
+
+def _record(ctx: Context, answers: list, report: SendReport) -> None:
+    """Inside a transaction: each answered mail sent, retried later, or dead."""
+    sent = [item.id for item, outcome, _ in answers if outcome == smtp_worker.OK]
+    if sent:
+        outbox.mark_all_sent(sent)
+        report.sent += len(sent)
+    for item, outcome, detail in answers:
+        if outcome == smtp_worker.PERMANENT:
+            _dead(ctx, item, detail, report)
+        elif outcome == smtp_worker.TEMPORARY:
+            _retry(ctx, item, detail, report)
+
+
+def sent_log_path(ctx: Context, claimer: str) -> Path:
+    """Where the SMTP worker of the gateway process `claimer` logs what it sent."""
+    data_dir = ctx.data_dir or Path(ctx.settings.support.data_dir)
+    return data_dir / "sending" / (re.sub(r"[^A-Za-z0-9._-]", "_", claimer) + ".log")
 
 
 def _retry(ctx: Context, item, error: str, report: SendReport) -> None:
@@ -284,10 +409,16 @@ def release_dead_claims(ctx: Context) -> int:
     at once (one of them may have been sent just before the crash: it goes again with the same
     Message-ID, as after any crash during DATA). Claims of other hosts wait out their lease."""
     released = 0
-    with database.transaction(ctx.db):
-        for claimer in outbox.claimers():
-            if _dead_here(claimer):
-                released += outbox.release_claims(claimer)
+    for claimer in outbox.claimers():
+        if not _dead_here(claimer):
+            continue
+        sent_log = sent_log_path(ctx, claimer)
+        with database.transaction(ctx.db):
+            # What its SMTP worker logged as accepted was sent: marked, not sent again.
+            for row_id in smtp_worker.logged_as_sent(sent_log):
+                outbox.mark_sent_if_claimed(row_id, claimer)
+            released += outbox.release_claims(claimer)
+        smtp_worker.clear_log(sent_log)
     if released:
         log.info("sender: %d mail(s) claimed by a gateway that died are due again", released)
     return released
@@ -318,11 +449,34 @@ class Service:
         self.ctx = ctx
         self.stop = threading.Event()
         self.outbox_kick = threading.Event()
+        self.intake_busy = threading.Event()  # set while a backlog is being stored
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        # SMTP is spoken by a child process, so it does not take interpreter time from intake.
+        self.smtp_worker = SmtpWorker(ctx.settings.smtp)
+        # Intake parses in a child process too, a few messages ahead of the one it stores.
+        self.parse_worker = ParseWorker(ctx.settings.imap.message_time_limit) \
+            if ctx.settings.imap.parse_worker else None
+
+    def _start_workers(self) -> None:
+        if self.parse_worker is not None:
+            self.parse_worker.start()
+        self.smtp_worker.start()
+
+    def _stop_parse_worker(self) -> None:
+        if self.parse_worker is not None:
+            self.parse_worker.stop()
+
+    def _send(self) -> SendReport:
+        """Send what is due; while intake stores a backlog, only mail to reporters: every
+        reporter of a surge hears first, and the agents' notices (one or more a ticket) do not
+        take the processor from intake meanwhile."""
+        return send_through_worker(self.ctx, self.holder, self.smtp_worker,
+                                   urgent_only=self.intake_busy.is_set())
 
     def run_once(self) -> tuple[IntakeReport, SendReport]:
         """Store the backlog and send what it caused. Sending starts with the first stored
         batch, in a thread beside intake, and ends with a last pass once intake is done."""
+        self._start_workers()
         release_dead_claims(self.ctx)
         intake, sent = IntakeReport(), SendReport()
         intake_done = threading.Event()
@@ -333,8 +487,10 @@ class Service:
             if self._await_lease():
                 try:
                     with Mailbox(self.ctx.settings.imap) as box:
-                        intake = intake_once(self.ctx, box, kick=self.outbox_kick)
+                        intake = intake_once(self.ctx, box, kick=self.outbox_kick,
+                                             parser=self.parse_worker, busy=self.intake_busy)
                 finally:
+                    self._stop_parse_worker()
                     self._release_lease()
             else:
                 log.info("intake: another gateway holds the mailbox; only sending")
@@ -343,7 +499,10 @@ class Service:
             intake_done.set()
             self.outbox_kick.set()
             sender.join()
-        sent.add(asyncio.run(send_due(self.ctx, self.holder)))
+        try:
+            sent.add(self._send())
+        finally:
+            self.smtp_worker.stop()
         return intake, sent
 
     def _send_until(self, done: threading.Event, total: "SendReport") -> None:
@@ -352,12 +511,13 @@ class Service:
             self.outbox_kick.wait(1.0)
             self.outbox_kick.clear()
             try:
-                total.add(asyncio.run(send_due(self.ctx, self.holder)))
+                total.add(self._send())
             except TemporaryFailure as exc:  # the last pass in run_once tries again
                 log.warning("sender: %s", exc)
                 return
 
     def run(self) -> None:
+        self._start_workers()
         release_dead_claims(self.ctx)
         sender = threading.Thread(target=self._sender_loop, name="ldp-sender", daemon=True)
         sender.start()
@@ -367,6 +527,8 @@ class Service:
             self.stop.set()
             self.outbox_kick.set()
             sender.join(timeout=self.ctx.settings.smtp.timeout + 5)
+            self.smtp_worker.stop()
+            self._stop_parse_worker()
             self._release_lease()
 
     def _hold_lease(self) -> bool:
@@ -403,7 +565,8 @@ class Service:
                 with Mailbox(imap) as box:
                     backoff = 1.0
                     while not self.stop.is_set() and self._hold_lease():
-                        report = intake_once(self.ctx, box, self.stop, self.outbox_kick)
+                        report = intake_once(self.ctx, box, self.stop, self.outbox_kick,
+                                             self.parse_worker, self.intake_busy)
                         fired = sla_timers.run_timers(self.ctx).fired
                         if report.outcomes or fired:
                             self.outbox_kick.set()
@@ -430,9 +593,12 @@ class Service:
         while not self.stop.is_set():
             self.outbox_kick.clear()
             try:
-                asyncio.run(send_due(self.ctx, self.holder))
+                self._send()
             except TemporaryFailure as exc:
                 log.warning("sender: %s", exc)
+            if self.intake_busy.is_set():  # the rest is due but held back: wait for intake
+                self.outbox_kick.wait(1.0)
+                continue
             with database.transaction(self.ctx.db):
                 due = outbox.next_due()
             wait = 30.0 if due is None else max(0.0, (due - database.utcnow()).total_seconds())

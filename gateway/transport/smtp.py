@@ -43,6 +43,10 @@ class SmtpConnection:
                 self.client.close()
         self.client = None
 
+    @property
+    def connected(self) -> bool:
+        return self.client is not None and self.client.is_connected
+
     async def send(self, sender: str, recipients: list[str], raw: bytes) -> None:
         assert self.client is not None
         try:

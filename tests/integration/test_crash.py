@@ -78,8 +78,10 @@ def test_a_process_killed_mid_batch_and_restarted_loses_nothing_and_duplicates_n
 def test_a_mail_that_crashes_the_parser_is_quarantined_and_the_batch_goes_on(
         imap_server, smtp_sink, db_url, tmp_path, monkeypatch):
     """Of five mails, the one whose parsing blows up is quarantined; the other four are stored,
-    and `quarantine retry` stores it once the parser is fixed."""
-    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
+    and `quarantine retry` stores it once the parser is fixed. (The crash is patched into this
+    process's parser, so the parse worker stays off; test_parse_worker covers the worker.)"""
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink,
+                             imap={"parse_worker": False})
     raws = [mails.report(subject=f"Laporan {i}", message_id=f"<poison-{i}@mail.gmail.com>")
             for i in range(5)]
     real_parse = mime.parse

@@ -66,3 +66,24 @@ def test_claims_of_a_dead_local_process_are_released(imap_server, db_url, tmp_pa
     again = outbox.claim_due(100, lease=60, claimer="next")
     assert released <= {i.id for i in again}, "due at once, not after the lease"
     assert not still_claimed & {i.id for i in again}, "live and foreign claims wait"
+
+
+def test_what_a_dead_gateways_smtp_worker_logged_is_marked_sent_not_sent_again(
+        imap_server, db_url, tmp_path):
+    """The sent log names mails the server accepted that the dead gateway had not recorded:
+    those are sent, the rest of its claims are due again, a line cut short is not trusted."""
+    from gateway.service import sent_log_path
+    ctx = store_reports(imap_server, db_url, tmp_path, 3)
+    dead = f"{socket.gethostname()}:{a_finished_pid()}:dead"
+    claimed = outbox.claim_due(4, lease=600, claimer=dead)
+    assert len(claimed) == 4
+    log = sent_log_path(ctx, dead)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(f"{claimed[0].id}\n{claimed[1].id}\n{claimed[2].id}")  # the last line cut
+
+    assert release_dead_claims(ctx) == 2
+    status = {i.id: i.status for i in outbox.list_items()}
+    assert [status[i.id] for i in claimed] == ["sent", "sent", "pending", "pending"]
+    assert not log.exists()
+    again = {i.id for i in outbox.claim_due(100, lease=60, claimer="next")}
+    assert claimed[2].id in again and claimed[0].id not in again

@@ -37,8 +37,10 @@ def test_a_poison_message_first_in_a_batch_of_100_is_quarantined_and_99_are_stor
         imap_server, smtp_sink, db_url, tmp_path, monkeypatch):
     """The first of 100 crashes the parser: quarantined with its bytes and error; the 99 after
     it (three of them hostile shapes) become tickets; retry stores it after the fix."""
+    # The crash is patched into this process's parser, so the parse worker stays off here;
+    # tests/integration/test_parse_worker.py covers a worker that fails.
     settings = make_settings(tmp_path, db_url, imap_server, smtp_sink,
-                             imap={"batch_size": 25})
+                             imap={"batch_size": 25, "parse_worker": False})
     poison = mails.report(subject="RACUN", message_id="<poison@x.id>")
     normal = [mails.report(subject=f"Laporan {i}", message_id=f"<ok-{i}@x.id>")
               for i in range(96)]

@@ -1,0 +1,154 @@
+"""The running gateway's sender: SMTP spoken by a worker process to a real aiosmtpd server,
+batches queued back to back, answers recorded afterwards. Every mail is recorded as what
+happened to it (sent, retried, dead), also when the worker dies in the middle of a batch, and
+nothing the server accepted is sent again."""
+from __future__ import annotations
+
+import asyncio
+import collections
+import threading
+import time
+
+import pytest
+
+from gateway.devservers import SmtpSink, free_port
+from gateway.service import build_context, intake_once, send_through_worker, sent_log_path
+from gateway.store import database, outbox
+from gateway.store.models import OutboxRow
+from gateway.transport.imap import Mailbox
+from gateway.transport.smtp_worker import SmtpWorker
+from tests import mails
+from tests.conftest import deliver, make_settings
+
+pytestmark = pytest.mark.integration
+
+
+class PickySink(SmtpSink):
+    """Refuses one recipient for good; can take its time over each mail."""
+
+    delay = 0.0
+    refused = "ditolak@example.org"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refused:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def filled_outbox(imap_server, sink, db_url, tmp_path, reports, **smtp):
+    """A context whose outbox holds the notices of `reports` new tickets, all pending."""
+    settings = make_settings(tmp_path, db_url, imap_server, sink, smtp=smtp)
+    deliver(imap_server, settings.imap.folder, *[
+        mails.report(subject=f"Laporan {i}", message_id=f"<w-{i}@x.id>",
+                     sender=f"pelapor{i}@example.org") for i in range(reports)])
+    ctx = build_context(settings, tmp_path)
+    with Mailbox(settings.imap) as box:
+        intake_once(ctx, box)
+    return ctx
+
+
+def delivered(sink) -> collections.Counter:
+    return collections.Counter(mails.parse(raw)["Message-ID"] for _s, _r, raw in sink.messages)
+
+
+@pytest.fixture
+def worker_for():
+    workers = []
+
+    def make(ctx):
+        workers.append(SmtpWorker(ctx.settings.smtp))
+        return workers[-1]
+    yield make
+    for worker in workers:
+        worker.stop()
+        assert worker.process is None
+
+
+def test_every_mail_arrives_once_with_its_bytes_and_is_recorded_sent(
+        imap_server, db_url, tmp_path, worker_for):
+    sink = PickySink().start()
+    try:
+        ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 60)
+        rows = outbox.list_items()
+        assert len(rows) > 100, "more than one claimed batch"
+        report = send_through_worker(ctx, "host:1:test", worker_for(ctx))
+        assert report.sent == len(rows) and (report.retried, report.dead) == (0, 0)
+        assert sink.wait_for(len(rows))
+        by_id = {raw_id: raw for _s, _r, raw in sink.messages
+                 for raw_id in [mails.parse(raw)["Message-ID"]]}
+        assert {r.message_id: r.raw for r in rows} == by_id, "byte for byte, each once"
+        assert {(s, tuple(r)) for s, r, _raw in sink.messages} == \
+            {(row.sender, (row.recipient,)) for row in rows}
+        assert {i.status for i in outbox.list_items()} == {"sent"}
+        assert not sent_log_path(ctx, "host:1:test").exists()
+    finally:
+        sink.stop()
+
+
+def test_a_refused_recipient_is_dead_and_the_rest_of_the_batch_goes_on(
+        imap_server, db_url, tmp_path, worker_for):
+    sink = PickySink()
+    sink.refused = "pelapor1@example.org"
+    sink.start()
+    try:
+        ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 3)
+        report = send_through_worker(ctx, "host:1:test", worker_for(ctx))
+        items = outbox.list_items()
+        dead = [i for i in items if i.status == "dead"]
+        assert [i.recipient for i in dead] == ["pelapor1@example.org"]
+        assert "550" in dead[0].last_error
+        assert report.dead == 1 and report.sent == len(items) - 1
+        assert all(i.status == "sent" for i in items if i not in dead)
+    finally:
+        sink.stop()
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
+        imap_server, db_url, tmp_path, worker_for):
+    """Killed while the server takes its time over each mail: what arrived is recorded sent
+    (from the sent log or the answers), the rest is retried, and the retry sends only those."""
+    sink = PickySink()
+    sink.delay = 0.05
+    sink.start()
+    try:
+        ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 20)
+        total = len(outbox.list_items())
+        worker = worker_for(ctx)
+        worker.start()
+        killer = threading.Timer(0.6, lambda: worker.process.kill())
+        killer.start()
+        report = send_through_worker(ctx, "host:1:test", worker)
+        killer.join()
+        arrived = set(delivered(sink))
+        assert 0 < len(arrived) < total, "killed in the middle"
+        status = {i.message_id: i.status for i in outbox.list_items()}
+        assert {m for m, s in status.items() if s == "sent"} == arrived
+        assert report.sent == len(arrived) and report.retried == total - len(arrived)
+
+        OutboxRow.update(next_attempt_at=database.utcnow()).where(  # retries due now
+            OutboxRow.status == "pending").execute()
+        sink.delay = 0.0
+        again = send_through_worker(ctx, "host:1:test", worker)
+        assert again.sent == total - len(arrived)
+        assert set(delivered(sink)) == set(status) and max(delivered(sink).values()) == 1
+    finally:
+        sink.stop()
+
+
+def test_with_the_server_down_every_mail_waits_for_a_retry(
+        imap_server, db_url, tmp_path, worker_for):
+    down = SmtpSink(port=free_port())  # never started
+    ctx = filled_outbox(imap_server, down, db_url, tmp_path, 2, timeout=2)
+    total = len(outbox.list_items())
+    started = time.monotonic()
+    report = send_through_worker(ctx, "host:1:test", worker_for(ctx))
+    assert time.monotonic() - started < 10
+    assert (report.sent, report.retried, report.dead) == (0, total, 0)
+    items = outbox.list_items()
+    assert {i.status for i in items} == {"pending"} and all(i.last_error for i in items)
