@@ -70,6 +70,7 @@ def gateway_run(state, kind: str, **sections) -> dict:
     return {"seconds": last - child.started, "exit_seconds": child.seconds,
             "msgs_per_s": state.mails / (last - child.started), "acks": len(acks),
             "sink": len(state.servers.sink.arrivals), "peak_rss_mb": child.peak_rss_mb,
+            "workers_peak_rss_mb": child.workers_peak_rss_mb,
             **counts}
 
 
@@ -88,6 +89,7 @@ def ingest(state) -> dict:
         data[kind] = result
         rows.append((f"gateway/{kind}", len(runs), result["seconds"], rate, result["tickets"],
                      result["follow_ups"], result["sent"], result["peak_rss_mb"],
+                     result["workers_peak_rss_mb"],
                      ratio(rate, state.ceilings["fetch"]["msgs_per_s"]),
                      ratio(rate, state.ceilings["parse"]["msgs_per_s"]),
                      ratio(rate, state.ceilings[f"insert/{kind}"]["msgs_per_s"])))
@@ -96,7 +98,7 @@ def ingest(state) -> dict:
          f"runs (expected {expected['tickets']:,} tickets, {expected['follow_ups']:,} "
          "follow-ups)",
          ("system", "runs", "seconds", "msg/s", "tickets", "follow-ups", "mails sent",
-          "peak RSS MB", "vs fetch", "vs parse", "vs insert"),
+          "peak RSS MB", "largest worker MB", "vs fetch", "vs parse", "vs insert"),
          rows, {"mails": state.mails, "expected": expected, "gateway": data})
     for kind, result in data.items():
         if (result["tickets"], result["follow_ups"]) != (expected["tickets"],

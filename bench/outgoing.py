@@ -3,10 +3,13 @@
     python -m bench outgoing
 
 The outbox is filled by the real gateway: `ldp run --once` over the corpus with the SMTP server
-away, so every notice stays pending. Then, alternately, the gateway's sender (`send_due`) and a
-bare loop (one aiosmtplib connection, `sendmail` for each of the same messages, read beforehand)
-each deliver the whole outbox to the sink. Both run as child processes and time only the sending
-(from before the first connection to after the last reply), so imports do not count.
+away, so every notice stays pending. Then, in turn, each system delivers the whole outbox to the
+sink: the running gateway's sender (`send_through_worker`: claims, the SMTP worker process,
+answers recorded in the database), `ldp send`'s in-process sender (`send_due`), and a bare loop
+(one aiosmtplib connection, `sendmail` for each of the same messages, read beforehand). Each
+runs as a child process and times only the sending (from before the first claim to after the
+last mail is recorded, or the last reply for the bare loop); imports and starting the SMTP
+worker process do not count. The target compares the gateway's sender with the bare loop.
 """
 from __future__ import annotations
 
@@ -17,6 +20,9 @@ import json
 import sys
 import time
 
+SYSTEMS = ("sender", "in-process", "bare")
+LABELS = {"sender": "sender (ldp run)", "in-process": "sender in-process (ldp send)",
+          "bare": "bare aiosmtplib"}
 RESET = ("UPDATE outbox SET status = 'pending', attempts = 0, sent_at = NULL, last_error = '', "
          "next_attempt_at = '2000-01-01 00:00:00'")
 _folders = itertools.count(1)
@@ -46,9 +52,9 @@ def run(state) -> dict:
         db, config = fill(state, kind)
         try:
             total = db.counts()["outbox"]
-            timings: dict[str, list[float]] = {"sender": [], "bare": []}
+            timings: dict[str, list[float]] = {system: [] for system in SYSTEMS}
             for _ in range(state.runs):
-                for system in ("sender", "bare"):
+                for system in SYSTEMS:
                     db.query(RESET)
                     state.servers.sink.reset()
                     argv = [sys.executable, "-m", "bench.outgoing", "--child", system,
@@ -62,11 +68,13 @@ def run(state) -> dict:
                     timings[system].append(report["seconds"])
         finally:
             db.drop()
-        sender, bare = total / median(timings["sender"]), total / median(timings["bare"])
+        rate = {system: total / median(timings[system]) for system in SYSTEMS}
+        sender, bare = rate["sender"], rate["bare"]
         data[kind] = {"mails": total, "sender_msgs_per_s": sender, "bare_msgs_per_s": bare,
-                      "ratio": sender / bare, "runs": state.runs}
-        rows += [(f"sender/{kind}", total, median(timings["sender"]), sender, ratio(sender, bare)),
-                 (f"bare aiosmtplib/{kind}", total, median(timings["bare"]), bare, "100%")]
+                      "ratio": sender / bare, "in_process_msgs_per_s": rate["in-process"],
+                      "in_process_ratio": rate["in-process"] / bare, "runs": state.runs}
+        rows += [(f"{LABELS[system]}/{kind}", total, median(timings[system]), rate[system],
+                  ratio(rate[system], bare)) for system in SYSTEMS]
     return emit("outgoing", f"Outgoing: a full outbox to the aiosmtpd sink, medians of "
                 f"{state.runs} runs", ("system", "mails", "seconds", "mails/s", "vs bare"),
                 rows, {"outgoing": data})
@@ -85,15 +93,23 @@ async def _bare(host: str, port: int, mails: list[tuple[str, list[str], bytes]])
 
 def child(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench.outgoing")
-    parser.add_argument("--child", choices=("sender", "bare"), required=True)
+    parser.add_argument("--child", choices=SYSTEMS, required=True)
     parser.add_argument("--config", required=True)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     from gateway import config as config_module
-    from gateway.service import build_context, send_due
+    from gateway.service import build_context, send_due, send_through_worker
     from gateway.store import outbox
+    from gateway.transport.smtp_worker import SmtpWorker
     ctx = build_context(config_module.load(args.config), migrate=False)
     if args.child == "sender":
+        worker = SmtpWorker(ctx.settings.smtp)
+        worker.start()  # as `ldp run` does at start-up
+        started = time.perf_counter()
+        report = send_through_worker(ctx, "bench:1:outgoing", worker)
+        seconds, sent = time.perf_counter() - started, report.sent
+        worker.stop()
+    elif args.child == "in-process":
         started = time.perf_counter()
         report = asyncio.run(send_due(ctx))
         seconds, sent = time.perf_counter() - started, report.sent

@@ -134,7 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     service = Service(context(args))
     if args.once:
         intake, sent = service.run_once()
-        print(t("once_done", stored=len(intake.outcomes), sent=sent.sent, retried=sent.retried,
+        print(t("once_done", stored=intake.total, sent=sent.sent, retried=sent.retried,
                 dead=sent.dead))
         return EXIT_OK
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -60,7 +60,7 @@ def run_demo() -> int:
         settings = config.from_mapping(_demo_config(workdir, imap.port, sink.port), {},
                                        "(demo)")
         intake, sent = Service(build_context(settings, workdir)).run_once()
-        print(f"LDP Gateway demo: {len(intake.outcomes)} mails read, {sent.sent} mails sent "
+        print(f"LDP Gateway demo: {intake.total} mails read, {sent.sent} mails sent "
               f"(data in {workdir})\n")
         print(views.table(views.ticket_rows(tickets.list_tickets()), views.TICKET_HEADER))
         print("\nOutgoing mail / email keluar:")

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import queue
 import signal
+import threading
 import traceback
 from collections import deque
 from typing import Callable, Iterable, Iterator
@@ -148,10 +150,15 @@ def serve() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.getLogger("mailparser").setLevel(logging.CRITICAL)
     pipe = childproc.parent_pipe()
+    # The gateway sends up to WINDOW messages ahead and reads answers only between its sends.
+    # Reading on a thread of its own, the child never leaves the gateway blocked in a send
+    # while its own answer waits for room in the socket: both would wait for ever (two mails
+    # of a few hundred kB with attachments did it).
+    received: queue.SimpleQueue = queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(pipe, received), daemon=True).start()
     while True:
-        try:
-            raw = pipe.recv_bytes()
-        except (EOFError, OSError):
+        raw = received.get()
+        if raw is None:
             return
         try:
             answer = ("ok", dataclasses.replace(mime.parse(raw), raw=b""))
@@ -164,6 +171,15 @@ def serve() -> None:
             pipe.send(answer)
         except (EOFError, OSError):
             return
+
+
+def _receive(pipe, received: queue.SimpleQueue) -> None:
+    """The child's reader: every message into `received`, then None at end-of-file."""
+    try:
+        while True:
+            received.put(pipe.recv_bytes())
+    except (EOFError, OSError):
+        received.put(None)
 
 
 if __name__ == "__main__":

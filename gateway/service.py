@@ -5,6 +5,7 @@ last guard that turns an unexpected error into a quarantined message instead of 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import os
 import re
@@ -100,10 +101,22 @@ def handle_raw(raw: bytes, ctx: Context, source: str = "", uid: int | None = Non
 
 @dataclass
 class IntakeReport:
+    """What a round of intake did: every message counted, the first KEEP outcomes kept (a
+    backlog of ten thousand must not hold ten thousand outcomes in memory)."""
+
+    KEEP = 1000
     outcomes: list[Outcome] = field(default_factory=list)
+    counts: collections.Counter = field(default_factory=collections.Counter)
+    total: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        self.total += 1
+        self.counts[outcome.disposition] += 1
+        if len(self.outcomes) < self.KEEP:
+            self.outcomes.append(outcome)
 
     def count(self, disposition: Disposition) -> int:
-        return sum(1 for o in self.outcomes if o.disposition == disposition)
+        return self.counts[disposition]
 
 
 def mailbox_name(imap: config_module.Imap) -> str:
@@ -150,7 +163,7 @@ def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report:
         sealed = False  # committed durably already
         try:
             if batch[0].size > imap.max_message_bytes:
-                report.outcomes.append(_too_large(ctx, box, name, batch[0]))
+                report.add(_too_large(ctx, box, name, batch[0]))
                 stored[imap.quarantine_folder] = [batch[0].uid]
                 continue
             fetched = box.fetch([w.uid for w in batch])
@@ -171,7 +184,8 @@ def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report:
                     done.setdefault(folder, []).append(uid)
                     outcomes.append(outcome)
             stored, sealed = done, True
-            report.outcomes.extend(outcomes)
+            for outcome in outcomes:
+                report.add(outcome)
         finally:
             # A crash before this line replays the batch and the duplicate check absorbs it,
             # as it absorbs a crash between a commit and a one-message MOVE.
@@ -568,9 +582,9 @@ class Service:
                         report = intake_once(self.ctx, box, self.stop, self.outbox_kick,
                                              self.parse_worker, self.intake_busy)
                         fired = sla_timers.run_timers(self.ctx).fired
-                        if report.outcomes or fired:
+                        if report.total or fired:
                             self.outbox_kick.set()
-                        if report.outcomes:
+                        if report.total:
                             # Look again before waiting: mail that came in meanwhile may have
                             # been announced during a FETCH or MOVE, and IDLE would not announce
                             # it again (it waited up to 30 s on Dovecot, longer elsewhere).

@@ -149,3 +149,22 @@ def write_config(path: Path, settings) -> Path:
                       for f in dataclasses.fields(item)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def started(monkeypatch):
+    """Every child process (parse or SMTP worker) a test starts, through the real
+    childproc.start; each must have ended by the end of the test."""
+    from gateway import childproc
+    processes = []
+    real_start = childproc.start
+
+    def start(module, *arguments):
+        process, pipe = real_start(module, *arguments)
+        processes.append(process)
+        return process, pipe
+
+    monkeypatch.setattr(childproc, "start", start)
+    yield processes
+    for process in processes:  # a child left behind would hold memory and a connection
+        assert process.poll() is not None, f"child process {process.pid} still runs"

@@ -34,6 +34,9 @@ class TimerReport:
     escalated: list[str] = field(default_factory=list)
 
 
+PAGE = 500  # active tickets checked per read
+
+
 def run_timers(ctx: pipeline.Context, clock=None) -> TimerReport:
     """Check every active ticket once; each notice in its own transaction."""
     report = TimerReport()
@@ -42,19 +45,25 @@ def run_timers(ctx: pipeline.Context, clock=None) -> TimerReport:
         return report
     now = (clock or SystemClock()).now()
     calendars = calendar_module.calendars(settings)
-    with database.transaction(ctx.db):
-        rows = store.active_tickets()
-        facts = store.history([row.id for row in rows])
-    for row in rows:
-        line = timeline(row.created_at, facts.get(row.id, ()))
-        cal = calendars.get(row.team) or calendar_module.for_team(_DEFAULT_TEAM, settings)
-        for measure in running(line, cal, settings.sla, row.level, row.priority, now):
-            stage = _due_stage(measure, line.notices, settings.sla.reminder_share)
-            if stage and _fire(ctx, row.id, measure, stage, now, report):
-                line.notices.add((stage, measure.target))
-            if row.ref in report.escalated:
-                break  # its next round judges it against the new level's targets
-    return report
+    last_id = 0
+    while True:
+        # A page at a time: after a surge there are thousands of active tickets, and holding
+        # them all with their histories made the gateway's memory grow with the backlog.
+        with database.transaction(ctx.db):
+            rows = store.active_tickets(after=last_id, limit=PAGE)
+            facts = store.history([row.id for row in rows])
+        if not rows:
+            return report
+        last_id = rows[-1].id
+        for row in rows:
+            line = timeline(row.created_at, facts.get(row.id, ()))
+            cal = calendars.get(row.team) or calendar_module.for_team(_DEFAULT_TEAM, settings)
+            for measure in running(line, cal, settings.sla, row.level, row.priority, now):
+                stage = _due_stage(measure, line.notices, settings.sla.reminder_share)
+                if stage and _fire(ctx, row.id, measure, stage, now, report):
+                    line.notices.add((stage, measure.target))
+                if row.ref in report.escalated:
+                    break  # its next round judges it against the new level's targets
 
 
 def _due_stage(measure: Measure, sent: set[tuple[str, str]], share: float) -> str | None:

@@ -47,9 +47,12 @@ def _facts(rows) -> dict[int, list[Fact]]:
     return result
 
 
-def active_tickets() -> list[TicketRow]:
-    """Tickets whose timers run (new, open or pending), oldest first."""
-    return list(TicketRow.select().where(TicketRow.status.in_(ACTIVE)).order_by(TicketRow.id))
+def active_tickets(after: int = 0, limit: int | None = None) -> list[TicketRow]:
+    """Tickets whose timers run (new, open or pending), oldest first: those with an id above
+    `after`, at most `limit` of them (a page; None for all)."""
+    query = TicketRow.select().where(TicketRow.status.in_(ACTIVE), TicketRow.id > after) \
+        .order_by(TicketRow.id)
+    return list(query.limit(limit) if limit else query)
 
 
 def tickets_between(start: datetime | None, end: datetime) -> list[TicketRow]:

@@ -29,6 +29,9 @@ class Waiting:
     size: int
 
 
+SIZES_PER_FETCH = 1000
+
+
 class Mailbox:
     """One connection to one folder. Use as a context manager, or call connect()/close()."""
 
@@ -85,14 +88,18 @@ class Mailbox:
             # NOOP first: Dovecot answers SEARCH from the session's last view of the folder, so
             # without it a poll would only see mail that arrived before the previous poll.
             client.noop()
-            uids = [u for u in client.search(["UID", f"{after_uid + 1}:*"]) if u > after_uid]
-            if not uids:
-                return []
-            sizes = client.fetch(uids, ["RFC822.SIZE"])
+            uids = sorted(u for u in client.search(["UID", f"{after_uid + 1}:*"])
+                          if u > after_uid)
+            waiting = []
+            # The sizes a slice at a time: the parsed answer for a backlog of ten thousand in
+            # one piece took several megabytes for a moment, a peak that grew with the backlog.
+            for start in range(0, len(uids), SIZES_PER_FETCH):
+                sizes = client.fetch(uids[start:start + SIZES_PER_FETCH], ["RFC822.SIZE"])
+                waiting += sorted(Waiting(uid, int(data.get(b"RFC822.SIZE", 0)))
+                                  for uid, data in sizes.items())
         except NETWORK_ERRORS as exc:
             raise TemporaryFailure(f"IMAP search: {_describe(exc)}") from exc
-        return sorted(Waiting(uid, int(data.get(b"RFC822.SIZE", 0)))
-                      for uid, data in sizes.items())
+        return waiting
 
     def fetch(self, uids: list[int]) -> Iterator[tuple[int, bytes]]:
         """The raw bytes of each message, in UID order, without setting \\Seen."""

@@ -178,3 +178,20 @@ def test_a_recreated_folder_changes_uidvalidity_and_opens_no_new_ticket(
     from gateway.store.models import EventRow
     [reset] = list(EventRow.select().where(EventRow.kind == "cursor_reset"))
     assert reset.ticket_id is None and reset.old_value != reset.new_value
+
+
+def test_sizes_are_asked_a_slice_at_a_time_and_every_message_is_stored_in_order(
+        imap_server, smtp_sink, db_url, tmp_path, monkeypatch):
+    from gateway.transport import imap
+    monkeypatch.setattr(imap, "SIZES_PER_FETCH", 2)
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
+    deliver(imap_server, settings.imap.folder,
+            *[mails.report(subject=f"Irisan {n}", message_id=f"<slice-{n}@x.id>")
+              for n in range(5)])
+    with imap.Mailbox(settings.imap) as box:
+        waiting = box.waiting(0)
+    assert [w.uid for w in waiting] == sorted(w.uid for w in waiting) and len(waiting) == 5
+    assert all(w.size > 100 for w in waiting)
+    intake, _sent = run_once(settings, tmp_path)
+    assert [o.ticket_ref for o in intake.outcomes] == [f"LDP-00000{n}" for n in range(1, 6)]
+    assert [t.subject for t in tickets.list_tickets()] == [f"Irisan {n}" for n in range(5)]

@@ -1,7 +1,16 @@
-"""The parse worker: a child process parsing a few messages ahead of intake. Its results are
-mime.parse's, in order; a message that hangs or kills it is reported as ParserFailed (then
-quarantined) while a new worker parses the rest; without a worker, intake parses by itself."""
+"""The parse worker (gateway.parse_worker) with its real child process: what it parses equals
+what mime.parse gives in the gateway's process, in order; large mail, a message over the time
+limit, a worker that dies, a worker that cannot start and malformed mail each end as the module
+promises, and no child process outlives a test.
+
+Intake through the service with the worker on (imap.parse_worker defaults to true) is covered
+by tests/integration/test_intake.py and test_corpus_mail.py, which run Service.run_once with
+the default settings."""
 from __future__ import annotations
+
+import dataclasses
+import random
+import threading
 
 import pytest
 
@@ -10,119 +19,306 @@ from gateway.errors import MalformedMail, TemporaryFailure
 from gateway.parse_worker import INLINE_BYTES, MAX_STARTS, ParserFailed, ParseWorker
 from gateway.parsers import mime
 from tests import mails
+from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.integration
 
+CORPUS_MAILS = [
+    "request-tracker/t/data/emails/text-html-with-umlaut",
+    "request-tracker/t/data/emails/new-ticket-from-gb18030",
+    "request-tracker/t/data/emails/rfc2231-attachment-filename-continuations",
+    "request-tracker/t/data/emails/email-file-attachment.eml",
+    "request-tracker/t/data/emails/russian-subject-no-content-type",
+    "request-tracker/t/data/emails/nested-mime-sample",
+    "django-helpdesk/tests/test_files/blank-body-with-attachment.eml",
+    "django-helpdesk/tests/test_files/utf-nondecodable.eml",
+    "mailgun-talon/tests/fixtures/standard_replies/outlook.eml",
+    "mailgun-talon/tests/fixtures/signature/emails/P/unicode_msg",  # two MIME defects
+]
 
-def varied_mails() -> list[bytes]:
+
+def corpus_mail(name: str) -> bytes:
+    path = CORPUS / name
+    if not path.exists():
+        pytest.fail(f"the shared corpus is missing {path}")
+    return path.read_bytes()
+
+
+def built_mails() -> list[bytes]:
+    pdf = b"%PDF-1.4\n" + random.Random(1).randbytes(20_000)
     return [
-        mails.report(subject="Tidak bisa login SPSE", message_id="<p1@x.id>"),
-        mails.report(subject="Lampiran", message_id="<p2@x.id>",
-                     attachments=[("bukti.pdf", "application/pdf", b"%PDF-1.4 " * 300)]),
-        mails.report(subject="HTML saja", message_id="<p3@x.id>", body=None,
-                     html="<p>Halo <b>tim</b> LPSE</p>"),
-        mails.report(subject="Re: Tidak bisa login", message_id="<p4@x.id>",
-                     in_reply_to="<p1@x.id>", references="<p1@x.id>"),
-        mails.report(subject="Ünïcödé sübjéct ✓", message_id="<p5@x.id>",
-                     body="Mohon bantuan, é ü 中文\n" * 40),
+        mails.report(message_id="<plain@mail.gmail.com>"),
+        mails.report(subject="Re: [LDP-000007] Dokumen penawaran", body="Terlampir.\n",
+                     sender="Budi Santoso <budi@pemkot-malang.go.id>",
+                     message_id="<reply@mail.gmail.com>", in_reply_to="<ldp.a@lpse.example>",
+                     references="<report@x.id> <ldp.a@lpse.example>",
+                     attachments=[("../penawaran final.pdf", "application/pdf", pdf),
+                                  ("layar.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)],
+                     headers={"Cc": "Sari <sari@lkpp.example>"}),
+        mails.report(subject="Ünïcödé — ошибка 登录", body=None,
+                     html="<p>Halo,<br>tidak bisa <b>unggah</b> dokumen.</p>",
+                     message_id="<html@outlook.com>"),
     ]
 
 
+def comparable(mail):
+    """The mail with its defects sorted: mail-parser reports them from a set, whose order
+    follows each process's string hash seed, so the child may list them in another order."""
+    return dataclasses.replace(mail, defects=tuple(sorted(mail.defects)))
+
+
+def many_parts(count: int) -> bytes:
+    """A mail mime.parse takes some tenths of a second on (0.3 s for 10,000 parts here)."""
+    return (b"From: a@pemda.go.id\r\nTo: helpdesk@lpse.example\r\nSubject: banyak bagian\r\n"
+            b"Message-ID: <parts@pemda.go.id>\r\n"
+            b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+            + b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" * count + b"--b--\r\n")
+
+
 @pytest.fixture
-def worker():
-    made = ParseWorker(time_limit=30)
-    yield made
-    made.stop()
-    assert made.process is None
+def worker(started):
+    worker = ParseWorker(time_limit=30)
+    try:
+        yield worker
+    finally:
+        worker.stop()  # before `started` checks that every child has ended
 
 
-def parsed(worker, raws):
-    return [(uid, parse(raw)) for uid, raw, parse in
-            worker.parse_all((uid, raw) for uid, raw in enumerate(raws, start=100))]
-
-
-def test_the_workers_results_are_mime_parse_s_in_order(worker):
-    raws = varied_mails()
-    results = parsed(worker, raws)
-    assert [uid for uid, _ in results] == list(range(100, 100 + len(raws)))
-    for (_, mail), raw in zip(results, raws):
-        assert mail == mime.parse(raw)
-        assert mail.raw is raw or mail.raw == raw
-    assert worker.process is not None, "parsed in the child, not in-process"
-
-
-def test_a_large_message_is_parsed_in_the_gateway_s_own_process(worker):
-    big = mails.report(subject="Besar", message_id="<big@x.id>",
-                       attachments=[("data.bin", "application/octet-stream",
-                                     bytes(range(256)) * (INLINE_BYTES // 256 + 10))])
-    assert len(big) > INLINE_BYTES
-    [(uid, raw, parse)] = list(worker.parse_all([(1, big)]))
-    assert parse is mime.parse
-
-
-def test_malformed_mail_is_reported_as_malformed(worker):
-    [(_, raw, parse)] = list(worker.parse_all([(1, b"no header at all, just words " * 10)]))
-    with pytest.raises(MalformedMail):
-        parse(raw)
-
-
-def test_a_message_over_the_time_limit_fails_alone_and_a_new_worker_parses_the_rest(worker):
-    worker.time_limit = 0.000001  # no answer can come this fast: the worker is stopped
-    raws = varied_mails()
-    items = iter(worker.parse_all(enumerate(raws)))
-    _, raw, parse = next(items)
-    with pytest.raises(ParserFailed, match="longer than"):
-        parse(raw)
-    worker.time_limit = 30
-    rest = [(parse(raw)) for _, raw, parse in items]
-    assert rest == [mime.parse(raw) for raw in raws[1:]]
-
-
-def test_a_killed_worker_fails_only_the_message_it_had(worker):
-    raws = varied_mails()
-    items = iter(worker.parse_all(enumerate(raws)))
-    _, raw, parse = next(items)
-    assert parse(raw) == mime.parse(raw)
-    first = worker.process
-    first.kill()
-    first.wait()
-    outcomes = []
-    for _, raw, parse in items:
-        try:
-            outcomes.append(parse(raw) == mime.parse(raw))
-        except ParserFailed as exc:
-            assert "died" in str(exc)
-            outcomes.append("failed")
-    # The messages already handed to the dead worker fail; those after go to a new one.
-    assert outcomes[-1] is True and outcomes.count("failed") >= 1
-    assert worker.process is not None and worker.process is not first
-
-
-def test_without_a_worker_intake_parses_by_itself(monkeypatch, worker):
-    def refuse(module, *arguments):
-        raise TemporaryFailure("cannot start: no processes left")
-    monkeypatch.setattr(childproc, "start", refuse)
-    raws = varied_mails()
-    results = list(worker.parse_all(enumerate(raws)))
-    assert all(parse is mime.parse for _, _, parse in results)
-    assert worker.unavailable
-
-
-def test_a_worker_that_keeps_dying_is_given_up_after_max_starts(monkeypatch, worker):
-    """Started again and again without one answer (it dies at once): parsing goes in-process."""
-    real_start = childproc.start
-
-    def dying(module, *arguments):
-        process, pipe = real_start("gateway.childproc_missing_module")
-        return process, pipe
-    monkeypatch.setattr(childproc, "start", dying)
-    raws = varied_mails() * 2
+def run(worker, raws):
+    """[(uid, raw, parse, result or exception)] for the raws given UIDs 101, 102..."""
     results = []
-    for _, raw, parse in worker.parse_all(enumerate(raws)):
+    for uid, raw, parse in worker.parse_all([(100 + i, raw) for i, raw in enumerate(raws, 1)]):
         try:
-            results.append(parse(raw) == mime.parse(raw))
-        except ParserFailed:
-            results.append("failed")
-    assert worker.starts == MAX_STARTS and worker.unavailable
-    assert results[-1] is True, "parsed in-process once the worker was given up"
+            results.append((uid, raw, parse, parse(raw)))
+        except Exception as exc:
+            results.append((uid, raw, parse, exc))
+    return results
 
+
+def test_the_worker_parses_varied_mail_exactly_as_mime_parse_does_in_order(worker, started):
+    """Built reports (attachments, HTML only, Unicode, a reply with Cc) and real mails from the
+    corpus (charsets, RFC 2231 names, nested MIME, defects) come back from the child equal to
+    mime.parse's result in this process, under their own UIDs, in order."""
+    raws = built_mails() + [corpus_mail(name) for name in CORPUS_MAILS]
+    results = run(worker, raws)
+
+    assert [uid for uid, *_ in results] == list(range(101, 101 + len(raws)))
+    for uid, raw, parse, mail in results:
+        assert raw is raws[uid - 101]
+        assert parse is not mime.parse, "parsed by the worker, not in this process"
+        assert comparable(mail) == comparable(mime.parse(raw)), uid
+        assert mail.raw is raw
+    # Spot checks that the comparison above compared real content.
+    reply = results[1][3]
+    assert (reply.subject, reply.sender.email, [a.email for a in reply.cc]) == \
+        ("Re: [LDP-000007] Dokumen penawaran", "budi@pemkot-malang.go.id", ["sari@lkpp.example"])
+    assert reply.references == ("<report@x.id>", "<ldp.a@lpse.example>")
+    assert [(a.name, a.payload[:9]) for a in reply.attachments] == \
+        [("penawaran final.pdf", b"%PDF-1.4\n"), ("layar.png", b"\x89PNG\r\n\x1a\n\x00")]
+    assert results[2][3].subject == "Ünïcödé — ошибка 登录"
+    assert "tidak bisa unggah dokumen." in results[2][3].text
+    assert results[4][3].subject == "测试"
+    assert [a.name for a in results[5][3].attachments] == ["新しいテキスト ドキュメント.txt"]
+    assert sorted(results[-1][3].defects) == \
+        ["AddressHeaderDefect", "MissingHeaderBodySeparatorDefect"]
+    # One child did it all, and answering reset its count of starts.
+    assert (len(started), worker.starts, worker.unavailable) == (1, 0, False)
+
+
+def test_mails_of_a_few_hundred_kb_in_a_row_do_not_block_the_worker(worker):
+    """Four 410 kB mails with attachments (under INLINE_BYTES, so all go to the child): the
+    gateway sends the next while the child's answer waits for room in the socket. Before the
+    child read on a thread of its own, this blocked both processes for ever."""
+    payloads = [random.Random(i).randbytes(300_000) for i in range(4)]
+    raws = [mails.report(message_id=f"<besar-{i}@x.id>",
+                         attachments=[(f"scan-{i}.pdf", "application/pdf", data)])
+            for i, data in enumerate(payloads)]
+    assert all(200_000 < len(raw) <= INLINE_BYTES for raw in raws)
+
+    # On a thread, so that a deadlock fails the test instead of hanging it; stopping the worker
+    # (the fixture) then ends the child, and the blocked send with it.
+    results = []
+    batch = threading.Thread(target=lambda: results.extend(run(worker, raws)), daemon=True)
+    batch.start()
+    batch.join(timeout=20)
+    assert not batch.is_alive(), "the gateway and its parse worker wait on each other"
+
+    assert [parse is mime.parse for _, _, parse, _ in results] == [False] * 4
+    assert [(m.attachments[0].name, m.attachments[0].payload) for *_, m in results] == \
+        [(f"scan-{i}.pdf", data) for i, data in enumerate(payloads)]
+
+
+def test_a_message_larger_than_inline_bytes_is_parsed_in_the_gateways_process(worker):
+    """A 1 MB mail between two small ones: the child does not get it (mime.parse itself is
+    handed back), the small ones around it are still the child's, in order."""
+    data = random.Random(2).randbytes(600_000)
+    big = mails.report(message_id="<besar@x.id>",
+                       attachments=[("rekaman.mp4", "video/mp4", data)])
+    assert len(big) > INLINE_BYTES
+    small = built_mails()[:2]
+
+    results = run(worker, [small[0], big, small[1]])
+
+    assert [uid for uid, *_ in results] == [101, 102, 103]
+    assert [parse is mime.parse for _, _, parse, _ in results] == [False, True, False]
+    mail = results[1][3]
+    assert (mail.message_id, [a.name for a in mail.attachments]) == \
+        ("<besar@x.id>", ["rekaman.mp4"])
+    assert mail.attachments[0].payload == data
+    assert [m.message_id for *_, m in results] == \
+        ["<plain@mail.gmail.com>", "<besar@x.id>", "<reply@mail.gmail.com>"]
+
+
+def test_a_message_over_the_time_limit_fails_and_a_new_worker_parses_the_rest(worker, started):
+    """A message the child takes 0.4 s on, with the limit at 0.05 s for it: its parse raises
+    ParserFailed naming the limit, the child is stopped, and a new child parses the two
+    messages after it correctly."""
+    raws = [built_mails()[0], many_parts(14_000)] + built_mails()[1:]
+    assert len(raws[1]) <= INLINE_BYTES
+    # The limit is read when the pipeline asks for a message's parse. The first message has the
+    # generous limit (it covers the child's start); only the slow one gets the short one.
+    limits = {102: 0.05}
+    results = []
+    worker.time_limit = 30
+    for uid, raw, parse in worker.parse_all([(101 + i, raw) for i, raw in enumerate(raws)]):
+        try:
+            results.append((uid, parse(raw)))
+        except ParserFailed as exc:
+            results.append((uid, exc))
+        worker.time_limit = limits.get(uid + 1, 30)
+
+    assert [uid for uid, _ in results] == [101, 102, 103, 104]
+    failure = results[1][1]
+    assert isinstance(failure, ParserFailed)
+    assert str(failure) == "parsing took longer than 0.05 s (parse worker stopped)"
+    for (uid, mail), raw in zip(results[::2] + results[3:], raws[::2] + raws[3:]):
+        assert comparable(mail) == comparable(mime.parse(raw)), uid
+    assert len(started) == 2 and started[0].returncode is not None, "the slow child was killed"
+
+
+def test_a_worker_killed_mid_batch_fails_that_message_and_a_new_worker_parses_the_rest(
+        worker, started):
+    """The child is killed while it parses the second message (a slow one): that message's
+    parse raises ParserFailed (the worker died), and a new child parses the ones after it."""
+    raws = [built_mails()[0], many_parts(14_000)] + built_mails()[1:]
+    results = []
+    for uid, raw, parse in worker.parse_all([(101 + i, raw) for i, raw in enumerate(raws)]):
+        if uid == 101:
+            # The answer to the first is in: the child now spends 0.4 s on the second.
+            worker.process.kill()
+        try:
+            results.append((uid, parse(raw)))
+        except ParserFailed as exc:
+            results.append((uid, exc))
+
+    assert [uid for uid, _ in results] == [101, 102, 103, 104]
+    assert isinstance(results[1][1], ParserFailed)
+    assert str(results[1][1]).startswith("the parse worker died on this message")
+    for (uid, mail), raw in zip(results[::2] + results[3:], raws[::2] + raws[3:]):
+        assert comparable(mail) == comparable(mime.parse(raw)), uid
+    assert len(started) == 2 and started[0].returncode is not None
+
+
+def test_a_worker_that_cannot_start_leaves_parsing_to_the_gateways_process(monkeypatch):
+    """The system refuses the child (childproc.start raises TemporaryFailure, as it does when
+    Popen fails): every message is parsed in this process, correctly, and no start is tried
+    again for the rest of the batch or for the next one."""
+    attempts = []
+
+    def refuse(module, *arguments):
+        attempts.append(module)
+        raise TemporaryFailure(f"cannot start {module}: [Errno 11] Resource temporarily "
+                               "unavailable")
+
+    monkeypatch.setattr(childproc, "start", refuse)
+    worker = ParseWorker(time_limit=30)
+    try:
+        raws = built_mails()
+        results = run(worker, raws) + run(worker, raws[:1])
+    finally:
+        worker.stop()
+
+    assert [parse is mime.parse for _, _, parse, _ in results] == [True] * 4
+    assert [comparable(m) for *_, m in results] == \
+        [comparable(mime.parse(raw)) for raw in raws + raws[:1]]
+    assert attempts == ["gateway.parse_worker"] and worker.unavailable
+
+
+def test_a_worker_that_dies_before_answering_is_started_max_starts_times_at_most(
+        tmp_path, monkeypatch, started):
+    """A child that ends at once, every time (a broken interpreter, say): each start costs at
+    most the one message it had, after MAX_STARTS starts the worker is given up, and every
+    other message is parsed in this process, correctly."""
+    (tmp_path / "ldp_exits_at_once.py").write_text("import os\nos._exit(3)\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # childproc passes it on to the child
+    spy_start = childproc.start  # the `started` fixture's, which records each child
+
+    monkeypatch.setattr(childproc, "start",
+                        lambda module, *args: spy_start("ldp_exits_at_once", *args))
+    worker = ParseWorker(time_limit=30)
+    raws = built_mails() * 3
+    try:
+        results = run(worker, raws)
+    finally:
+        worker.stop()
+
+    failed = [result for *_, result in results if isinstance(result, Exception)]
+    assert all(isinstance(exc, ParserFailed) and "died" in str(exc) for exc in failed)
+    assert len(failed) <= MAX_STARTS < len(raws)
+    for _, raw, _, result in results:
+        if not isinstance(result, Exception):
+            assert comparable(result) == comparable(mime.parse(raw))
+    assert results[-1][2] is mime.parse
+    assert (len(started), worker.starts, worker.unavailable) == (MAX_STARTS, MAX_STARTS, True)
+
+
+@pytest.mark.parametrize("raw, error", [
+    (b"", "empty message"),
+    (b" \r\n\r\n", "empty message"),
+    (b"x" * 5000, "no header found in the first 4096 bytes"),
+])
+def test_malformed_mail_raises_malformed_mail_from_the_worker_too(worker, raw, error):
+    """Bytes mime.parse rejects with MalformedMail are rejected the same way by the child's
+    answer, not as a ParserFailed; the good mail after them is parsed."""
+    with pytest.raises(MalformedMail, match=error):
+        mime.parse(raw)
+    good = built_mails()[0]
+
+    results = run(worker, [raw, good])
+
+    assert [parse is mime.parse for _, _, parse, _ in results] == [False, False]
+    exc = results[0][3]
+    assert type(exc) is MalformedMail and str(exc) == error
+    assert comparable(results[1][3]) == comparable(mime.parse(good))
+
+
+def test_a_caller_that_stops_early_leaves_no_worker_with_unread_answers(worker, started):
+    """The pipeline leaves the batch after the first message (a database failure): the child,
+    which still had messages, is killed so their answers cannot be read as the next batch's;
+    the next batch starts a new child and parses right."""
+    raws = built_mails()
+    batch = worker.parse_all([(101 + i, raw) for i, raw in enumerate(raws)])
+    uid, raw, parse = next(batch)
+    assert comparable(parse(raw)) == comparable(mime.parse(raws[0]))
+    batch.close()
+    assert worker.process is None and started[0].returncode is not None
+
+    results = run(worker, raws[1:])
+    assert [m.message_id for *_, m in results] == ["<reply@mail.gmail.com>", "<html@outlook.com>"]
+    assert len(started) == 2
+
+
+def test_stop_ends_the_child_and_a_stopped_worker_starts_again_on_the_next_batch(
+        worker, started):
+    """stop() ends the child (it reads end-of-file and exits); the next batch starts another."""
+    run(worker, built_mails()[:1])
+    first = worker.process
+    worker.stop()
+    assert worker.process is None and first.returncode == 0
+
+    [(_, raw, parse, mail)] = run(worker, built_mails()[:1])
+    assert parse is not mime.parse and mail.message_id == "<plain@mail.gmail.com>"
+    assert len(started) == 2 and started[1].poll() is None, "running until the fixture stops it"
+    worker.stop()
+    worker.stop()  # twice is harmless
+    assert started[1].returncode == 0

@@ -189,3 +189,19 @@ def test_ldp_run_once_sends_the_breaches_of_an_old_ticket(imap_server, smtp_sink
     smtp_sink.messages.clear()
     Service(build_context(settings, tmp_path)).run_once()
     assert smtp_sink.messages == []
+
+
+def test_timers_read_active_tickets_a_page_at_a_time_and_miss_none(db_url, tmp_path, monkeypatch):
+    """Pages of two tickets: all five tickets, a resolved one among them, are judged once."""
+    from gateway.sla import timers
+    monkeypatch.setattr(timers, "PAGE", 2)
+    desk = LocalDesk(db_url, tmp_path, agents=AGENTS)
+    for n in range(5):
+        desk.report(subject=f"Laporan {n}", message_id=f"<page-{n}@x.id>")
+    with database.transaction(desk.ctx.db):
+        TicketRow.update(created_at=MONDAY_8_WIB).execute()
+        EventRow.update(at=MONDAY_8_WIB).execute()
+        tickets.update_ticket(tickets.get_ticket("LDP-000003"), status="resolved")
+    fired = run_timers(desk.ctx, FixedClock(wib(9, 11))).fired
+    assert fired == [(f"LDP-00000{n}", "reminder", "first_response") for n in (1, 2, 4, 5)]
+    assert run_timers(desk.ctx, FixedClock(wib(9, 11))).fired == []
