@@ -118,6 +118,15 @@ class MachineVerdict:
 
 
 @dataclass(frozen=True)
+class Precomputed:
+    """What the parse worker worked out beside parsing a mail, so the pipeline need not:
+    autoreply's verdict, and for mail a person wrote the routing decision (None otherwise)."""
+
+    verdict: MachineVerdict | None
+    decision: RoutingDecision | None = None
+
+
+@dataclass(frozen=True)
 class Command:
     """One `#command` line of an agent's reply. `error` is set when the line is not valid."""
 

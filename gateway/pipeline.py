@@ -14,8 +14,9 @@ from typing import Any, Callable, Sequence
 from gateway import config as config_module
 from gateway import loops
 from gateway.compose import Composer
-from gateway.domain import (Address, Disposition, InboundMail, Level, Notice, Outcome,
-                            RoutingDecision, Status, Ticket, Visibility)
+from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVerdict, Notice,
+                            Outcome, Precomputed, RoutingDecision, Status, Ticket,
+                            Visibility)
 from gateway.errors import DuplicateMessage, MalformedMail
 from gateway.parsers import auth, autoreply, bounce, commands, mime, quoting, threading
 from gateway.routing import chain
@@ -38,16 +39,16 @@ class Context:
 
 
 def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = None,
-            durable: bool = True,
-            parse: Callable[[bytes], InboundMail] | None = None) -> Outcome:
+            durable: bool = True, parse: Callable[[bytes], InboundMail] | None = None,
+            known: Precomputed | None = None) -> Outcome:
     """Store one raw message; raises TemporaryFailure when it should be tried again later.
     `durable=False` is for a caller that seals its batch with a durable commit before it
-    acknowledges anything (see database.transaction); `parse` may hand over a mail parsed
-    elsewhere (the parse worker)."""
+    acknowledges anything (see database.transaction); `parse` and `known` may hand over a
+    mail parsed, classified and routed elsewhere (the parse worker)."""
     try:
         mail = (parse or mime.parse)(raw)
         with database.transaction(ctx.db, durable=durable):
-            return _process_mail(mail, ctx)
+            return _process_mail(mail, ctx, known)
     except MalformedMail as exc:
         with database.transaction(ctx.db, durable=durable):
             item = mailbox.quarantine(raw, str(exc), source, uid)
@@ -57,24 +58,30 @@ def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = Non
                        detail="stored concurrently by another transaction")
 
 
-def _process_mail(mail: InboundMail, ctx: Context) -> Outcome:
+def classify(mail: InboundMail, settings: config_module.Settings) -> MachineVerdict | None:
+    """Machine mail never to be answered (see autoreply.classify), with this desk's address."""
+    return autoreply.classify(mail, own_domains=(settings.support.domain,),
+                              loop_marker=settings.support.address)
+
+
+def _process_mail(mail: InboundMail, ctx: Context, known: Precomputed | None = None) -> Outcome:
     if tickets.message_seen(mail.dedup_key):
         return Outcome(Disposition.DUPLICATE, message_key=mail.dedup_key, detail="seen before")
     settings = ctx.settings
-    verdict = autoreply.classify(mail, own_domains=(settings.support.domain,),
-                                 loop_marker=settings.support.address)
+    verdict = known.verdict if known is not None else classify(mail, settings)
     if verdict is not None:
         return _machine_mail(mail, verdict, ctx)
     if mail.sender is None:
         # Nobody to acknowledge and nobody to thread by: a person must look at it.
         raise MalformedMail("no sender address in From")
+    decision = known.decision if known is not None else None
     ticket = _find_ticket(mail, ctx)
     if ticket is None:
-        return _new_ticket(mail, ctx)
+        return _new_ticket(mail, ctx, decision=decision)
     if settings.agent(mail.sender.email) and ctx.agent_reply is not None:
         return ctx.agent_reply(mail, ticket, ctx)
     if ticket.status == Status.CLOSED and mail.sender.email == ticket.reporter.email:
-        return _new_ticket(mail, ctx, linked=ticket)
+        return _new_ticket(mail, ctx, linked=ticket, decision=decision)
     return _follow_up(mail, ticket, ctx)
 
 
@@ -109,15 +116,18 @@ def _find_ticket(mail: InboundMail, ctx: Context) -> Ticket | None:
     return None
 
 
+def default_team(settings: config_module.Settings) -> str:
+    return settings.routing.default_team or settings.teams_at(Level.L0)[0].id
+
+
 def route(mail: InboundMail, ctx: Context) -> RoutingDecision:
-    settings = ctx.settings
-    default = settings.routing.default_team or settings.teams_at(Level.L0)[0].id
-    return chain.route(ctx.rules, mail, default_team=default)
+    return chain.route(ctx.rules, mail, default_team=default_team(ctx.settings))
 
 
-def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None) -> Outcome:
+def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None,
+                decision: RoutingDecision | None = None) -> Outcome:
     settings = ctx.settings
-    decision = route(mail, ctx)
+    decision = decision or route(mail, ctx)
     if decision.drop:
         tickets.add_message(None, mail, kind="dropped", visibility=Visibility.INTERNAL)
         return Outcome(Disposition.DROPPED, detail=f"dropped by {', '.join(decision.matched)}",
@@ -250,9 +260,7 @@ def refuse_too_large(ctx: Context, header: bytes, size: int, limit: int) -> str 
         mail = mime.parse(header.rstrip(b"\r\n") + b"\r\n\r\n")
     except MalformedMail:
         return None
-    if mail.sender is None or autoreply.classify(
-            mail, own_domains=(ctx.settings.support.domain,),
-            loop_marker=ctx.settings.support.address) is not None:
+    if mail.sender is None or classify(mail, ctx.settings) is not None:
         return None
     since = database.utcnow() - timedelta(days=1)
     if guards.automatic_mail_count(mail.sender.email, ("reporter_too_large",), since):

@@ -22,7 +22,7 @@ from typing import Iterator
 from gateway import agents, pipeline
 from gateway import config as config_module
 from gateway.compose import Composer
-from gateway.domain import Disposition, Outcome
+from gateway.domain import Disposition, Outcome, Precomputed
 from gateway.errors import PermanentSendFailure, TemporaryFailure
 from gateway.parse_worker import Parse, ParserFailed, ParseWorker
 from gateway.pipeline import Context, process
@@ -81,12 +81,14 @@ def load_rules(settings: config_module.Settings, base: Path) -> tuple:
 
 
 def handle_raw(raw: bytes, ctx: Context, source: str = "", uid: int | None = None,
-               durable: bool = True, parse: Parse | None = None) -> Outcome:
+               durable: bool = True, parse: Parse | None = None,
+               known: Precomputed | None = None) -> Outcome:
     """Process one message; an unexpected error quarantines it. TemporaryFailure passes up.
     `durable=False` only where the caller seals the batch before acknowledging it."""
     try:
         with time_limit(ctx.settings.imap.message_time_limit):
-            return process(raw, ctx, source=source, uid=uid, durable=durable, parse=parse)
+            return process(raw, ctx, source=source, uid=uid, durable=durable, parse=parse,
+                           known=known)
     except TemporaryFailure:
         raise
     except Exception as exc:  # the last guard: never lose the message, never stop the batch
@@ -168,7 +170,7 @@ def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report:
                 continue
             fetched = box.fetch([w.uid for w in batch])
             parsed = parser.parse_all(fetched) if parser is not None else \
-                ((uid, raw, None) for uid, raw in fetched)
+                ((uid, raw, None, None) for uid, raw in fetched)
             done: dict[str, list[int]] = {}
             outcomes: list[Outcome] = []
             # One durable transaction a batch, each message in a savepoint of its own (a
@@ -176,8 +178,9 @@ def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report:
             # fsync a batch. Should the batch's commit fail, nothing of it is acknowledged and
             # the whole batch is fetched again.
             with database.transaction(ctx.db):
-                for uid, raw, parse in parsed:
-                    outcome = handle_raw(raw, ctx, name, uid, durable=False, parse=parse)
+                for uid, raw, parse, known in parsed:
+                    outcome = handle_raw(raw, ctx, name, uid, durable=False, parse=parse,
+                                         known=known)
                     folder = imap.quarantine_folder \
                         if outcome.disposition == Disposition.QUARANTINED \
                         else imap.processed_folder
@@ -468,8 +471,10 @@ class Service:
         # SMTP is spoken by a child process, so it does not take interpreter time from intake.
         self.smtp_worker = SmtpWorker(ctx.settings.smtp)
         # Intake parses in a child process too, a few messages ahead of the one it stores.
-        self.parse_worker = ParseWorker(ctx.settings.imap.message_time_limit) \
-            if ctx.settings.imap.parse_worker else None
+        support = ctx.settings.support
+        self.parse_worker = ParseWorker(
+            ctx.settings.imap.message_time_limit, support.domain, support.address, ctx.rules,
+            pipeline.default_team(ctx.settings)) if ctx.settings.imap.parse_worker else None
 
     def _start_workers(self) -> None:
         if self.parse_worker is not None:
@@ -508,12 +513,14 @@ class Service:
                     self._release_lease()
             else:
                 log.info("intake: another gateway holds the mailbox; only sending")
-            sla_timers.run_timers(self.ctx)  # reminders and breaches join this round's outbox
         finally:
             intake_done.set()
             self.outbox_kick.set()
             sender.join()
         try:
+            # After the sender's pass, so reading every active ticket does not hold back the
+            # last acknowledgements of a surge; reminders and breaches go in the last pass.
+            sla_timers.run_timers(self.ctx)
             sent.add(self._send())
         finally:
             self.smtp_worker.stop()

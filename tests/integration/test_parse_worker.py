@@ -18,6 +18,7 @@ from gateway import childproc
 from gateway.errors import MalformedMail, TemporaryFailure
 from gateway.parse_worker import INLINE_BYTES, MAX_STARTS, ParserFailed, ParseWorker
 from gateway.parsers import mime
+from gateway.routing import chain
 from tests import mails
 from tests.conftest import CORPUS
 
@@ -84,10 +85,50 @@ def worker(started):
         worker.stop()  # before `started` checks that every child has ended
 
 
+def test_the_worker_classifies_and_routes_as_the_pipeline_would(tmp_path, started):
+    """autoreply.classify and the routing rules, asked in the child, say what they say in the
+    gateway's process: a person's mail is routed (the shipped rules: an SPSE login problem,
+    an English one), machine mail (auto-reply, bounce, our own mail coming back) is named and
+    not routed."""
+    from gateway import pipeline
+    from gateway.service import load_rules
+    from tests.conftest import make_settings
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path}/x.db",
+                             routing={"rules_file": "default"})
+    rules = load_rules(settings, tmp_path)
+    assert len(rules) > 3
+    worker = ParseWorker(30, settings.support.domain, settings.support.address, rules,
+                         pipeline.default_team(settings))
+    raws = [mails.report(message_id="<person@x.id>"),
+            mails.report(subject="Cannot upload the bid document", message_id="<en@x.id>",
+                         body="The SPSE upload fails with error 500 since this morning.\n"),
+            mails.report(subject="Balasan otomatis: sedang cuti", message_id="<ooo@x.id>",
+                         headers={"Auto-Submitted": "auto-replied"}),
+            mails.report(sender="MAILER-DAEMON@mail.example", subject="Undelivered Mail",
+                         message_id="<bounce@x.id>"),
+            mails.report(sender=settings.support.address, message_id="<ldp.loop@x.id>",
+                         headers={"X-LDP-Loop": settings.support.address})]
+    try:
+        known = [k for _uid, _raw, _parse, k in
+                 worker.parse_all([(n, raw) for n, raw in enumerate(raws)])]
+    finally:
+        worker.stop()
+    in_process = [mime.parse(raw) for raw in raws]
+    assert [k.verdict for k in known] == [pipeline.classify(m, settings) for m in in_process]
+    assert [k.verdict is None for k in known] == [True, True, False, False, False]
+    routed = [chain.route(rules, m, default_team=pipeline.default_team(settings))
+              for m in in_process[:2]]
+    assert [k.decision for k in known[:2]] == routed
+    assert all(d.tried for d in routed) and any(d.matched for d in routed), \
+        "the rules were really tried, and some matched"
+    assert [k.decision for k in known[2:]] == [None, None, None]
+    assert len(started) == 1, "classified and routed in the child"
+
+
 def run(worker, raws):
     """[(uid, raw, parse, result or exception)] for the raws given UIDs 101, 102..."""
     results = []
-    for uid, raw, parse in worker.parse_all([(100 + i, raw) for i, raw in enumerate(raws, 1)]):
+    for uid, raw, parse, _known in worker.parse_all([(100 + i, raw) for i, raw in enumerate(raws, 1)]):
         try:
             results.append((uid, raw, parse, parse(raw)))
         except Exception as exc:
@@ -180,7 +221,7 @@ def test_a_message_over_the_time_limit_fails_and_a_new_worker_parses_the_rest(wo
     limits = {102: 0.05}
     results = []
     worker.time_limit = 30
-    for uid, raw, parse in worker.parse_all([(101 + i, raw) for i, raw in enumerate(raws)]):
+    for uid, raw, parse, _known in worker.parse_all([(101 + i, raw) for i, raw in enumerate(raws)]):
         try:
             results.append((uid, parse(raw)))
         except ParserFailed as exc:
@@ -202,7 +243,7 @@ def test_a_worker_killed_mid_batch_fails_that_message_and_a_new_worker_parses_th
     parse raises ParserFailed (the worker died), and a new child parses the ones after it."""
     raws = [built_mails()[0], many_parts(14_000)] + built_mails()[1:]
     results = []
-    for uid, raw, parse in worker.parse_all([(101 + i, raw) for i, raw in enumerate(raws)]):
+    for uid, raw, parse, _known in worker.parse_all([(101 + i, raw) for i, raw in enumerate(raws)]):
         if uid == 101:
             # The answer to the first is in: the child now spends 0.4 s on the second.
             worker.process.kill()
@@ -298,7 +339,7 @@ def test_a_caller_that_stops_early_leaves_no_worker_with_unread_answers(worker, 
     the next batch starts a new child and parses right."""
     raws = built_mails()
     batch = worker.parse_all([(101 + i, raw) for i, raw in enumerate(raws)])
-    uid, raw, parse = next(batch)
+    uid, raw, parse, _known = next(batch)
     assert comparable(parse(raw)) == comparable(mime.parse(raws[0]))
     batch.close()
     assert worker.process is None and started[0].returncode is not None
