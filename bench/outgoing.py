@@ -39,6 +39,11 @@ def fill(state, kind: str):
                                     smtp={"port": free_port(), "timeout": 5})
     harness.check(harness.run_child(harness.ldp(config, "run", "--once"), state.workdir),
                   "ldp run --once (filling the outbox)")
+    # Agents' notices queued unrendered during the surge are rendered now, so that every
+    # system sends the same bytes and none is timed rendering.
+    harness.check(harness.run_child([sys.executable, "-m", "bench.outgoing", "--child",
+                                     "render", "--config", str(config), "--port", "0"],
+                                    state.workdir), "rendering the queued notices")
     db.query(RESET)
     config = harness.gateway_config(state.workdir, state.servers, folder, db.url)
     return db, config
@@ -93,7 +98,7 @@ async def _bare(host: str, port: int, mails: list[tuple[str, list[str], bytes]])
 
 def child(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench.outgoing")
-    parser.add_argument("--child", choices=SYSTEMS, required=True)
+    parser.add_argument("--child", choices=(*SYSTEMS, "render"), required=True)
     parser.add_argument("--config", required=True)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
@@ -102,6 +107,14 @@ def child(argv: list[str]) -> int:
     from gateway.store import outbox
     from gateway.transport.smtp_worker import SmtpWorker
     ctx = build_context(config_module.load(args.config), migrate=False)
+    if args.child == "render":
+        from gateway.store import database
+        with database.transaction(ctx.db):
+            queued = [item for item in outbox.list_items() if item.notice is not None]
+            for item in queued:
+                outbox.store_rendered(item.id, ctx.composer.render(item.notice))
+        print(json.dumps({"system": "render", "rendered": len(queued)}))
+        return 0
     if args.child == "sender":
         worker = SmtpWorker(ctx.settings.smtp)
         worker.start()  # as `ldp run` does at start-up

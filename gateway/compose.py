@@ -13,6 +13,7 @@ import binascii
 import re
 import secrets
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 from email import quoprimime
 from email.message import EmailMessage
@@ -149,13 +150,23 @@ class Composer:
         subject = clean_header(subject_template.render(context))
         text = text_template.render(context)
         html = html_template.render(context)
-        message_id = notice.message_id or make_message_id(self.domain, notice.ticket_ref)
-        raw = self._build(notice, subject, text, html, message_id, now, language)
-        visibility = Visibility.PUBLIC if notice.template.startswith("reporter") \
-            else Visibility.INTERNAL
-        return OutgoingMail(message_id=message_id, sender=self.support_address,
+        notice = self.addressed(notice)
+        raw = self._build(notice, subject, text, html, notice.message_id, now, language)
+        return OutgoingMail(message_id=notice.message_id, sender=self.support_address,
                             recipients=(notice.to.email,), subject=subject, raw=raw,
-                            template=notice.template, text=text, visibility=visibility)
+                            template=notice.template, text=text,
+                            visibility=self.visibility(notice))
+
+    def addressed(self, notice: Notice) -> Notice:
+        """The notice with the Message-ID its mail will carry (a new one unless it has one)."""
+        if notice.message_id:
+            return notice
+        return replace(notice, message_id=make_message_id(self.domain, notice.ticket_ref))
+
+    @staticmethod
+    def visibility(notice: Notice) -> Visibility:
+        return Visibility.PUBLIC if notice.template.startswith("reporter") \
+            else Visibility.INTERNAL
 
     def _build(self, notice: Notice, subject: str, text: str, html: str, message_id: str,
                now: datetime | None, language: str) -> bytes:

@@ -36,6 +36,8 @@ class Context:
     attachments_dir: Path | None = None
     data_dir: Path | None = None
     agent_reply: Callable[..., Outcome] | None = field(default=None)
+    # True while a backlog is being stored: agents' notices are then queued unrendered.
+    defer_rendering: Callable[[], bool] | None = None
 
 
 def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = None,
@@ -244,6 +246,13 @@ def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
     (`auto`) goes only where the loop guards allow it, else None."""
     if auto and not loops.may_send_automatic(ctx.settings, ticket, notice.to.email):
         return None
+    if ctx.defer_rendering is not None and outbox.priority(notice.template) > 0 \
+            and ctx.defer_rendering():
+        # A surge: agents' notices wait for the backlog anyway; the sender renders them.
+        notice = ctx.composer.addressed(notice)
+        if outbox.enqueue_notice(notice, ctx.composer.support_address,
+                                 ctx.composer.visibility(notice).value, ticket) is not None:
+            return notice.message_id
     mail = ctx.composer.render(notice)
     outbox.enqueue(mail, ticket)
     return mail.message_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import logging
 import os
 import re
@@ -275,7 +276,7 @@ async def send_due(ctx: Context, claimer: str = "", connect=SmtpConnection) -> S
     report = SendReport()
     smtp = ctx.settings.smtp
     while True:
-        items = _claim(ctx, claimer)
+        items = _claim(ctx, claimer, report)
         if not items:
             return report
         # One connection, one mail at a time: a crash leaves at most one mail in doubt (sent
@@ -310,15 +311,35 @@ async def _send_one(ctx: Context, connection: SmtpConnection, item, report: Send
     report.sent += 1
 
 
-def _claim(ctx: Context, claimer: str, urgent_only: bool = False) -> list:
+def _claim(ctx: Context, claimer: str, report: SendReport, urgent_only: bool = False) -> list:
     # Durable, and it must stay so: the rows it claims may have been committed relaxed by
     # intake, and this commit makes them durable before any of them is sent, so a power cut
     # can never undo a ticket whose acknowledgement already left.
     with database.transaction(ctx.db):
         # A claim outlives the longest legitimate send; after a crash it lapses and the row is
         # sent again with the same bytes and Message-ID.
-        return outbox.claim_due(SEND_BATCH, 2 * ctx.settings.smtp.timeout + 5, claimer=claimer,
-                                urgent_only=urgent_only)
+        items = outbox.claim_due(SEND_BATCH, 2 * ctx.settings.smtp.timeout + 5, claimer=claimer,
+                                 urgent_only=urgent_only)
+        return _rendered(ctx, items, report)
+
+
+def _rendered(ctx: Context, items: list, report: SendReport) -> list:
+    """The claimed rows ready to send: a notice queued unrendered during a surge is rendered
+    now and its bytes stored with the claim, so every later attempt sends the same bytes."""
+    ready = []
+    for item in items:
+        if item.notice is None:
+            ready.append(item)
+            continue
+        try:
+            mail = ctx.composer.render(item.notice)
+        except Exception as exc:  # a broken template must not stop the sender
+            _dead(ctx, item, f"cannot render {item.template}: {type(exc).__name__}: {exc}",
+                  report)
+            continue
+        outbox.store_rendered(item.id, mail)
+        ready.append(dataclasses.replace(item, raw=mail.raw, subject=mail.subject, notice=None))
+    return ready
 
 
 def send_through_worker(ctx: Context, claimer: str, worker: SmtpWorker,
@@ -341,7 +362,7 @@ def send_through_worker(ctx: Context, claimer: str, worker: SmtpWorker,
         if not queued or (more and not broken and sum(map(len, queued)) <= SEND_BATCH):
             with database.transaction(ctx.db):
                 _record(ctx, answered, report)
-                items = _claim(ctx, claimer, urgent_only) if not broken else []
+                items = _claim(ctx, claimer, report, urgent_only) if not broken else []
             answered, more = [], bool(items)
             if not queued:
                 smtp_worker.clear_log(sent_log)  # all it names is recorded now
@@ -467,6 +488,7 @@ class Service:
         self.stop = threading.Event()
         self.outbox_kick = threading.Event()
         self.intake_busy = threading.Event()  # set while a backlog is being stored
+        ctx.defer_rendering = self.intake_busy.is_set
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         # SMTP is spoken by a child process, so it does not take interpreter time from intake.
         self.smtp_worker = SmtpWorker(ctx.settings.smtp)

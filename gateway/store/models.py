@@ -112,6 +112,7 @@ class OutboxRow(BaseModel):
     sent_at = pw.DateTimeField(null=True)
     claimed_by = pw.CharField(max_length=200, default="")
     priority = pw.SmallIntegerField(default=1)
+    notice = pw.BlobField(null=True)  # a notice to render when claimed (see outbox)
 
     class Meta:
         table_name = "outbox"

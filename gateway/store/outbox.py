@@ -7,13 +7,14 @@ Message-ID.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import peewee as pw
 
-from gateway.domain import OutgoingMail, Ticket
+from gateway.domain import Address, Notice, OutgoingMail, Ticket
 from gateway.store import database
 from gateway.store.database import utcnow
 from gateway.store.models import OutboxRow
@@ -37,12 +38,14 @@ class OutboxItem:
     last_error: str
     created_at: datetime
     sent_at: datetime | None
+    notice: Notice | None = None  # still to be rendered (see enqueue_notice)
 
 
 def _item(row: OutboxRow) -> OutboxItem:
     return OutboxItem(row.id, row.ticket_id, row.message_id, row.template, row.sender,
                       row.recipient, row.subject, bytes(row.raw), row.status, row.attempts,
-                      row.next_attempt_at, row.last_error, row.created_at, row.sent_at)
+                      row.next_attempt_at, row.last_error, row.created_at, row.sent_at,
+                      _notice_from_json(bytes(row.notice)) if row.notice is not None else None)
 
 
 def enqueue(mail: OutgoingMail, ticket: Ticket | None, now: datetime | None = None) -> int:
@@ -55,6 +58,51 @@ def enqueue(mail: OutgoingMail, ticket: Ticket | None, now: datetime | None = No
                            visibility=mail.visibility.value, text=mail.text, raw=mail.raw,
                            status=PENDING, next_attempt_at=now, created_at=now,
                            priority=priority(mail.template))
+
+
+def enqueue_notice(notice: Notice, sender: str, visibility: str, ticket: Ticket | None,
+                   now: datetime | None = None) -> int | None:
+    """Queue a notice to be rendered when the sender claims it: during a surge, intake then
+    spends no time rendering mail that waits for the backlog anyway. Its Message-ID is fixed
+    now (`notice.message_id`), so replies and threading find it at once. The notice is kept as
+    JSON (never pickle: the database must not be able to run code; a tuple in its context
+    comes back a list, which templates read alike); None, and nothing queued, when its context
+    holds what JSON cannot carry, such as a date (the caller then renders it at once)."""
+    data = _notice_json(notice)
+    if data is None:
+        return None
+    now = now or utcnow()
+    return database.insert(OutboxRow, ticket=ticket.id if ticket else None,
+                           message_id=notice.message_id, template=notice.template,
+                           sender=sender, recipient=notice.to.email.lower(), subject="",
+                           visibility=visibility, text="", raw=b"", status=PENDING,
+                           next_attempt_at=now, created_at=now,
+                           priority=priority(notice.template), notice=data)
+
+
+def _notice_json(notice: Notice) -> bytes | None:
+    fields = {"template": notice.template, "to": [notice.to.email, notice.to.name],
+              "language": notice.language, "context": dict(notice.context),
+              "ticket_ref": notice.ticket_ref, "in_reply_to": notice.in_reply_to,
+              "references": list(notice.references), "auto_submitted": notice.auto_submitted,
+              "reply_to": notice.reply_to, "message_id": notice.message_id}
+    try:
+        return json.dumps(fields, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError):
+        return None
+
+
+def _notice_from_json(data: bytes) -> Notice:
+    fields = json.loads(data.decode("utf-8"))
+    email, name = fields.pop("to")
+    return Notice(to=Address(email, name), references=tuple(fields.pop("references")),
+                  **fields)
+
+
+def store_rendered(item_id: int, mail: OutgoingMail) -> None:
+    """A claimed notice, rendered: its bytes from now on, for every attempt."""
+    OutboxRow.update(raw=mail.raw, subject=mail.subject, text=mail.text, notice=None).where(
+        OutboxRow.id == item_id).execute()
 
 
 def priority(template: str) -> int:

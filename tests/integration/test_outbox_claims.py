@@ -87,3 +87,60 @@ def test_what_a_dead_gateways_smtp_worker_logged_is_marked_sent_not_sent_again(
     assert not log.exists()
     again = {i.id for i in outbox.claim_due(100, lease=60, claimer="next")}
     assert claimed[2].id in again and claimed[0].id not in again
+
+
+def test_agents_notices_queued_unrendered_in_a_surge_are_rendered_once_when_claimed(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """During a backlog (more than one batch) agents' notices wait unrendered; the sender
+    renders each once, stores its bytes, and sends exactly those bytes; reporters' mail is
+    rendered at once as always."""
+    from gateway.service import Service
+    from tests import mails as built
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink, imap={"batch_size": 2})
+    deliver(imap_server, settings.imap.folder,
+            *[built.report(subject=f"Lonjakan {i}", message_id=f"<surge-{i}@x.id>")
+              for i in range(6)])
+    service = Service(build_context(settings, tmp_path))
+    deferred = []
+    real_enqueue_notice = outbox.enqueue_notice
+
+    def spy(notice, *args, **kwargs):
+        deferred.append(notice.template)
+        return real_enqueue_notice(notice, *args, **kwargs)
+    outbox.enqueue_notice = spy
+    try:
+        intake, sent = service.run_once()
+    finally:
+        outbox.enqueue_notice = real_enqueue_notice
+    assert intake.total == 6 and deferred and not any(t.startswith("reporter_") for t in deferred)
+    items = outbox.list_items()
+    assert {i.status for i in items} == {"sent"} and all(i.notice is None for i in items)
+    assert all(i.raw and i.subject for i in items)
+    delivered = {built.parse(raw)["Message-ID"]: raw for _s, _r, raw in smtp_sink.messages}
+    assert {i.message_id: i.raw for i in items} == delivered, "the stored bytes went out"
+    agents = [i for i in items if not i.template.startswith("reporter_")]
+    assert len(agents) == len(deferred)
+    assert all(i.subject.startswith("[LDP-") for i in agents)
+
+
+def test_a_notice_that_cannot_be_rendered_is_dead_with_the_reason(
+        imap_server, smtp_sink, db_url, tmp_path):
+    import asyncio
+    from gateway.service import send_due
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
+    deliver(imap_server, settings.imap.folder, mails.report(message_id="<broken@x.id>"))
+    ctx = build_context(settings, tmp_path)
+    ctx.defer_rendering = lambda: True
+    with Mailbox(settings.imap) as box:
+        intake_once(ctx, box)
+
+    def broken(notice, now=None):
+        raise KeyError("missing_variable")
+    ctx.composer.render = broken
+    report = asyncio.run(send_due(ctx))
+    items = outbox.list_items()
+    dead = [i for i in items if i.status == "dead"]
+    assert dead and all(not i.template.startswith("reporter_") for i in dead)
+    assert all("cannot render" in i.last_error and "missing_variable" in i.last_error
+               for i in dead)
+    assert report.dead == len(dead) and report.sent == len(items) - len(dead)
