@@ -239,7 +239,12 @@ class PeakSampler:
             self.sample()
 
     def sample(self) -> None:
+        own = _cmdline(self.pid)
         for pid in self._tree(self.pid):
+            # A child caught between fork and exec still has its parent's memory and command
+            # line: its figure would be the parent's, not its own.
+            if pid != self.pid and _cmdline(pid) == own:
+                continue
             peak = _vm_hwm_kb(pid)
             if peak:
                 self.peaks[pid] = max(peak, self.peaks.get(pid, 0))
@@ -259,6 +264,13 @@ class PeakSampler:
                 except OSError:
                     continue
         return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _vm_hwm_kb(pid: int) -> int:
