@@ -90,9 +90,16 @@ class ParseWorker:
                 self._kill()
 
     def _fill(self, queue: list, todo: deque, sent: deque) -> None:
-        while todo and len(sent) < WINDOW and self._ready():
+        while todo and len(sent) < WINDOW:
+            if not childproc.running(self.process, self.pipe):
+                # A worker that ended with messages in hand: what it answered is read first
+                # (_result), it is blamed for the one it died on, and only then does a new
+                # worker take the rest. Started earlier, the new one's answers would have been
+                # taken for the old one's messages.
+                if sent or not self._ready():
+                    return
             if not self._send(queue[todo[0]][1]):
-                continue
+                return  # it died: the same, once its answers are read
             sent.append(todo.popleft())
 
     def start(self) -> None:
@@ -106,6 +113,7 @@ class ParseWorker:
     def _ready(self) -> bool:
         if childproc.running(self.process, self.pipe):
             return True
+        self._kill()  # what is left of an earlier worker
         if self.starts >= MAX_STARTS:
             if not self.unavailable:
                 log.warning("parse worker started %d times; parsing in the gateway's own "
@@ -123,11 +131,11 @@ class ParseWorker:
         return self._send(self.setup)
 
     def _send(self, raw: bytes) -> bool:
+        """False when the worker has gone; its pipe is kept for the answers it gave."""
         try:
             self.pipe.send_bytes(raw)
             return True
         except OSError:
-            self._kill()
             return False
 
     def _result(self, raw: bytes) -> tuple[Parse, Precomputed | None]:

@@ -318,7 +318,7 @@ def _claim(ctx: Context, claimer: str, report: SendReport, urgent_only: bool = F
     with database.transaction(ctx.db):
         # A claim outlives the longest legitimate send; after a crash it lapses and the row is
         # sent again with the same bytes and Message-ID.
-        items = outbox.claim_due(SEND_BATCH, 2 * ctx.settings.smtp.timeout + 5, claimer=claimer,
+        items = outbox.claim_due(SEND_BATCH, _lease(ctx), claimer=claimer,
                                  urgent_only=urgent_only)
         return _rendered(ctx, items, report)
 
@@ -350,54 +350,92 @@ def send_through_worker(ctx: Context, claimer: str, worker: SmtpWorker,
 
     During a surge intake holds the database for a whole batch of its own at a time: a sender
     that waited for it to claim, then again to record each answer, fell further behind with
-    every batch. Here it waits once for both, and the worker never waits for the database. The
-    mails sent but not yet recorded are named by the sent log, which a new gateway reads should
-    this one die (release_dead_claims): no more mails in doubt than one at a time."""
+    every batch. Here it waits once for both, and the worker never waits for the database.
+    The mails sent but not yet recorded are named by the sent log: read at the start of the
+    next call should this one end abnormally (a database error), and by release_dead_claims
+    should the process die. The log is not flushed to disk: after a power cut the mails it
+    named go again, as after any lost relaxed commit."""
     report = SendReport()
     sent_log = sent_log_path(ctx, claimer)
+    _recover_from_log(ctx, claimer, sent_log)
+    lease = _lease(ctx)
     queued: deque[dict] = deque()  # per batch handed to the worker: row id -> unanswered item
     answered: list = []
     more, broken = True, ""  # more: the last claim found rows; broken: why sending stopped
-    while True:
-        if not queued or (more and not broken and sum(map(len, queued)) <= SEND_BATCH):
-            with database.transaction(ctx.db):
-                _record(ctx, answered, report)
-                items = _claim(ctx, claimer, report, urgent_only) if not broken else []
-            answered, more = [], bool(items)
-            if not queued:
-                smtp_worker.clear_log(sent_log)  # all it names is recorded now
-            if items:
-                batch = {item.id: item for item in items}
-                queued.append(batch)
-                try:
-                    worker.submit(sent_log, [(item.id, item.sender, item.recipient.split(", "),
-                                              item.raw) for item in items])
-                except TemporaryFailure as exc:
-                    broken = str(exc)  # nothing of this batch was sent
-                    answered += [(i, smtp_worker.TEMPORARY, broken) for i in queued.pop().values()]
-            if not queued:
-                if answered:
-                    with database.transaction(ctx.db):
-                        _record(ctx, answered, report)
-                return report
-            continue
-        try:
-            for row_id, outcome, detail in worker.receive():
-                if row_id is not None:
-                    answered.append((queued[0].pop(row_id), outcome, detail))
-                    continue
-                # The end of the oldest batch: what has no answer was not sent.
-                answered += [(item, smtp_worker.TEMPORARY, detail)
-                             for item in queued.popleft().values()]
-                if outcome != smtp_worker.OK:
-                    broken = detail
-        except TemporaryFailure as exc:
-            # The worker is gone: a mail it logged as accepted was sent, even unanswered.
-            logged = smtp_worker.logged_as_sent(sent_log)
-            broken = str(exc)
-            answered += [(item, smtp_worker.OK if item.id in logged else smtp_worker.TEMPORARY,
-                          broken) for batch in queued for item in batch.values()]
-            queued.clear()
+    renewed = time.monotonic()
+    try:
+        while True:
+            stale = time.monotonic() - renewed > lease / 3
+            if not queued or stale or (more and not broken
+                                       and sum(map(len, queued)) <= SEND_BATCH):
+                with database.transaction(ctx.db):
+                    _record(ctx, answered, report)
+                    if queued:  # still ours while they wait at the worker
+                        outbox.renew_claims(claimer, lease)
+                    items = _claim(ctx, claimer, report, urgent_only) if not broken else []
+                answered, more, renewed = [], bool(items), time.monotonic()
+                if not queued:
+                    smtp_worker.clear_log(sent_log)  # all it names is recorded now
+                if items:
+                    queued.append({item.id: item for item in items})
+                    try:
+                        worker.submit(sent_log, [(item.id, item.sender,
+                                                  item.recipient.split(", "), item.raw)
+                                                 for item in items])
+                    except TemporaryFailure as exc:
+                        broken = str(exc)  # nothing of this batch was sent
+                        answered += [(i, smtp_worker.TEMPORARY, broken)
+                                     for i in queued.pop().values()]
+                if not queued:
+                    if answered:
+                        with database.transaction(ctx.db):
+                            _record(ctx, answered, report)
+                    return report
+                continue
+            try:
+                # Not longer than a third of the lease, which the next round renews.
+                for row_id, outcome, detail in worker.receive(lease / 3):
+                    if row_id is not None:
+                        answered.append((queued[0].pop(row_id), outcome, detail))
+                        continue
+                    # The end of the oldest batch: what has no answer was not sent.
+                    answered += [(item, smtp_worker.TEMPORARY, detail)
+                                 for item in queued.popleft().values()]
+                    if outcome != smtp_worker.OK:
+                        broken = detail
+            except TemporaryFailure as exc:
+                # The worker is gone: a mail it logged as accepted was sent, even unanswered.
+                logged = smtp_worker.logged_as_sent(sent_log)
+                broken = str(exc)
+                answered += [(item, smtp_worker.OK if item.id in logged
+                              else smtp_worker.TEMPORARY, broken)
+                             for batch in queued for item in batch.values()]
+                queued.clear()
+    except BaseException:
+        if queued:
+            # Leaving with batches at the worker (a database error): its answers must not be
+            # read as the next call's. What it sent is in the log, which the next call (or a
+            # new gateway) reads; the rest stays claimed until the claim lapses.
+            worker.stop()
+        raise
+
+
+def _lease(ctx: Context) -> float:
+    """How long a claim holds: a crashed sender's rows go again once it lapses. The running
+    sender renews the claims of rows waiting at its worker, so a slow server cannot make it
+    lapse under them."""
+    return 2 * ctx.settings.smtp.timeout + 5
+
+
+def _recover_from_log(ctx: Context, claimer: str, sent_log: Path) -> None:
+    """Rows this sender's worker logged as sent but that were never recorded (the last call
+    ended abnormally): sent, not to be sent again."""
+    logged = smtp_worker.logged_as_sent(sent_log)
+    if logged:
+        with database.transaction(ctx.db):
+            for row_id in logged:
+                outbox.mark_sent_if_claimed(row_id, claimer)
+    smtp_worker.clear_log(sent_log)
 
 
 def _record(ctx: Context, answers: list, report: SendReport) -> None:
@@ -558,6 +596,9 @@ class Service:
             except TemporaryFailure as exc:  # the last pass in run_once tries again
                 log.warning("sender: %s", exc)
                 return
+            except Exception:  # the same: run_once's last pass reports it if it persists
+                log.exception("ALERT: sender: unexpected error")
+                return
 
     def run(self) -> None:
         self._start_workers()
@@ -639,11 +680,20 @@ class Service:
                 self._send()
             except TemporaryFailure as exc:
                 log.warning("sender: %s", exc)
+            except Exception:  # the sender thread must outlive any one failure
+                log.exception("ALERT: sender: unexpected error; trying again in 5 s")
+                self.stop.wait(5.0)
+                continue
             if self.intake_busy.is_set():  # the rest is due but held back: wait for intake
                 self.outbox_kick.wait(1.0)
                 continue
-            with database.transaction(self.ctx.db):
-                due = outbox.next_due()
+            try:
+                with database.transaction(self.ctx.db):
+                    due = outbox.next_due()
+            except TemporaryFailure as exc:
+                log.warning("sender: %s", exc)
+                self.stop.wait(5.0)
+                continue
             wait = 30.0 if due is None else max(0.0, (due - database.utcnow()).total_seconds())
             self.outbox_kick.wait(min(wait, 30.0))
 

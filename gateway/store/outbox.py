@@ -153,6 +153,15 @@ def _marks(values: list) -> str:
     return ", ".join("?" * len(values))
 
 
+def renew_claims(claimer: str, lease: float, now: datetime | None = None) -> int:
+    """Extend the claims `claimer` holds on rows it is still sending."""
+    return database.execute(OutboxRow, 'UPDATE "outbox" SET "next_attempt_at" = ? WHERE '
+                            '"status" = ? AND "claimed_by" = ?',
+                            (OutboxRow.next_attempt_at.db_value(
+                                (now or utcnow()) + timedelta(seconds=lease)),
+                             SENDING, claimer)).rowcount
+
+
 def claimers() -> list[str]:
     """Who holds claims on rows still being sent."""
     return [row.claimed_by for row in OutboxRow.select(OutboxRow.claimed_by).distinct().where(

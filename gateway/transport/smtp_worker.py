@@ -7,10 +7,12 @@ intake held the database. Here the child speaks SMTP and sends a claimed batch s
 through; the gateway marks the mails sent as the answers stream back, many in one commit, and
 every decision about a row (sent, retried, dead) stays with it and its database.
 
-The sent log keeps that as safe as one mail at a time: the child appends a row's id to it as
-soon as the server has accepted the mail, before it answers. A gateway that dies before it has
-marked what the child sent leaves the log behind, and the next start reads it
-(`logged_as_sent`) instead of sending those mails again.
+The sent log keeps that as safe as one mail at a time against a crash: the child appends a
+row's id to it as soon as the server has accepted the mail, before it answers. A gateway that
+dies (or whose sender stops on a database error) before it has marked what the child sent
+leaves the log behind, and the next start reads it (`logged_as_sent`) instead of sending those
+mails again. The log is not flushed to disk: after a power cut those mails go again, as after
+any lost relaxed commit.
 """
 from __future__ import annotations
 
@@ -41,36 +43,46 @@ class SmtpWorker:
         self.settings = settings
         self.process = None
         self.pipe: Connection | None = None
+        self.unanswered = 0  # batches submitted whose end the worker has not reported yet
 
     def submit(self, sent_log: Path, requests: list[Request]) -> None:
         """Queue a batch: the worker sends it over one connection, in order, after the batches
-        before it. Raises TemporaryFailure when the worker cannot take it."""
+        before it. Raises TemporaryFailure when the worker cannot take it; a worker that died
+        with batches still unanswered is not replaced here (`receive` reads what it answered,
+        then reports its end), so a new one's answers are never taken for the old one's."""
+        if self.unanswered and not childproc.running(self.process, self.pipe):
+            raise TemporaryFailure("SMTP worker process ended")
         self._start()
         try:
             self.pipe.send(("batch", str(sent_log), requests))
         except OSError as exc:
-            self.stop()
             raise TemporaryFailure(f"SMTP worker process ended: {type(exc).__name__}") from exc
+        self.unanswered += 1
 
-    def receive(self) -> list[Answer]:
-        """The answers that have arrived, waiting for at least one: (row id, outcome, detail)
-        for a mail, (None, outcome, detail) for the end of a batch (not OK: the connection
-        failed, and the batch's mails without an answer were not sent). Raises
-        TemporaryFailure when the worker died: its sent log says what it sent."""
+    def receive(self, wait: float | None = None) -> list[Answer]:
+        """The answers that have arrived, waiting up to `wait` seconds (None: for ever) for at
+        least one: (row id, outcome, detail) for a mail, (None, outcome, detail) for the end of
+        a batch (not OK: the connection failed, and the batch's mails without an answer were
+        not sent). Raises TemporaryFailure when the worker died: its sent log says what it
+        sent."""
         if self.pipe is None:
             raise TemporaryFailure("SMTP worker process ended")
         try:
+            if not self.pipe.poll(wait):
+                return []
             answers = [self.pipe.recv()]
             while self.pipe.poll(0):
                 answers.append(self.pipe.recv())
         except (EOFError, OSError) as exc:
             self.stop()
             raise TemporaryFailure(f"SMTP worker process ended: {type(exc).__name__}") from exc
+        self.unanswered -= sum(1 for answer in answers if answer[0] is None)
         return answers
 
     def stop(self) -> None:
         childproc.stop(self.process, self.pipe, self.settings.timeout + 5)
         self.process = self.pipe = None
+        self.unanswered = 0
 
     def start(self) -> None:
         """Start the child now, so its start-up overlaps the gateway's own."""
@@ -147,7 +159,12 @@ async def _send_batch(pipe: Connection, settings: Smtp, sent_log: Path,
                     pipe.send((row_id, PERMANENT, str(exc)))
                     continue
                 # Before the answer: a gateway that dies now finds the mail in the log.
-                os.write(log, b"%d\n" % row_id)
+                try:
+                    os.write(log, b"%d\n" % row_id)
+                except OSError as exc:  # a full disk: the gateway, alive, records it
+                    pipe.send((row_id, OK, ""))
+                    end = (None, TEMPORARY, f"SMTP worker: sent log: {exc}")
+                    break
                 pipe.send((row_id, OK, ""))
     except (TemporaryFailure, PermanentSendFailure) as exc:  # no connection for this batch
         end = (None, TEMPORARY, str(exc))
