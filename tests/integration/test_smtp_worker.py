@@ -157,84 +157,84 @@ def test_with_the_server_down_every_mail_waits_for_a_retry(
 
 # Found in review: each of these sent mail twice, or lost track of it, before the fix.
 
+@pytest.fixture
+def slow_sink():
+    """A PickySink taking `delay` seconds over each mail, stopped after the test."""
+    sinks = []
+
+    def start(delay: float) -> PickySink:
+        sink = PickySink()
+        sink.delay = delay
+        sinks.append(sink.start())
+        return sink
+    yield start
+    for sink in sinks:
+        sink.stop()
+
+
 def test_rows_waiting_at_a_slow_worker_keep_their_claim_and_go_once(
-        imap_server, db_url, tmp_path, worker_for):
+        imap_server, db_url, tmp_path, worker_for, slow_sink):
     """A claim lasts 6 s here (2 x 0.5 s + 5), and the batch queued behind the first waits
     longer than that: the sender renews the claims of what waits at its worker, so no row is
     claimed twice."""
-    sink = PickySink()
-    sink.delay = 0.06
-    sink.start()
-    try:
-        ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 100, timeout=0.5)
-        total = len(outbox.list_items())
-        report = send_through_worker(ctx, "host:1:test", worker_for(ctx))
-        counts = delivered(sink)
-        assert report.sent == total == len(counts) and max(counts.values()) == 1
-    finally:
-        sink.stop()
+    sink = slow_sink(delay=0.06)
+    ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 100, timeout=0.5)
+    total = len(outbox.list_items())
+    report = send_through_worker(ctx, "host:1:test", worker_for(ctx))
+    counts = delivered(sink)
+    assert report.sent == total == len(counts) and max(counts.values()) == 1
 
 
 def test_a_database_error_mid_pipeline_loses_nothing_and_sends_nothing_twice(
-        imap_server, db_url, tmp_path, worker_for, monkeypatch):
+        imap_server, db_url, tmp_path, worker_for, monkeypatch, slow_sink):
     """Recording the first answers fails: the call ends, the worker (with batches in hand) is
     stopped, the next call reads its sent log, and the rows it never sent go once their claim
     lapses: every mail exactly once."""
-    sink = PickySink()
-    sink.delay = 0.01
-    sink.start()
-    try:
-        ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 60, timeout=0.5)
-        total = len(outbox.list_items())
-        worker = worker_for(ctx)
-        real, calls = outbox.mark_all_sent, []
+    sink = slow_sink(delay=0.01)
+    ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 60, timeout=0.5)
+    total = len(outbox.list_items())
+    worker = worker_for(ctx)
+    real, calls = outbox.mark_all_sent, []
 
-        def flaky(ids, now=None):
-            calls.append(len(ids))
-            if len(calls) == 1:
-                raise TemporaryFailure("database: injected")
-            return real(ids, now)
-        monkeypatch.setattr(outbox, "mark_all_sent", flaky)
-        with pytest.raises(TemporaryFailure):
-            send_through_worker(ctx, "host:1:test", worker)
-        assert worker.process is None, "stopped, its answers not left for the next call"
+    def flaky(ids, now=None):
+        calls.append(len(ids))
+        if len(calls) == 1:
+            raise TemporaryFailure("database: injected")
+        return real(ids, now)
+    monkeypatch.setattr(outbox, "mark_all_sent", flaky)
+    with pytest.raises(TemporaryFailure):
         send_through_worker(ctx, "host:1:test", worker)
-        time.sleep(2 * 0.5 + 5 + 0.5)  # the abandoned claims lapse
-        send_through_worker(ctx, "host:1:test", worker)
-        counts = delivered(sink)
-        assert {i.status for i in outbox.list_items()} == {"sent"}
-        assert len(counts) == total and max(counts.values()) == 1
-    finally:
-        sink.stop()
+    assert worker.process is None, "stopped, its answers not left for the next call"
+    send_through_worker(ctx, "host:1:test", worker)
+    time.sleep(2 * 0.5 + 5 + 0.5)  # the abandoned claims lapse
+    send_through_worker(ctx, "host:1:test", worker)
+    counts = delivered(sink)
+    assert {i.status for i in outbox.list_items()} == {"sent"}
+    assert len(counts) == total and max(counts.values()) == 1
 
 
 def test_a_worker_dying_with_batches_queued_is_not_silently_replaced(
-        imap_server, db_url, tmp_path, worker_for, monkeypatch):
+        imap_server, db_url, tmp_path, worker_for, monkeypatch, slow_sink):
     """The child dies while one batch is at it and the sender claims the next: that batch is
     not handed to a new child whose answers would be read as the old one's; what arrived is
     recorded sent, the rest retried, nothing twice."""
-    sink = PickySink()
-    sink.delay = 0.02
-    sink.start()
-    try:
-        ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 60)
-        worker = worker_for(ctx)
-        real, calls = outbox.claim_due, []
+    sink = slow_sink(delay=0.02)
+    ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 60)
+    worker = worker_for(ctx)
+    real, calls = outbox.claim_due, []
 
-        def claim(*args, **kwargs):
-            calls.append(1)
-            if len(calls) == 2:
-                time.sleep(0.3)
-                worker.process.kill()
-                worker.process.wait()
-            return real(*args, **kwargs)
-        monkeypatch.setattr(outbox, "claim_due", claim)
-        report = send_through_worker(ctx, "host:1:test", worker)
-        arrived = set(delivered(sink))
-        status = {i.message_id: i.status for i in outbox.list_items()}
-        assert {m for m, s in status.items() if s == "sent"} == arrived
-        assert set(status.values()) <= {"sent", "pending"}
-        assert report.sent == len(arrived) and report.sent + report.retried == len(status)
-        assert max(delivered(sink).values()) == 1
-    finally:
-        sink.stop()
+    def claim(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            time.sleep(0.3)
+            worker.process.kill()
+            worker.process.wait()
+        return real(*args, **kwargs)
+    monkeypatch.setattr(outbox, "claim_due", claim)
+    report = send_through_worker(ctx, "host:1:test", worker)
+    arrived = set(delivered(sink))
+    status = {i.message_id: i.status for i in outbox.list_items()}
+    assert {m for m, s in status.items() if s == "sent"} == arrived
+    assert set(status.values()) <= {"sent", "pending"}
+    assert report.sent == len(arrived) and report.sent + report.retried == len(status)
+    assert max(delivered(sink).values()) == 1
