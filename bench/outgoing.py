@@ -103,7 +103,8 @@ def child(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     from gateway import config as config_module
-    from gateway.service import build_context, send_due, send_through_worker
+    from gateway.sender import send_due, send_through_worker
+    from gateway.service import build_context
     from gateway.store import outbox
     from gateway.transport.smtp_worker import SmtpWorker
     ctx = build_context(config_module.load(args.config), migrate=False)

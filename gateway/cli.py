@@ -145,7 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from gateway.service import handle_raw
+    from gateway.intake import handle_raw
     ctx = context(args)
     worst = EXIT_OK
     for name in args.files:
@@ -280,7 +280,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with database.transaction(ctx.db):
         figures = report.build(ctx.settings, args.start, args.end, args.level, args.team)
     if args.mail:
-        from gateway.service import send_due
+        from gateway.sender import send_due
         from gateway.sla.mail import queue_report
         message_id = queue_report(ctx, figures, args.mail)
         sent = asyncio.run(send_due(ctx))

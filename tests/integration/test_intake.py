@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from gateway.domain import Disposition, Level, Status
-from gateway.service import Service, build_context, send_due
+from gateway.sender import send_due
+from gateway.service import Service, build_context
 from gateway.store import outbox, tickets
 from gateway.store.models import MessageRow, OutboxRow, TicketRow
 from tests import mails

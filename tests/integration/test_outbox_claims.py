@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
-from gateway.service import build_context, intake_once, release_dead_claims
+from gateway.intake import intake_once
+from gateway.sender import release_dead_claims
+from gateway.service import build_context
 from gateway.store import outbox
 from gateway.transport.imap import Mailbox
 from tests import mails
@@ -72,7 +74,7 @@ def test_what_a_dead_gateways_smtp_worker_logged_is_marked_sent_not_sent_again(
         imap_server, db_url, tmp_path):
     """The sent log names mails the server accepted that the dead gateway had not recorded:
     those are sent, the rest of its claims are due again, a line cut short is not trusted."""
-    from gateway.service import sent_log_path
+    from gateway.sender import sent_log_path
     ctx = store_reports(imap_server, db_url, tmp_path, 3)
     dead = f"{socket.gethostname()}:{a_finished_pid()}:dead"
     claimed = outbox.claim_due(4, lease=600, claimer=dead)
@@ -126,7 +128,7 @@ def test_agents_notices_queued_unrendered_in_a_surge_are_rendered_once_when_clai
 def test_a_notice_that_cannot_be_rendered_is_dead_with_the_reason(
         imap_server, smtp_sink, db_url, tmp_path):
     import asyncio
-    from gateway.service import send_due
+    from gateway.sender import send_due
     settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
     deliver(imap_server, settings.imap.folder, mails.report(message_id="<broken@x.id>"))
     ctx = build_context(settings, tmp_path)

@@ -13,7 +13,9 @@ import pytest
 
 from gateway.devservers import SmtpSink, free_port
 from gateway.errors import TemporaryFailure
-from gateway.service import build_context, intake_once, send_through_worker, sent_log_path
+from gateway.intake import intake_once
+from gateway.sender import send_through_worker, sent_log_path
+from gateway.service import build_context
 from gateway.store import database, outbox
 from gateway.store.models import OutboxRow
 from gateway.transport.imap import Mailbox

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from gateway.domain import Disposition
-from gateway.service import build_context, handle_raw
+from gateway.intake import handle_raw
+from gateway.service import build_context
 from gateway.store.models import OutboxRow, SuppressedAddressRow, TicketRow
 from tests.conftest import CORPUS, make_settings
 

@@ -91,7 +91,8 @@ def corpus_files():
 def test_every_corpus_file_is_stored_or_quarantined(db_url, tmp_path):
     """All shared corpus files go through the real pipeline, on SQLite and PostgreSQL; none
     crashes it."""
-    from gateway.service import build_context, handle_raw
+    from gateway.intake import handle_raw
+    from gateway.service import build_context
     from tests.conftest import make_settings
     files = corpus_files()
     assert len(files) > 600, f"the shared corpus is missing or small: {CORPUS}"

@@ -10,7 +10,8 @@ import pytest
 
 from gateway.compose import Composer, encode_text
 from gateway.domain import Address, Notice
-from gateway.service import build_context, handle_raw
+from gateway.intake import handle_raw
+from gateway.service import build_context
 from gateway.store import outbox
 from gateway.store.models import AttachmentRow
 from tests.conftest import make_settings

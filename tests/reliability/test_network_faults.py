@@ -10,7 +10,8 @@ import time
 import pytest
 
 from gateway.devservers import SmtpSink
-from gateway.service import Service, build_context, send_due
+from gateway.sender import send_due
+from gateway.service import Service, build_context
 from gateway.store import outbox, tickets
 from gateway.store.models import TicketRow
 from tests import mails

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from gateway.domain import Disposition
-from gateway.service import Service, build_context, handle_raw
+from gateway.intake import handle_raw
+from gateway.service import Service, build_context
 from gateway.store import guards, tickets
 from gateway.store.models import EventRow, OutboxRow, TicketRow
 from tests import mails

@@ -14,7 +14,8 @@ import time
 import pytest
 
 from gateway.domain import Disposition
-from gateway.service import Service, build_context, mailbox_name
+from gateway.intake import mailbox_name
+from gateway.service import Service, build_context
 from gateway.store import database, guards, mailbox
 from gateway.store.models import MessageRow, TicketRow
 from tests import mails

@@ -1,0 +1,285 @@
+"""The outbox sender: claims due rows, sends them (over the SMTP worker process for the running
+gateway, in this process for `ldp send`), and records each as sent, retried with backoff, or
+dead. Also the recovery of what a dead gateway of this host had claimed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import re
+import socket
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.errors import PermanentSendFailure, TemporaryFailure
+from gateway.pipeline import Context
+from gateway.store import database, outbox, tickets
+from gateway.transport import smtp_worker
+from gateway.transport.smtp import SmtpConnection
+from gateway.transport.smtp_worker import SmtpWorker
+
+log = logging.getLogger("ldp")
+SEND_BATCH = 100
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+
+    def add(self, other: "SendReport") -> None:
+        self.sent, self.retried, self.dead = (self.sent + other.sent, self.retried + other.retried,
+                                              self.dead + other.dead)
+
+
+async def send_due(ctx: Context, claimer: str = "", connect=SmtpConnection) -> SendReport:
+    """Send every due outbox row over one SMTP connection per claimed batch. `connect` makes
+    that connection from the SMTP settings: in this process by default, or in the SMTP worker
+    process for the running gateway."""
+    report = SendReport()
+    smtp = ctx.settings.smtp
+    while True:
+        items = _claim(ctx, claimer, report)
+        if not items:
+            return report
+        # One connection, one mail at a time: a crash leaves at most one mail in doubt (sent
+        # but not marked), which goes again. Parallel connections sent about a fifth faster to
+        # aiosmtpd but multiplied the mails in doubt at every crash.
+        try:
+            async with connect(smtp) as connection:
+                for item in items:
+                    await _send_one(ctx, connection, item, report)
+        except TemporaryFailure as exc:
+            for item in items:
+                if outbox.find_by_message_id(item.message_id).status == outbox.SENDING:
+                    _retry(ctx, item, str(exc), report)
+            return report
+
+
+async def _send_one(ctx: Context, connection: SmtpConnection, item, report: SendReport) -> None:
+    try:
+        await connection.send(item.sender, item.recipient.split(", "), item.raw)
+    except PermanentSendFailure as exc:
+        _dead(ctx, item, str(exc), report)
+        return
+    except TemporaryFailure as exc:
+        _retry(ctx, item, str(exc), report)
+        if not connection.connected:
+            raise
+        return
+    # Not durable: lost in a power cut, the row's claim lapses and the same bytes with the same
+    # Message-ID go again, as after a crash between the send and this commit.
+    with database.transaction(ctx.db, durable=False):
+        outbox.mark_sent(item.id)
+    report.sent += 1
+
+
+def _claim(ctx: Context, claimer: str, report: SendReport, urgent_only: bool = False) -> list:
+    # Durable, and it must stay so: the rows it claims may have been committed relaxed by
+    # intake, and this commit makes them durable before any of them is sent, so a power cut
+    # can never undo a ticket whose acknowledgement already left.
+    with database.transaction(ctx.db):
+        # A claim outlives the longest legitimate send; after a crash it lapses and the row is
+        # sent again with the same bytes and Message-ID.
+        items = outbox.claim_due(SEND_BATCH, _lease(ctx), claimer=claimer,
+                                 urgent_only=urgent_only)
+        return _rendered(ctx, items, report)
+
+
+def _rendered(ctx: Context, items: list, report: SendReport) -> list:
+    """The claimed rows ready to send: a notice queued unrendered during a surge is rendered
+    now and its bytes stored with the claim, so every later attempt sends the same bytes."""
+    ready = []
+    for item in items:
+        if item.notice is None:
+            ready.append(item)
+            continue
+        try:
+            mail = ctx.composer.render(item.notice)
+        except Exception as exc:  # a broken template must not stop the sender
+            _dead(ctx, item, f"cannot render {item.template}: {type(exc).__name__}: {exc}",
+                  report)
+            continue
+        outbox.store_rendered(item.id, mail)
+        ready.append(dataclasses.replace(item, raw=mail.raw, subject=mail.subject, notice=None))
+    return ready
+
+
+def send_through_worker(ctx: Context, claimer: str, worker: SmtpWorker,
+                        urgent_only: bool = False) -> SendReport:
+    """What send_due does, with SMTP spoken by the worker process. Claimed batches queue up at
+    the worker, which sends them back to back; the answers are recorded in the transaction
+    that claims the next batch, while the worker goes on sending.
+
+    During a surge intake holds the database for a whole batch of its own at a time: a sender
+    that waited for it to claim, then again to record each answer, fell further behind with
+    every batch. Here it waits once for both, and the worker never waits for the database.
+    The mails sent but not yet recorded are named by the sent log: read at the start of the
+    next call should this one end abnormally (a database error), and by release_dead_claims
+    should the process die. The log is not flushed to disk: after a power cut the mails it
+    named go again, as after any lost relaxed commit."""
+    report = SendReport()
+    sent_log = sent_log_path(ctx, claimer)
+    _recover_from_log(ctx, claimer, sent_log)
+    lease = _lease(ctx)
+    queued: deque[dict] = deque()  # per batch handed to the worker: row id -> unanswered item
+    answered: list = []
+    more, broken = True, ""  # more: the last claim found rows; broken: why sending stopped
+    renewed = time.monotonic()
+    try:
+        while True:
+            stale = time.monotonic() - renewed > lease / 3
+            if not queued or stale or (more and not broken
+                                       and sum(map(len, queued)) <= SEND_BATCH):
+                with database.transaction(ctx.db):
+                    _record(ctx, answered, report)
+                    if queued:  # still ours while they wait at the worker
+                        outbox.renew_claims(claimer, lease)
+                    items = _claim(ctx, claimer, report, urgent_only) if not broken else []
+                answered, more, renewed = [], bool(items), time.monotonic()
+                if not queued:
+                    smtp_worker.clear_log(sent_log)  # all it names is recorded now
+                if items:
+                    queued.append({item.id: item for item in items})
+                    try:
+                        worker.submit(sent_log, [(item.id, item.sender,
+                                                  item.recipient.split(", "), item.raw)
+                                                 for item in items])
+                    except TemporaryFailure as exc:
+                        broken = str(exc)  # nothing of this batch was sent
+                        answered += [(i, smtp_worker.TEMPORARY, broken)
+                                     for i in queued.pop().values()]
+                if not queued:
+                    if answered:
+                        with database.transaction(ctx.db):
+                            _record(ctx, answered, report)
+                    return report
+                continue
+            try:
+                # Not longer than a third of the lease, which the next round renews.
+                for row_id, outcome, detail in worker.receive(lease / 3):
+                    if row_id is not None:
+                        answered.append((queued[0].pop(row_id), outcome, detail))
+                        continue
+                    # The end of the oldest batch: what has no answer was not sent.
+                    answered += [(item, smtp_worker.TEMPORARY, detail)
+                                 for item in queued.popleft().values()]
+                    if outcome != smtp_worker.OK:
+                        broken = detail
+            except TemporaryFailure as exc:
+                # The worker is gone: a mail it logged as accepted was sent, even unanswered.
+                logged = smtp_worker.logged_as_sent(sent_log)
+                broken = str(exc)
+                answered += [(item, smtp_worker.OK if item.id in logged
+                              else smtp_worker.TEMPORARY, broken)
+                             for batch in queued for item in batch.values()]
+                queued.clear()
+    except BaseException:
+        if queued:
+            # Leaving with batches at the worker (a database error): its answers must not be
+            # read as the next call's. What it sent is in the log, which the next call (or a
+            # new gateway) reads; the rest stays claimed until the claim lapses.
+            worker.stop()
+        raise
+
+
+def _lease(ctx: Context) -> float:
+    """How long a claim holds: a crashed sender's rows go again once it lapses. The running
+    sender renews the claims of rows waiting at its worker, so a slow server cannot make it
+    lapse under them."""
+    return 2 * ctx.settings.smtp.timeout + 5
+
+
+def _recover_from_log(ctx: Context, claimer: str, sent_log: Path) -> None:
+    """Rows this sender's worker logged as sent but that were never recorded (the last call
+    ended abnormally): sent, not to be sent again."""
+    logged = smtp_worker.logged_as_sent(sent_log)
+    if logged:
+        with database.transaction(ctx.db):
+            for row_id in logged:
+                outbox.mark_sent_if_claimed(row_id, claimer)
+    smtp_worker.clear_log(sent_log)
+
+
+def _record(ctx: Context, answers: list, report: SendReport) -> None:
+    """Inside a transaction: each answered mail sent, retried later, or dead."""
+    sent = [item.id for item, outcome, _ in answers if outcome == smtp_worker.OK]
+    if sent:
+        outbox.mark_all_sent(sent)
+        report.sent += len(sent)
+    for item, outcome, detail in answers:
+        if outcome == smtp_worker.PERMANENT:
+            _dead(ctx, item, detail, report)
+        elif outcome == smtp_worker.TEMPORARY:
+            _retry(ctx, item, detail, report)
+
+
+def sent_log_path(ctx: Context, claimer: str) -> Path:
+    """Where the SMTP worker of the gateway process `claimer` logs what it sent."""
+    data_dir = ctx.data_dir or Path(ctx.settings.support.data_dir)
+    return data_dir / "sending" / (re.sub(r"[^A-Za-z0-9._-]", "_", claimer) + ".log")
+
+
+def _retry(ctx: Context, item, error: str, report: SendReport) -> None:
+    smtp = ctx.settings.smtp
+    if item.attempts >= smtp.max_attempts:
+        _dead(ctx, item, f"gave up after {item.attempts} attempts: {error}", report)
+        return
+    delay = min(smtp.retry_max, smtp.retry_base * 2 ** (item.attempts - 1))
+    with database.transaction(ctx.db):
+        outbox.mark_retry(item.id, error, delay)
+    report.retried += 1
+    log.warning("mail %s to %s deferred %.0f s: %s", item.message_id, item.recipient, delay,
+                error)
+
+
+def _dead(ctx: Context, item, error: str, report: SendReport) -> None:
+    with database.transaction(ctx.db):
+        outbox.mark_dead(item.id, error)
+        ticket = tickets.ticket_by_id(item.ticket_id) if item.ticket_id else None
+        tickets.add_event(ticket, "mail_dead", "smtp",
+                          f"mail {item.message_id} to {item.recipient} failed for good: {error}")
+    report.dead += 1
+    log.error("ALERT: mail %s to %s is dead: %s", item.message_id, item.recipient, error)
+
+
+def release_dead_claims(ctx: Context) -> int:
+    """Rows claimed by a gateway process of this host that no longer runs go back to the queue
+    at once (one of them may have been sent just before the crash: it goes again with the same
+    Message-ID, as after any crash during DATA). Claims of other hosts wait out their lease."""
+    released = 0
+    for claimer in outbox.claimers():
+        if not _dead_here(claimer):
+            continue
+        sent_log = sent_log_path(ctx, claimer)
+        with database.transaction(ctx.db):
+            # What its SMTP worker logged as accepted was sent: marked, not sent again.
+            for row_id in smtp_worker.logged_as_sent(sent_log):
+                outbox.mark_sent_if_claimed(row_id, claimer)
+            released += outbox.release_claims(claimer)
+        smtp_worker.clear_log(sent_log)
+    if released:
+        log.info("sender: %d mail(s) claimed by a gateway that died are due again", released)
+    return released
+
+
+def _dead_here(claimer: str) -> bool:
+    """Whether `claimer` (host:pid:token, as Service.holder) names a process of this host that
+    has gone."""
+    parts = claimer.split(":")
+    if len(parts) < 3 or not parts[-2].isdigit():
+        return False
+    host, pid = ":".join(parts[:-2]), int(parts[-2])
+    if host != socket.gethostname() or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
