@@ -54,10 +54,12 @@ class IntakeReport:
     KEEP = 1000
     outcomes: list[Outcome] = field(default_factory=list)
     counts: collections.Counter = field(default_factory=collections.Counter)
-    total: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
 
     def add(self, outcome: Outcome) -> None:
-        self.total += 1
         self.counts[outcome.disposition] += 1
         if len(self.outcomes) < self.KEEP:
             self.outcomes.append(outcome)

@@ -36,10 +36,9 @@ class SendReport:
                                               self.dead + other.dead)
 
 
-async def send_due(ctx: Context, claimer: str = "", connect=SmtpConnection) -> SendReport:
-    """Send every due outbox row over one SMTP connection per claimed batch. `connect` makes
-    that connection from the SMTP settings: in this process by default, or in the SMTP worker
-    process for the running gateway."""
+async def send_due(ctx: Context, claimer: str = "") -> SendReport:
+    """Send every due outbox row over one SMTP connection per claimed batch, in this process
+    (`ldp send`; the running gateway uses send_through_worker)."""
     report = SendReport()
     smtp = ctx.settings.smtp
     while True:
@@ -50,7 +49,7 @@ async def send_due(ctx: Context, claimer: str = "", connect=SmtpConnection) -> S
         # but not marked), which goes again. Parallel connections sent about a fifth faster to
         # aiosmtpd but multiplied the mails in doubt at every crash.
         try:
-            async with connect(smtp) as connection:
+            async with SmtpConnection(smtp) as connection:
                 for item in items:
                     await _send_one(ctx, connection, item, report)
         except TemporaryFailure as exc:
@@ -74,7 +73,7 @@ async def _send_one(ctx: Context, connection: SmtpConnection, item, report: Send
     # Not durable: lost in a power cut, the row's claim lapses and the same bytes with the same
     # Message-ID go again, as after a crash between the send and this commit.
     with database.transaction(ctx.db, durable=False):
-        outbox.mark_sent(item.id)
+        outbox.mark_all_sent([item.id])
     report.sent += 1
 
 
@@ -195,8 +194,8 @@ def _lease(ctx: Context) -> float:
 
 
 def _recover_from_log(ctx: Context, claimer: str, sent_log: Path) -> None:
-    """Rows this sender's worker logged as sent but that were never recorded (the last call
-    ended abnormally): sent, not to be sent again."""
+    """Rows `claimer`'s worker logged as sent that were never recorded (its last call ended
+    abnormally, or it died): sent, not to be sent again. Then the log is cleared."""
     logged = smtp_worker.logged_as_sent(sent_log)
     if logged:
         with database.transaction(ctx.db):
@@ -248,20 +247,17 @@ def _dead(ctx: Context, item, error: str, report: SendReport) -> None:
 
 
 def release_dead_claims(ctx: Context) -> int:
-    """Rows claimed by a gateway process of this host that no longer runs go back to the queue
-    at once (one of them may have been sent just before the crash: it goes again with the same
-    Message-ID, as after any crash during DATA). Claims of other hosts wait out their lease."""
+    """Rows claimed by a gateway process of this host that no longer runs: what its SMTP worker
+    logged as accepted is marked sent, the rest goes back to the queue at once (one of them may
+    have been sent just before the crash: it goes again with the same Message-ID, as after any
+    crash during DATA). Claims of other hosts wait out their lease."""
     released = 0
     for claimer in outbox.claimers():
         if not _dead_here(claimer):
             continue
-        sent_log = sent_log_path(ctx, claimer)
+        _recover_from_log(ctx, claimer, sent_log_path(ctx, claimer))
         with database.transaction(ctx.db):
-            # What its SMTP worker logged as accepted was sent: marked, not sent again.
-            for row_id in smtp_worker.logged_as_sent(sent_log):
-                outbox.mark_sent_if_claimed(row_id, claimer)
             released += outbox.release_claims(claimer)
-        smtp_worker.clear_log(sent_log)
     if released:
         log.info("sender: %d mail(s) claimed by a gateway that died are due again", released)
     return released

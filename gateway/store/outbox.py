@@ -180,12 +180,6 @@ def _has_returning() -> bool:
     return not isinstance(bound, pw.SqliteDatabase) or sqlite3.sqlite_version_info >= (3, 35)
 
 
-def mark_sent(item_id: int, now: datetime | None = None) -> None:
-    database.execute(OutboxRow, 'UPDATE "outbox" SET "status" = ?, "sent_at" = ?, '
-                     '"last_error" = ? WHERE "id" = ?',
-                     (SENT, OutboxRow.sent_at.db_value(now or utcnow()), "", item_id))
-
-
 def mark_all_sent(item_ids: list[int], now: datetime | None = None) -> None:
     database.execute(OutboxRow, 'UPDATE "outbox" SET "status" = ?, "sent_at" = ?, '
                      f'"last_error" = ? WHERE "id" IN ({_marks(item_ids)})',
