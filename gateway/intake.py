@@ -26,14 +26,12 @@ FETCH_BYTES = 8 * 1024 * 1024  # raw mail held at once by one FETCH (one oversiz
 
 
 def handle_raw(raw: bytes, ctx: Context, source: str = "", uid: int | None = None,
-               durable: bool = True, parse: Parse | None = None,
-               known: Precomputed | None = None) -> Outcome:
+               parse: Parse | None = None, known: Precomputed | None = None) -> Outcome:
     """Process one message; an unexpected error quarantines it. TemporaryFailure passes up.
-    `durable=False` only where the caller seals the batch before acknowledging it."""
+    Inside a caller's transaction (intake's batch) its work is a savepoint of that one."""
     try:
         with time_limit(ctx.settings.imap.message_time_limit):
-            return process(raw, ctx, source=source, uid=uid, durable=durable, parse=parse,
-                           known=known)
+            return process(raw, ctx, source=source, uid=uid, parse=parse, known=known)
     except TemporaryFailure:
         raise
     except Exception as exc:  # the last guard: never lose the message, never stop the batch
@@ -41,7 +39,7 @@ def handle_raw(raw: bytes, ctx: Context, source: str = "", uid: int | None = Non
         error = str(exc) if isinstance(exc, ParserFailed) else \
             f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
         log.error("ALERT: message quarantined after an unexpected error: %s", exc)
-        with database.transaction(ctx.db, durable=durable):
+        with database.transaction(ctx.db):
             item = mailbox.quarantine(raw, error, source, uid)
         return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
 
@@ -76,12 +74,12 @@ def mailbox_name(imap: config_module.Imap) -> str:
 def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None,
                 kick: threading.Event | None = None, parser: ParseWorker | None = None,
                 busy: threading.Event | None = None) -> IntakeReport:
-    """Store everything waiting above the cursor. Each message is committed on its own, without
-    waiting for the disk; once per fetched batch one durable commit seals those commits, then
-    the batch is acknowledged to the server and `kick` wakes the sender (group commit: one
-    fsync a batch instead of one a message, and the same promise: nothing leaves the IMAP
-    folder before it is on disk). `busy` is set while a backlog is being stored: the sender
-    then sends only mail to reporters, and the rest once the backlog is in."""
+    """Store everything waiting above the cursor, a fetched batch in one durable transaction
+    (each message in a savepoint of its own); only after its commit is the batch acknowledged
+    to the server and `kick` wakes the sender: one fsync a batch instead of one a message, and
+    nothing leaves the IMAP folder before it is on disk. `busy` is set while a backlog is
+    being stored: the sender then sends only mail to reporters, and the rest once the backlog
+    is in."""
     imap = ctx.settings.imap
     name = mailbox_name(imap)
     report = IntakeReport()
@@ -109,7 +107,6 @@ def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report:
         if stop is not None and stop.is_set():
             break
         stored: dict[str, list[int]] = {}  # folder -> UIDs committed, not yet acknowledged
-        sealed = False  # committed durably already
         try:
             if batch[0].size > imap.max_message_bytes:
                 report.add(_too_large(ctx, box, name, batch[0]))
@@ -126,20 +123,19 @@ def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report:
             # the whole batch is fetched again.
             with database.transaction(ctx.db):
                 for uid, raw, parse, known in parsed:
-                    outcome = handle_raw(raw, ctx, name, uid, durable=False, parse=parse,
-                                         known=known)
+                    outcome = handle_raw(raw, ctx, name, uid, parse=parse, known=known)
                     folder = imap.quarantine_folder \
                         if outcome.disposition == Disposition.QUARANTINED \
                         else imap.processed_folder
                     done.setdefault(folder, []).append(uid)
                     outcomes.append(outcome)
-            stored, sealed = done, True
+            stored = done
             for outcome in outcomes:
                 report.add(outcome)
         finally:
             # A crash before this line replays the batch and the duplicate check absorbs it,
             # as it absorbs a crash between a commit and a one-message MOVE.
-            _acknowledge(ctx, box, name, stored, sealed)
+            _acknowledge(ctx, box, name, stored)
         if kick is not None and stored:
             kick.set()
 
@@ -163,17 +159,13 @@ def _batches(waiting: list, count: int, too_large: int) -> Iterator[list]:
         yield batch
 
 
-def _acknowledge(ctx: Context, box: Mailbox, name: str, stored: dict[str, list[int]],
-                 sealed: bool = False) -> None:
-    """Seal what was committed relaxed with one durable commit (unless the batch's own commit
-    was durable), then one MOVE per destination folder, then the cursor. The cursor's own
-    commit may be relaxed: lost in a power cut, it only makes the next poll search from lower
-    down, where the moved mail no longer is."""
+def _acknowledge(ctx: Context, box: Mailbox, name: str,
+                 stored: dict[str, list[int]]) -> None:
+    """What was committed durably: one MOVE per destination folder, then the cursor. The
+    cursor's own commit may be relaxed: lost in a power cut, it only makes the next poll search
+    from lower down, where the moved mail no longer is."""
     if not stored:
         return
-    if not sealed:
-        with database.transaction(ctx.db):
-            mailbox.seal(name, box.uidvalidity)
     for folder, uids in stored.items():
         box.acknowledge(uids, folder)
     with database.transaction(ctx.db, durable=False):
@@ -198,7 +190,7 @@ def _too_large(ctx: Context, box: Mailbox, name: str, item) -> Outcome:
     header = box.fetch_header(item.uid)
     error = (f"message of {item.size} bytes is over imap.max_message_bytes "
              f"({ctx.settings.imap.max_message_bytes}); only its header was kept")
-    with database.transaction(ctx.db, durable=False):  # sealed by _acknowledge
+    with database.transaction(ctx.db):  # durable: acknowledged next
         row = mailbox.quarantine(header or b"(no header)", error, name, item.uid)
         pipeline.refuse_too_large(ctx, header, item.size, ctx.settings.imap.max_message_bytes)
     return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{row}: {error}")

@@ -41,18 +41,17 @@ class Context:
 
 
 def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = None,
-            durable: bool = True, parse: Callable[[bytes], InboundMail] | None = None,
+            parse: Callable[[bytes], InboundMail] | None = None,
             known: Precomputed | None = None) -> Outcome:
     """Store one raw message; raises TemporaryFailure when it should be tried again later.
-    `durable=False` is for a caller that seals its batch with a durable commit before it
-    acknowledges anything (see database.transaction); `parse` and `known` may hand over a
-    mail parsed, classified and routed elsewhere (the parse worker)."""
+    `parse` and `known` may hand over a mail parsed, classified and routed elsewhere (the
+    parse worker)."""
     try:
         mail = (parse or mime.parse)(raw)
-        with database.transaction(ctx.db, durable=durable):
+        with database.transaction(ctx.db):
             return _process_mail(mail, ctx, known)
     except MalformedMail as exc:
-        with database.transaction(ctx.db, durable=durable):
+        with database.transaction(ctx.db):
             item = mailbox.quarantine(raw, str(exc), source, uid)
         return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
     except DuplicateMessage:

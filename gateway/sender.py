@@ -78,9 +78,8 @@ async def _send_one(ctx: Context, connection: SmtpConnection, item, report: Send
 
 
 def _claim(ctx: Context, claimer: str, report: SendReport, urgent_only: bool = False) -> list:
-    # Durable, and it must stay so: the rows it claims may have been committed relaxed by
-    # intake, and this commit makes them durable before any of them is sent, so a power cut
-    # can never undo a ticket whose acknowledgement already left.
+    # Durable: the bytes of a notice rendered here are stored with its claim, and every later
+    # attempt (after a crash too) must send those same bytes.
     with database.transaction(ctx.db):
         # A claim outlives the longest legitimate send; after a crash it lapses and the row is
         # sent again with the same bytes and Message-ID.

@@ -117,10 +117,9 @@ def transaction(database: pw.Database, durable: bool = True) -> Iterator[None]:
     the next durable commit makes every earlier relaxed commit durable too. It is for:
     - a record whose loss repeats work that is safe to repeat, such as an outbox row marked sent
       (lost, the mail goes again with the same bytes and Message-ID);
-    - work that is sealed by a durable commit before anything outside the database relies on
-      it: intake commits each message relaxed and makes the batch durable with one barrier
-      (`mailbox.seal`) before it moves the batch out of the IMAP folder, and the sender claims
-      outbox rows in a durable transaction before it sends them (group commit).
+    - a record whose loss only makes work be looked at again, such as intake's UID cursor
+      (lost, the next poll searches from lower down, where the moved mail no longer is).
+    Nested in another transaction it is a savepoint, and the outermost one decides.
     """
     outermost = not database.in_transaction()
     gate = getattr(database, "write_gate", None) if outermost else None

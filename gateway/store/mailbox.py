@@ -48,17 +48,6 @@ def set_cursor(mailbox: str, uidvalidity: int, last_uid: int) -> None:
                                 updated_at=now)
 
 
-def seal(mailbox: str, uidvalidity: int) -> None:
-    """A write whose durable commit makes every earlier relaxed commit durable (the write-ahead
-    log is sequential): intake calls it before it acknowledges a batch to the IMAP server. It
-    touches the cursor row without moving the cursor, creating the row at 0 if need be."""
-    updated = MailboxCursorRow.update(updated_at=utcnow()).where(
-        MailboxCursorRow.mailbox == mailbox).execute()
-    if not updated:
-        MailboxCursorRow.create(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=0,
-                                updated_at=utcnow())
-
-
 def quarantine(raw: bytes, error: str, mailbox: str = "", uid: int | None = None) -> int:
     """Keep the bytes and the reason; the same bytes twice make one row."""
     digest = hashlib.sha256(raw).hexdigest()

@@ -196,3 +196,52 @@ def test_sizes_are_asked_a_slice_at_a_time_and_every_message_is_stored_in_order(
     intake, _sent = run_once(settings, tmp_path)
     assert [o.ticket_ref for o in intake.outcomes] == [f"LDP-00000{n}" for n in range(1, 6)]
     assert [t.subject for t in tickets.list_tickets()] == [f"Irisan {n}" for n in range(5)]
+
+
+def test_nothing_leaves_the_imap_folder_before_a_durable_commit_holds_it(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """Speed took the fsync per message away, not the promise: each batch (and an oversized
+    mail, whose header is quarantined) is committed with the database's full durability before
+    the server is told to move it. Every commit and every MOVE is recorded in order; the last
+    commit before each MOVE must have waited for the disk."""
+    from gateway.intake import intake_once
+    from gateway.transport.imap import Mailbox
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink,
+                             imap={"batch_size": 2, "max_message_bytes": 20_000})
+    deliver(imap_server, settings.imap.folder,
+            *[mails.report(subject=f"Tahan {n}", message_id=f"<durable-{n}@x.id>")
+              for n in range(3)],
+            mails.report(subject="Besar", attachments=[("log.txt", "text/plain", b"x" * 40_000)]),
+            *[mails.report(subject=f"Tahan {n}", message_id=f"<durable-{n}@x.id>")
+              for n in range(3, 5)])
+    ctx = build_context(settings, tmp_path)
+    events: list[tuple] = []
+    commit = ctx.db.commit
+
+    def recording_commit():
+        events.append(("commit", _waits_for_disk(ctx.db)))
+        commit()
+    ctx.db.commit = recording_commit
+    with Mailbox(settings.imap) as box:
+        acknowledge = box.acknowledge
+        box.acknowledge = lambda uids, folder: (events.append(("move", len(uids), folder)),
+                                                acknowledge(uids, folder))
+        report = intake_once(ctx, box)
+
+    assert (report.count(Disposition.NEW_TICKET), report.count(Disposition.QUARANTINED)) == (5, 1)
+    moves = [(n, event) for n, event in enumerate(events) if event[0] == "move"]
+    assert [event[1:] for _n, event in moves] == [
+        (2, settings.imap.processed_folder), (1, settings.imap.processed_folder),
+        (1, settings.imap.quarantine_folder), (2, settings.imap.processed_folder)]
+    for n, _move in moves:
+        last_commit = [event for event in events[:n] if event[0] == "commit"][-1]
+        assert last_commit == ("commit", True), events
+    assert ("commit", False) in events, "the cursor's own commit may stay relaxed"
+
+
+def _waits_for_disk(db) -> bool:
+    """Whether a commit now waits for the disk: SQLite's synchronous setting, or PostgreSQL's
+    synchronous_commit, as the open transaction sees it."""
+    if db.__class__.__name__.startswith("Sqlite"):
+        return db.execute_sql("PRAGMA synchronous").fetchone()[0] >= 2  # FULL
+    return db.execute_sql("SHOW synchronous_commit").fetchone()[0] != "off"
