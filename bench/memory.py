@@ -69,15 +69,16 @@ def case(state, name: str, mails, **imap) -> dict:
         for suffix in ("", "-wal", "-shm"):
             db.path.with_name(db.path.name + suffix).unlink(missing_ok=True)
     return {"case": name, "mails": loaded, "peak_rss_mb": peak_mb(child),
-            "workers_peak_rss_mb": child.workers_peak_rss_mb, "seconds": child.seconds, "msgs_per_s": loaded / child.seconds, **counts}
+            "workers_peak_rss_mb": child.workers_peak_rss_mb, "seconds": child.seconds,
+            "msgs_per_s": loaded / child.seconds, **counts}
 
 
 def floor(state) -> dict:
     child = harness.check(harness.run_child([sys.executable, "-c", IMPORTS], state.workdir),
                           "imports")
     return {"case": "imports only", "mails": 0, "peak_rss_mb": peak_mb(child),
-            "workers_peak_rss_mb": 0.0, "seconds": child.seconds, "msgs_per_s": float("nan"), "tickets": 0,
-            "quarantined": 0}
+            "workers_peak_rss_mb": 0.0, "seconds": child.seconds, "msgs_per_s": float("nan"),
+            "tickets": 0, "quarantined": 0}
 
 
 def run(state) -> dict:
