@@ -6,17 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from gateway import config as config_module
-from gateway import views
-from gateway.domain import Level
+from gateway import pipeline, views
 from gateway.errors import MalformedMail
-from gateway.parsers import autoreply, commands, mime, quoting, threading
+from gateway.parsers import commands, mime, quoting, threading
 from gateway.routing import chain
 
 
 def describe_mail(raw: bytes, settings: config_module.Settings) -> dict[str, Any]:
     mail = mime.parse(raw)
-    machine = autoreply.classify(mail, own_domains=(settings.support.domain,),
-                                 loop_marker=settings.support.address)
+    machine = pipeline.classify(mail, settings)
     fresh = quoting.fresh_text(mail.text, mail.html)
     parsed, _body = commands.parse_block(fresh)
     extra = {"fresh_text": fresh,
@@ -49,8 +47,8 @@ def explain(raw: bytes, settings: config_module.Settings, base: Path) -> dict[st
     except MalformedMail as exc:
         return {"team": None, "category": None, "priority": None, "drop": None,
                 "rule": f"malformed: {exc}", "tried": ""}
-    default = settings.routing.default_team or settings.teams_at(Level.L0)[0].id
-    decision = chain.route(load_rules(settings, base), mail, default_team=default)
+    decision = chain.route(load_rules(settings, base), mail,
+                           default_team=pipeline.default_team(settings))
     return {"team": decision.team, "category": decision.category,
             "priority": decision.priority.value, "drop": decision.drop,
             "tags": ",".join(decision.tags), "language": decision.language,

@@ -43,20 +43,22 @@ class ParserFailed(Exception):
 
 
 class ParseWorker:
-    """Beside parsing, the worker asks autoreply.classify (with the desk's `own_domain` and
-    `loop_marker`) and, for mail a person wrote, routes it with `rules` (compiled, not yet
-    used: their indexes are built on first use and do not cross to another process). Both
-    need nothing but the mail, and took a sixth of the gateway's time storing a message."""
+    """Beside parsing, the worker asks autoreply.classify (with `classify_arguments`, the
+    desk's own as pipeline.classify_arguments gives them) and, for mail a person wrote, routes
+    it with `rules` (compiled, not yet used: their indexes are built on first use and do not
+    cross to another process). Both need nothing but the mail, and took a sixth of the
+    gateway's time storing a message."""
 
-    def __init__(self, time_limit: float, own_domain: str = "", loop_marker: str = "",
+    def __init__(self, time_limit: float, classify_arguments: dict | None = None,
                  rules: Sequence | None = None, default_team: str = "") -> None:
         self.time_limit = time_limit if time_limit > 0 else None
+        arguments = classify_arguments or {"own_domains": (), "loop_marker": ""}  # no desk
         try:
-            self.setup = pickle.dumps((own_domain, loop_marker, rules, default_team))
+            self.setup = pickle.dumps((arguments, rules, default_team))
         except (pickle.PicklingError, TypeError, AttributeError):
             log.warning("parse worker: the routing rules cannot be handed over; routing in "
                         "the gateway's own process")
-            self.setup = pickle.dumps((own_domain, loop_marker, None, default_team))
+            self.setup = pickle.dumps((arguments, None, default_team))
         self.process = None
         self.pipe = None
         self.unavailable = False
@@ -178,7 +180,7 @@ def serve() -> None:
     logging.getLogger("mailparser").setLevel(logging.CRITICAL)
     pipe = childproc.parent_pipe()
     try:
-        own_domain, loop_marker, rules, default_team = pickle.loads(pipe.recv_bytes())
+        classify_arguments, rules, default_team = pickle.loads(pipe.recv_bytes())
     except (EOFError, OSError):
         return
     # The gateway sends up to WINDOW messages ahead and reads answers only between its sends.
@@ -193,8 +195,7 @@ def serve() -> None:
             return
         try:
             mail = mime.parse(raw)
-            verdict = autoreply.classify(mail, own_domains=(own_domain,),
-                                         loop_marker=loop_marker)
+            verdict = autoreply.classify(mail, **classify_arguments)
             decision = None
             if rules is not None and verdict is None and mail.sender is not None:
                 try:

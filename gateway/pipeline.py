@@ -61,8 +61,12 @@ def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = Non
 
 def classify(mail: InboundMail, settings: config_module.Settings) -> MachineVerdict | None:
     """Machine mail never to be answered (see autoreply.classify), with this desk's address."""
-    return autoreply.classify(mail, own_domains=(settings.support.domain,),
-                              loop_marker=settings.support.address)
+    return autoreply.classify(mail, **classify_arguments(settings))
+
+
+def classify_arguments(settings: config_module.Settings) -> dict[str, Any]:
+    """What autoreply.classify is told of this desk, here and in the parse worker alike."""
+    return {"own_domains": (settings.support.domain,), "loop_marker": settings.support.address}
 
 
 def _process_mail(mail: InboundMail, ctx: Context, known: Precomputed | None = None) -> Outcome:

@@ -83,10 +83,10 @@ class Service:
         # SMTP is spoken by a child process, so it does not take interpreter time from intake.
         self.smtp_worker = SmtpWorker(ctx.settings.smtp)
         # Intake parses in a child process too, a few messages ahead of the one it stores.
-        support = ctx.settings.support
+        settings = ctx.settings
         self.parse_worker = ParseWorker(
-            ctx.settings.imap.message_time_limit, support.domain, support.address, ctx.rules,
-            pipeline.default_team(ctx.settings)) if ctx.settings.imap.parse_worker else None
+            settings.imap.message_time_limit, pipeline.classify_arguments(settings), ctx.rules,
+            pipeline.default_team(settings)) if settings.imap.parse_worker else None
 
     def _start_workers(self) -> None:
         if self.parse_worker is not None:

@@ -97,7 +97,7 @@ def test_the_worker_classifies_and_routes_as_the_pipeline_would(tmp_path, starte
                              routing={"rules_file": "default"})
     rules = load_rules(settings, tmp_path)
     assert len(rules) > 3
-    worker = ParseWorker(30, settings.support.domain, settings.support.address, rules,
+    worker = ParseWorker(30, pipeline.classify_arguments(settings), rules,
                          pipeline.default_team(settings))
     raws = [mails.report(message_id="<person@x.id>"),
             mails.report(subject="Cannot upload the bid document", message_id="<en@x.id>",
