@@ -233,11 +233,17 @@ def insert(model: type[pw.Model], **values: object) -> int:
 
 def execute(model: type[pw.Model], sql: str, params: tuple = ()):
     """Run hand-written SQL (`?` placeholders) on the model's database; returns the cursor."""
-    return _bound(model._meta.database).execute_sql(execute_text(model, sql), params)
+    return _bound(model._meta.database).execute_sql(_placeholders(model, sql), params)
 
 
-def execute_text(model: type[pw.Model], sql: str) -> str:
-    """Hand-written SQL with the placeholders of the model's database (for `Model.raw`)."""
+def select(model: type[pw.Model], sql: str, params: tuple = ()) -> list[pw.Model]:
+    """Rows of `model` from a hand-written SELECT (`?` placeholders). pw.ModelRaw is what
+    Model.raw() builds; a model with a column named `raw` (the outbox) hides that method."""
+    return list(pw.ModelRaw(model, _placeholders(model, sql), params))
+
+
+def _placeholders(model: type[pw.Model], sql: str) -> str:
+    """Hand-written SQL with the placeholders of the model's database."""
     database = _bound(model._meta.database)
     key = ("text", sql, database.param)
     text = _SQL.get(key)
@@ -256,4 +262,4 @@ def _redact(exc: Exception) -> str:
 
 
 __all__ = ["connect", "migrate", "transaction", "utcnow", "ALL_MODELS", "pending_migrations",
-           "insert", "execute", "execute_text"]
+           "insert", "execute", "select"]

@@ -143,9 +143,8 @@ def claim_due(limit: int, lease: float, now: datetime | None = None,
             (SENDING, lapse, claimer, *candidates, PENDING, SENDING, at)).fetchall()]
     if not won:
         return []
-    # pw.ModelRaw is what Model.raw() builds; the outbox's `raw` column hides that method.
-    rows = {row.id: row for row in pw.ModelRaw(OutboxRow, database.execute_text(
-        OutboxRow, f'SELECT * FROM "outbox" WHERE "id" IN ({_marks(won)})'), tuple(won))}
+    rows = {row.id: row for row in database.select(
+        OutboxRow, f'SELECT * FROM "outbox" WHERE "id" IN ({_marks(won)})', tuple(won))}
     return [_item(rows[c]) for c in candidates if c in rows]
 
 

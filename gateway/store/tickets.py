@@ -98,9 +98,8 @@ def find_ticket(ref: str) -> Ticket | None:
 
 def _one_ticket(condition: str, value: object) -> Ticket | None:
     # Hand-written: peewee built this query anew for every mail that threads to a ticket.
-    sql = database.execute_text(TicketRow, f'SELECT * FROM "{TicketRow._meta.table_name}" '
-                                           f'WHERE {condition}')
-    rows = list(pw.ModelRaw(TicketRow, sql, (value,)))
+    rows = database.select(TicketRow, f'SELECT * FROM "{TicketRow._meta.table_name}" '
+                                      f'WHERE {condition}', (value,))
     return to_ticket(rows[0]) if rows else None
 
 
