@@ -141,8 +141,12 @@ def serve(pipe: Connection) -> None:
 
 async def _send_batch(pipe: Connection, settings: Smtp, sent_log: Path,
                       requests: list[Request]) -> None:
-    sent_log.parent.mkdir(parents=True, exist_ok=True)
-    log = os.open(sent_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        sent_log.parent.mkdir(parents=True, exist_ok=True)
+        log = os.open(sent_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError as exc:  # nothing is sent without the log; the gateway hears why
+        pipe.send((None, TEMPORARY, f"SMTP worker: sent log {sent_log}: {exc}"))
+        return
     end: Answer = (None, OK, "")  # type: ignore[assignment]
     try:
         async with SmtpConnection(settings) as connection:

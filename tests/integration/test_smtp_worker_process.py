@@ -208,3 +208,24 @@ def test_stop_ends_the_child_and_is_harmless_when_there_is_none(sink, worker_for
     assert worker.process is None and started[0].returncode == 0
     with pytest.raises(TemporaryFailure):
         worker.receive()
+
+
+def test_a_sent_log_that_cannot_be_opened_ends_the_batch_with_the_reason_and_sends_nothing(
+        sink, worker_for, tmp_path, started):
+    """The log's folder is a file (a full disk or a wrong permission fail the same way): no
+    mail goes out without its log, the batch ends TEMPORARY naming the log and the error, and
+    the same worker process sends the next batch once the log can be written."""
+    blocked = tmp_path / "sending"
+    blocked.write_text("not a folder")
+    worker = worker_for(sink.port)
+    worker.submit(blocked / "test.log", [request(1, "a@x.id")])
+
+    [(row_id, outcome, detail)] = answers_until_batch_end(worker)
+    assert (row_id, outcome) == (None, TEMPORARY)
+    assert f"sent log {blocked / 'test.log'}" in detail and "Errno" in detail
+    assert sink.messages == []
+
+    log = tmp_path / "elsewhere" / "test.log"
+    worker.submit(log, [request(2, "b@x.id")])
+    assert answers_until_batch_end(worker) == [(2, OK, ""), (None, OK, "")]
+    assert logged_as_sent(log) == {2} and len(started) == 1
