@@ -131,14 +131,17 @@ def send_through_worker(ctx: Context, claimer: str, worker: SmtpWorker,
     try:
         while True:
             stale = time.monotonic() - renewed > lease / 3
-            if not queued or stale or (more and not broken
-                                       and sum(map(len, queued)) <= SEND_BATCH):
+            # At most about two batches wait at the worker: a slow server must not make the
+            # sender claim (and queue at the worker) batch after batch at every renewal.
+            room = not broken and sum(map(len, queued)) <= SEND_BATCH
+            if not queued or stale or (more and room):
                 with database.transaction(ctx.db):
                     _record(ctx, answered, report)
                     if queued:  # still ours while they wait at the worker
                         outbox.renew_claims(claimer, lease)
-                    items = _claim(ctx, claimer, report, urgent_only) if not broken else []
-                answered, more, renewed = [], bool(items), time.monotonic()
+                    items = _claim(ctx, claimer, report, urgent_only) if room else []
+                answered, renewed = [], time.monotonic()
+                more = bool(items) if room else more
                 if not queued:
                     smtp_worker.clear_log(sent_log)  # all it names is recorded now
                 if items:

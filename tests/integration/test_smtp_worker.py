@@ -14,6 +14,7 @@ import pytest
 from gateway.devservers import SmtpSink, free_port
 from gateway.errors import TemporaryFailure
 from gateway.intake import intake_once
+from gateway import sender
 from gateway.sender import send_through_worker, sent_log_path
 from gateway.service import build_context
 from gateway.store import database, outbox
@@ -190,16 +191,43 @@ def slow_sink():
 
 
 def test_rows_waiting_at_a_slow_worker_keep_their_claim_and_go_once(
-        imap_server, db_url, tmp_path, worker_for, slow_sink):
-    """A claim lasts 6 s here (2 x 0.5 s + 5), and the batch queued behind the first waits
-    longer than that: the sender renews the claims of what waits at its worker, so no row is
-    claimed twice."""
-    sink = slow_sink(delay=0.06)
-    ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 100, timeout=0.5)
+        imap_server, db_url, tmp_path, worker_for, slow_sink, monkeypatch):
+    """A claim lasts 6 s here (2 x 0.5 s + 5), and a batch of 60 mails at 0.105 s takes 6.3 s, so
+    the batch queued behind it waits at the worker longer than its claim: the sender renews the
+    claims of what waits there, and no row is claimed twice. It renews every 2 s, and claims no more while a
+    batch's worth of mail still waits (it used to claim at every renewal: a slow server made
+    the queue at the worker grow without end)."""
+    sink = slow_sink(delay=0.105)
+    ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 60, timeout=0.5)
     total = len(outbox.list_items())
-    report = send_through_worker(ctx, "host:1:test", worker_for(ctx))
+    monkeypatch.setattr(sender, "SEND_BATCH", 60)
+    claimed, waiting, submitted = [], [], []
+    real_claim = outbox.claim_due
+
+    def claim(*args, **kwargs):
+        items = real_claim(*args, **kwargs)
+        claimed.extend(item.id for item in items)
+        return items
+    monkeypatch.setattr(outbox, "claim_due", claim)
+    worker = worker_for(ctx)
+    real_submit = worker.submit
+
+    def submit(log, requests):
+        waiting.append(len(submitted) - len(sink.messages))  # at the worker, not yet sent
+        submitted.extend(requests)
+        real_submit(log, requests)
+    worker.submit = submit
+    reports = []
+    thread = threading.Thread(target=lambda: reports.append(
+        send_through_worker(ctx, "host:1:test", worker)), daemon=True)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "the sender never finished"
+    assert total >= 120, "two full batches at least"
+    assert len(claimed) == len(set(claimed)) == total, "each row claimed once"
+    assert max(waiting) <= 60 + 1, "no claim while more than a batch waits at the worker"
     counts = delivered(sink)
-    assert report.sent == total == len(counts) and max(counts.values()) == 1
+    assert reports[0].sent == total == len(counts) and max(counts.values()) == 1
 
 
 def test_a_database_error_mid_pipeline_loses_nothing_and_sends_nothing_twice(
