@@ -44,6 +44,19 @@ def test_reporters_are_claimed_before_agents_notices(imap_server, db_url, tmp_pa
     assert outbox.claim_due(100, lease=60, claimer="test") == [], "each row claimed once"
 
 
+def test_while_intake_is_busy_only_mail_to_reporters_is_claimed(imap_server, db_url, tmp_path):
+    """urgent_only (the sender during a backlog) claims the reporters' mail and nothing else,
+    and claims nothing more once that is gone, while the agents' notices stay due."""
+    store_reports(imap_server, db_url, tmp_path, 4)
+    rows = outbox.list_items()
+    reporter_rows = {r.id for r in rows if r.template.startswith("reporter_")}
+    urgent = outbox.claim_due(100, lease=60, claimer="test", urgent_only=True)
+    assert {i.id for i in urgent} == reporter_rows and len(reporter_rows) == 4
+    assert outbox.claim_due(100, lease=60, claimer="test", urgent_only=True) == []
+    rest = outbox.claim_due(100, lease=60, claimer="test")
+    assert {i.id for i in rest} == {r.id for r in rows} - reporter_rows and rest
+
+
 def a_finished_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
@@ -73,34 +86,40 @@ def test_claims_of_a_dead_local_process_are_released(imap_server, db_url, tmp_pa
 def test_what_a_dead_gateways_smtp_worker_logged_is_marked_sent_not_sent_again(
         imap_server, db_url, tmp_path):
     """The sent log names mails the server accepted that the dead gateway had not recorded:
-    those are sent, the rest of its claims are due again, a line cut short is not trusted."""
+    those are sent, the rest of its claims are due again, a line cut short is not trusted. A
+    row it names that is no longer its own (claimed by another gateway since, or dead) is left
+    as it is."""
     from gateway.sender import sent_log_path
     ctx = store_reports(imap_server, db_url, tmp_path, 3)
     dead = f"{socket.gethostname()}:{a_finished_pid()}:dead"
     claimed = outbox.claim_due(4, lease=600, claimer=dead)
+    [other] = outbox.claim_due(1, lease=600, claimer="elsewhere.example:1:other")
+    [gone] = outbox.claim_due(1, lease=600, claimer=dead)
+    outbox.mark_dead(gone.id, "refused for good")
     assert len(claimed) == 4
     log = sent_log_path(ctx, dead)
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(f"{claimed[0].id}\n{claimed[1].id}\n{claimed[2].id}")  # the last line cut
+    log.write_text(f"{other.id}\n{gone.id}\n"
+                   f"{claimed[0].id}\n{claimed[1].id}\n{claimed[2].id}")  # the last line cut
 
     assert release_dead_claims(ctx) == 2
     status = {i.id: i.status for i in outbox.list_items()}
     assert [status[i.id] for i in claimed] == ["sent", "sent", "pending", "pending"]
+    assert (status[other.id], status[gone.id]) == ("sending", "dead")
     assert not log.exists()
     again = {i.id for i in outbox.claim_due(100, lease=60, claimer="next")}
     assert claimed[2].id in again and claimed[0].id not in again
 
 
 def test_agents_notices_queued_unrendered_in_a_surge_are_rendered_once_when_claimed(
-        imap_server, smtp_sink, db_url, tmp_path):
+        imap_server, smtp_sink, db_url, tmp_path, monkeypatch):
     """During a backlog (more than one batch) agents' notices wait unrendered; the sender
     renders each once, stores its bytes, and sends exactly those bytes; reporters' mail is
     rendered at once as always."""
     from gateway.service import Service
-    from tests import mails as built
     settings = make_settings(tmp_path, db_url, imap_server, smtp_sink, imap={"batch_size": 2})
     deliver(imap_server, settings.imap.folder,
-            *[built.report(subject=f"Lonjakan {i}", message_id=f"<surge-{i}@x.id>")
+            *[mails.report(subject=f"Lonjakan {i}", message_id=f"<surge-{i}@x.id>")
               for i in range(6)])
     service = Service(build_context(settings, tmp_path))
     deferred = []
@@ -109,16 +128,13 @@ def test_agents_notices_queued_unrendered_in_a_surge_are_rendered_once_when_clai
     def spy(notice, *args, **kwargs):
         deferred.append(notice.template)
         return real_enqueue_notice(notice, *args, **kwargs)
-    outbox.enqueue_notice = spy
-    try:
-        intake, sent = service.run_once()
-    finally:
-        outbox.enqueue_notice = real_enqueue_notice
+    monkeypatch.setattr(outbox, "enqueue_notice", spy)
+    intake, sent = service.run_once()
     assert intake.total == 6 and deferred and not any(t.startswith("reporter_") for t in deferred)
     items = outbox.list_items()
     assert {i.status for i in items} == {"sent"} and all(i.notice is None for i in items)
     assert all(i.raw and i.subject for i in items)
-    delivered = {built.parse(raw)["Message-ID"]: raw for _s, _r, raw in smtp_sink.messages}
+    delivered = {mails.parse(raw)["Message-ID"]: raw for _s, _r, raw in smtp_sink.messages}
     assert {i.message_id: i.raw for i in items} == delivered, "the stored bytes went out"
     agents = [i for i in items if not i.template.startswith("reporter_")]
     assert len(agents) == len(deferred)
@@ -146,3 +162,43 @@ def test_a_notice_that_cannot_be_rendered_is_dead_with_the_reason(
     assert all("cannot render" in i.last_error and "missing_variable" in i.last_error
                for i in dead)
     assert report.dead == len(dead) and report.sent == len(items) - len(dead)
+
+
+def test_a_notice_json_cannot_carry_is_rendered_at_once_even_in_a_surge(
+        imap_server, db_url, tmp_path, monkeypatch):
+    """In a surge an agent's notice is queued unrendered; one whose context JSON cannot carry
+    (a date) is refused by enqueue_notice, and pipeline.enqueue renders it at once instead:
+    the row has its bytes and subject, nothing is left to render, nothing is lost."""
+    import dataclasses
+    from datetime import datetime
+
+    from gateway import pipeline
+    from gateway.store import database
+    settings = make_settings(tmp_path, db_url, imap_server)
+    deliver(imap_server, settings.imap.folder, mails.report(message_id="<json@x.id>"))
+    ctx = build_context(settings, tmp_path)
+    ctx.defer_rendering = lambda: True
+    deferred = []
+    real_enqueue_notice = outbox.enqueue_notice
+
+    def spy(notice, *args, **kwargs):
+        deferred.append(notice)
+        return real_enqueue_notice(notice, *args, **kwargs)
+    monkeypatch.setattr(outbox, "enqueue_notice", spy)
+    with Mailbox(settings.imap) as box:
+        intake_once(ctx, box)
+    assert deferred, "the agents' notices of the new ticket were deferred"
+    queued = {i.message_id: i for i in outbox.list_items()}
+    assert all(queued[n.message_id].notice == n and queued[n.message_id].raw == b""
+               for n in deferred)
+
+    dated = dataclasses.replace(deferred[0], message_id=None,
+                                context={**deferred[0].context, "at": datetime(2026, 11, 2)})
+    with database.transaction(ctx.db):
+        message_id = pipeline.enqueue(ctx, None, dated)
+    row = next(i for i in outbox.list_items() if i.message_id == message_id)
+    assert row.notice is None and row.status == "pending"
+    assert row.subject.startswith("[LDP-000001]") and b"Message-ID: " + message_id.encode() \
+        in row.raw
+    assert len(deferred) == len(queued) and "at" in deferred[-1].context, \
+        "offered to enqueue_notice, refused, rendered instead"

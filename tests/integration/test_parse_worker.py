@@ -365,16 +365,18 @@ def test_stop_ends_the_child_and_a_stopped_worker_starts_again_on_the_next_batch
     assert started[1].returncode == 0
 
 
-def test_a_worker_dying_with_messages_in_hand_is_blamed_for_its_own_only(worker):
+def test_a_worker_dying_with_messages_in_hand_is_blamed_for_its_own_only(worker, started):
     """Found in review: killed with eight messages in hand, the old worker's answers were read
     for the messages a new worker was given. Now every message gets its own parse, or a
-    ParserFailed; never another message's."""
+    ParserFailed; never another message's; and a new worker (not the gateway's own process)
+    parses the rest, in order."""
     raws = [mails.report(message_id=f"<w{n}@x.id>", subject=f"S{n}") for n in range(16)]
-    results = []
+    results, parsers = [], []
     for uid, raw, parse, _known in worker.parse_all(list(enumerate(raws))):
         if uid == 0:
             worker.process.kill()
             worker.process.wait()
+        parsers.append(parse)
         try:
             results.append((uid, parse(raw).message_id))
         except ParserFailed:
@@ -382,3 +384,5 @@ def test_a_worker_dying_with_messages_in_hand_is_blamed_for_its_own_only(worker)
     assert [uid for uid, _ in results] == list(range(16))
     assert all(got in (f"<w{uid}@x.id>", None) for uid, got in results)
     assert sum(got is None for _, got in results) <= 1 and results[-1][1] == "<w15@x.id>"
+    assert not any(parse is mime.parse for parse in parsers), "all by a worker"
+    assert len(started) == 2, "one new worker took the rest"
