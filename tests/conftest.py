@@ -118,6 +118,37 @@ def deliver(server, folder: str, *raws: bytes) -> None:
     client.logout()
 
 
+class RefusingSink(devservers.SmtpSink):
+    """The test SMTP sink, refusing one recipient for good at RCPT (`refused`)."""
+
+    refused = "ditolak@example.org"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refused:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def stored_reports(imap_server, db_url: str, tmp_path: Path, count: int, smtp_server=None,
+                   **smtp):
+    """A context whose outbox holds the mail of `count` new tickets (each reporter's
+    acknowledgement and the agents' notices), all pending: reports from `count` reporters,
+    stored by intake_once."""
+    from gateway.intake import intake_once
+    from gateway.service import build_context
+    from gateway.transport.imap import Mailbox
+    from tests import mails
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_server, smtp=smtp)
+    deliver(imap_server, settings.imap.folder, *[
+        mails.report(subject=f"Laporan {i}", message_id=f"<w-{i}@x.id>",
+                     sender=f"pelapor{i}@example.org") for i in range(count)])
+    ctx = build_context(settings, tmp_path)
+    with Mailbox(settings.imap) as box:
+        intake_once(ctx, box)
+    return ctx
+
+
 def folder_uids(server, folder: str) -> list[int]:
     client = imap_client(server, folder)
     client.select_folder(folder)

@@ -15,25 +15,14 @@ from gateway.service import build_context
 from gateway.store import outbox
 from gateway.transport.imap import Mailbox
 from tests import mails
-from tests.conftest import deliver, make_settings
+from tests.conftest import deliver, make_settings, stored_reports
 
 pytestmark = pytest.mark.integration
 
 
-def store_reports(imap_server, db_url, tmp_path, count):
-    settings = make_settings(tmp_path, db_url, imap_server)
-    deliver(imap_server, settings.imap.folder,
-            *[mails.report(subject=f"Surge {i}", message_id=f"<surge-{i}@x.id>")
-              for i in range(count)])
-    ctx = build_context(settings, tmp_path)
-    with Mailbox(settings.imap) as box:
-        intake_once(ctx, box)
-    return ctx
-
-
 def test_reporters_are_claimed_before_agents_notices(imap_server, db_url, tmp_path):
     """In a surge, each reporter's acknowledgement is claimed before any agent notice."""
-    store_reports(imap_server, db_url, tmp_path, 4)
+    stored_reports(imap_server, db_url, tmp_path, 4)
     rows = outbox.list_items()
     reporter_rows = [r.id for r in rows if r.template.startswith("reporter_")]
     assert len(reporter_rows) == 4 and len(rows) > 4, "one ack per report, plus agent notices"
@@ -47,7 +36,7 @@ def test_reporters_are_claimed_before_agents_notices(imap_server, db_url, tmp_pa
 def test_while_intake_is_busy_only_mail_to_reporters_is_claimed(imap_server, db_url, tmp_path):
     """urgent_only (the sender during a backlog) claims the reporters' mail and nothing else,
     and claims nothing more once that is gone, while the agents' notices stay due."""
-    store_reports(imap_server, db_url, tmp_path, 4)
+    stored_reports(imap_server, db_url, tmp_path, 4)
     rows = outbox.list_items()
     reporter_rows = {r.id for r in rows if r.template.startswith("reporter_")}
     urgent = outbox.claim_due(100, lease=60, claimer="test", urgent_only=True)
@@ -64,7 +53,7 @@ def a_finished_pid() -> int:
 
 
 def test_claims_of_a_dead_local_process_are_released(imap_server, db_url, tmp_path):
-    ctx = store_reports(imap_server, db_url, tmp_path, 3)
+    ctx = stored_reports(imap_server, db_url, tmp_path, 3)
     host = socket.gethostname()
     dead = f"{host}:{a_finished_pid()}:dead"
     alive = f"{host}:{os.getppid()}:alive"  # the test runner's parent: still running
@@ -90,7 +79,7 @@ def test_what_a_dead_gateways_smtp_worker_logged_is_marked_sent_not_sent_again(
     row it names that is no longer its own (claimed by another gateway since, or dead) is left
     as it is."""
     from gateway.sender import sent_log_path
-    ctx = store_reports(imap_server, db_url, tmp_path, 3)
+    ctx = stored_reports(imap_server, db_url, tmp_path, 3)
     dead = f"{socket.gethostname()}:{a_finished_pid()}:dead"
     claimed = outbox.claim_due(4, lease=600, claimer=dead)
     [other] = outbox.claim_due(1, lease=600, claimer="elsewhere.example:1:other")

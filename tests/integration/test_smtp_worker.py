@@ -13,48 +13,26 @@ import pytest
 
 from gateway.devservers import SmtpSink, free_port
 from gateway.errors import TemporaryFailure
-from gateway.intake import intake_once
 from gateway import sender
 from gateway.sender import send_through_worker, sent_log_path
-from gateway.service import build_context
 from gateway.store import database, outbox
 from gateway.store.models import OutboxRow
-from gateway.transport.imap import Mailbox
 from gateway.transport.smtp_worker import SmtpWorker
 from tests import mails
-from tests.conftest import deliver, make_settings
+from tests.conftest import RefusingSink, stored_reports
 
 pytestmark = pytest.mark.integration
 
 
-class PickySink(SmtpSink):
+class PickySink(RefusingSink):
     """Refuses one recipient for good; can take its time over each mail."""
 
     delay = 0.0
-    refused = "ditolak@example.org"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == self.refused:
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
         return await super().handle_DATA(server, session, envelope)
-
-
-def filled_outbox(imap_server, sink, db_url, tmp_path, reports, **smtp):
-    """A context whose outbox holds the notices of `reports` new tickets, all pending."""
-    settings = make_settings(tmp_path, db_url, imap_server, sink, smtp=smtp)
-    deliver(imap_server, settings.imap.folder, *[
-        mails.report(subject=f"Laporan {i}", message_id=f"<w-{i}@x.id>",
-                     sender=f"pelapor{i}@example.org") for i in range(reports)])
-    ctx = build_context(settings, tmp_path)
-    with Mailbox(settings.imap) as box:
-        intake_once(ctx, box)
-    return ctx
 
 
 def delivered(sink) -> collections.Counter:
@@ -74,7 +52,7 @@ def in_doubt(arrived: set[str], status: dict[str, str]) -> set[str]:
 
 
 @pytest.fixture
-def worker_for():
+def worker_for(started):
     workers = []
 
     def make(ctx):
@@ -90,7 +68,7 @@ def test_every_mail_arrives_once_with_its_bytes_and_is_recorded_sent(
         imap_server, db_url, tmp_path, worker_for):
     sink = PickySink().start()
     try:
-        ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 60)
+        ctx = stored_reports(imap_server, db_url, tmp_path, 60, sink)
         rows = outbox.list_items()
         assert len(rows) > 100, "more than one claimed batch"
         report = send_through_worker(ctx, "host:1:test", worker_for(ctx))
@@ -113,7 +91,7 @@ def test_a_refused_recipient_is_dead_and_the_rest_of_the_batch_goes_on(
     sink.refused = "pelapor1@example.org"
     sink.start()
     try:
-        ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 3)
+        ctx = stored_reports(imap_server, db_url, tmp_path, 3, sink)
         report = send_through_worker(ctx, "host:1:test", worker_for(ctx))
         items = outbox.list_items()
         dead = [i for i in items if i.status == "dead"]
@@ -133,7 +111,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     sink.delay = 0.05
     sink.start()
     try:
-        ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 20)
+        ctx = stored_reports(imap_server, db_url, tmp_path, 20, sink)
         total = len(outbox.list_items())
         worker = worker_for(ctx)
         worker.start()
@@ -163,7 +141,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
 def test_with_the_server_down_every_mail_waits_for_a_retry(
         imap_server, db_url, tmp_path, worker_for):
     down = SmtpSink(port=free_port())  # never started
-    ctx = filled_outbox(imap_server, down, db_url, tmp_path, 2, timeout=2)
+    ctx = stored_reports(imap_server, db_url, tmp_path, 2, down, timeout=2)
     total = len(outbox.list_items())
     started = time.monotonic()
     report = send_through_worker(ctx, "host:1:test", worker_for(ctx))
@@ -198,7 +176,7 @@ def test_rows_waiting_at_a_slow_worker_keep_their_claim_and_go_once(
     batch's worth of mail still waits (it used to claim at every renewal: a slow server made
     the queue at the worker grow without end)."""
     sink = slow_sink(delay=0.105)
-    ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 60, timeout=0.5)
+    ctx = stored_reports(imap_server, db_url, tmp_path, 60, sink, timeout=0.5)
     total = len(outbox.list_items())
     monkeypatch.setattr(sender, "SEND_BATCH", 60)
     claimed, waiting, submitted = [], [], []
@@ -236,7 +214,7 @@ def test_a_database_error_mid_pipeline_loses_nothing_and_sends_nothing_twice(
     stopped, the next call reads its sent log, and the rows it never sent go once their claim
     lapses: every mail exactly once."""
     sink = slow_sink(delay=0.01)
-    ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 60, timeout=0.5)
+    ctx = stored_reports(imap_server, db_url, tmp_path, 60, sink, timeout=0.5)
     total = len(outbox.list_items())
     worker = worker_for(ctx)
     real, calls = outbox.mark_all_sent, []
@@ -264,7 +242,7 @@ def test_a_worker_dying_with_batches_queued_is_not_silently_replaced(
     not handed to a new child whose answers would be read as the old one's; what arrived is
     recorded sent, the rest retried, nothing twice."""
     sink = slow_sink(delay=0.02)
-    ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 60)
+    ctx = stored_reports(imap_server, db_url, tmp_path, 60, sink)
     worker = worker_for(ctx)
     real, calls = outbox.claim_due, []
 
@@ -308,7 +286,7 @@ def test_the_mail_in_doubt_after_a_crash_is_retried_not_lost(
     four before it are recorded sent from the answers and never go again."""
     sink = KillingSink().start()
     try:
-        ctx = filled_outbox(imap_server, sink, db_url, tmp_path, 10)
+        ctx = stored_reports(imap_server, db_url, tmp_path, 10, sink)
         total = len(outbox.list_items())
         sink.worker = worker = worker_for(ctx)
         worker.start()

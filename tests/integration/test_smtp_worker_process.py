@@ -9,26 +9,22 @@ import threading
 
 import pytest
 
-from gateway.devservers import SmtpSink, free_port
+from gateway.devservers import free_port
 from gateway.errors import TemporaryFailure
 from gateway.transport.smtp_worker import OK, PERMANENT, TEMPORARY, SmtpWorker, logged_as_sent
 from tests import mails
-from tests.conftest import make_settings
+from tests.conftest import RefusingSink, make_settings
 
 pytestmark = pytest.mark.integration
 SENDER = "helpdesk@lpse.example"
 REFUSED = "tidak-ada@pemkab-bogor.go.id"
 
 
-class Sink(SmtpSink):
+class Sink(RefusingSink):
     """The test SMTP sink, which also refuses REFUSED at RCPT and can hold a mail whose subject
     is "tahan" in DATA until `release` is set (`holding` says it has it)."""
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == REFUSED:
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
+    refused = REFUSED
 
     async def handle_DATA(self, server, session, envelope):
         if b"\r\nSubject: tahan\r\n" in envelope.content:
