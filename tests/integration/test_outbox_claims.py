@@ -191,3 +191,21 @@ def test_a_notice_json_cannot_carry_is_rendered_at_once_even_in_a_surge(
         in row.raw
     assert len(deferred) == len(queued) and "at" in deferred[-1].context, \
         "offered to enqueue_notice, refused, rendered instead"
+
+
+def test_renewing_extends_only_the_renewers_rows_still_being_sent(imap_server, db_url, tmp_path):
+    """renew_claims moves the lapse of the claimer's rows in `sending` and of nothing else:
+    another claimer's rows and the claimer's own finished rows keep theirs."""
+    from datetime import timedelta
+
+    from gateway.store.database import utcnow
+    stored_reports(imap_server, db_url, tmp_path, 2)
+    mine = outbox.claim_due(3, lease=10, claimer="me")
+    theirs = outbox.claim_due(2, lease=10, claimer="them")
+    outbox.mark_all_sent([mine[0].id])
+    before = {i.id: i.next_attempt_at for i in outbox.list_items()}
+
+    assert outbox.renew_claims("me", lease=600) == 2
+    after = {i.id: i.next_attempt_at for i in outbox.list_items()}
+    assert all(after[i.id] > utcnow() + timedelta(seconds=500) for i in mine[1:])
+    assert all(after[i.id] == before[i.id] for i in [mine[0], *theirs])
