@@ -1,7 +1,7 @@
 """The optional whole-corpus suite: `LDP_CORPUS=/path/to/corpus python -m pytest corpus_suite`.
 
 It runs the checks that `make test` makes on a few vendored files (tests/data/corpus) over every
-file of the corpora they come from: about 1,100 mails from fourteen projects' test suites, each
+file of the corpora they come from: about 740 files from fourteen projects' test suites, each
 folder with a SOURCES.md naming its upstream and licence. The corpus is not in the repository.
 """
 from __future__ import annotations
