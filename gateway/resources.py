@@ -13,10 +13,15 @@ from importlib.resources import files
 from pathlib import Path
 
 
-def _folder(package: str) -> Path:
+def _folder(package: str, in_checkout: str = "") -> Path:
     """The package's folder on disk: jinja2 and the migrations read plain files, and pip
     installs a wheel unpacked, so the resources are always a real folder."""
-    folder = files(package)
+    try:
+        folder = files(package)
+    except ModuleNotFoundError:
+        # A checkout imported without `pip install -e .` (or installed before the mapping
+        # existed): the same files, where the repository keeps them. A wheel always has them.
+        return Path(__file__).resolve().parents[1] / in_checkout
     if not isinstance(folder, Path):  # a zip import: not a layout we install
         raise RuntimeError(f"{package} must be installed as files, not inside an archive")
     return folder
@@ -24,12 +29,12 @@ def _folder(package: str) -> Path:
 
 def email_templates() -> Path:
     """`{id,en}/NAME.{subject.txt,txt,html}`: the templates of every mail we send."""
-    return _folder("gateway.templates") / "emails"
+    return _folder("gateway.templates", "templates") / "emails"
 
 
 def migrations() -> Path:
     """`NNNN_name.sql`, applied in the order of their names."""
-    return _folder("gateway.migrations")
+    return _folder("gateway.migrations", "db/migrations")
 
 
 def default_rules() -> Path:

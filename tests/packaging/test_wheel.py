@@ -91,6 +91,7 @@ def test_the_installed_package_reads_its_files_from_the_environment(venv) -> Non
     paths = run([str(venv / "python"), "-c", code], cwd=venv).stdout.split()
     assert len(paths) == 4
     for path in paths:
+        assert Path(path).exists(), path
         assert Path(path).resolve().is_relative_to(venv.parent.resolve()), path
         assert not Path(path).resolve().is_relative_to(REPO), path
 

@@ -9,7 +9,7 @@ import pytest
 
 from gateway import cli, devservers, resources
 from gateway.store import database
-from tests.conftest import make_settings, write_config
+from tests.conftest import REPO, make_settings, write_config
 
 
 def test_the_runtime_files_are_found_through_the_package() -> None:
@@ -24,6 +24,18 @@ def test_the_runtime_files_are_found_through_the_package() -> None:
     assert tomllib.loads(resources.default_rules().read_text(encoding="utf-8"))["rules"]
     example = tomllib.loads(resources.example_config().read_text(encoding="utf-8"))
     assert example["support"]["address"] == "helpdesk@lpse.example"
+
+
+def test_a_checkout_imported_without_installing_reads_the_repository_folders(
+        monkeypatch) -> None:
+    """Without the editable install's mapping (a bare checkout on sys.path), the templates and
+    migrations are read where the repository keeps them."""
+    def not_installed(package):
+        raise ModuleNotFoundError(package)
+
+    monkeypatch.setattr(resources, "files", not_installed)
+    assert resources.email_templates() == REPO / "templates" / "emails"
+    assert resources.migrations() == REPO / "db" / "migrations"
 
 
 def test_init_without_migrations_fails_and_leaves_the_database_empty(
