@@ -24,9 +24,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from gateway import resources
 from gateway.domain import Notice, OutgoingMail, Visibility
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates" / "emails"
+TEMPLATES_DIR = resources.email_templates()
 LANGUAGES = ("id", "en")
 LOOP_HEADER = "X-LDP-Loop"
 HEADER_POLICY = SMTP.clone(max_line_length=998)

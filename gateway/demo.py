@@ -7,15 +7,19 @@ and the mail that went out.
 from __future__ import annotations
 
 import email
+import importlib.util
 import tempfile
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 
-from gateway import config, views
-from gateway.errors import ConfigError
+from gateway import config, resources, views
+from gateway.errors import MissingExtra
 
 SUPPORT = "helpdesk@lpse.example"
+# The demo's stand-in servers. An extra, not a dependency: a production gateway never runs an
+# IMAP server or an SMTP sink, so `pip install ldp-gateway` does not install them.
+DEMO_PACKAGES = ("aiosmtpd", "pymap")
 SAMPLES = [
     ("Rina Wati <rina@pemkab-bogor.go.id>", "Tidak bisa login SPSE",
      "Selamat pagi,\n\nSaya tidak bisa login ke SPSE sejak tadi pagi, padahal password sudah "
@@ -39,11 +43,16 @@ def sample_mail(sender: str, subject: str, body: str, number: int) -> bytes:
     return message.as_bytes()
 
 
+def missing_packages() -> list[str]:
+    return [name for name in DEMO_PACKAGES if importlib.util.find_spec(name) is None]
+
+
 def run_demo() -> int:
-    try:
-        from gateway.devservers import SmtpSink, start_imap
-    except ImportError:  # pragma: no cover - only without the demo extra
-        raise ConfigError("the demo needs pymap and aiosmtpd: pip install 'ldp-gateway[demo]'")
+    missing = missing_packages()
+    if missing:  # checked before anything starts: pymap's absence would show as a 20 s wait
+        raise MissingExtra(f"ldp demo needs {' and '.join(missing)}, from the demo extra: "
+                           "pip install 'ldp-gateway[demo]'")
+    from gateway.devservers import SmtpSink, start_imap
     from gateway.service import Service, build_context
     from gateway.store import tickets
     import imapclient
@@ -77,7 +86,7 @@ def run_demo() -> int:
 
 
 def _demo_config(workdir: Path, imap_port: int, smtp_port: int) -> dict:
-    example = Path(__file__).resolve().parents[1] / "ldp.example.toml"
+    example = resources.example_config()
     import tomllib
     base = tomllib.loads(example.read_text(encoding="utf-8")) if example.exists() else {}
     base.update({
@@ -86,6 +95,7 @@ def _demo_config(workdir: Path, imap_port: int, smtp_port: int) -> dict:
                  "username": SUPPORT, "password": "demo"},
         "smtp": {"host": "127.0.0.1", "port": smtp_port, "security": "none"},
     })
-    base["support"] = {**base.get("support", {}), "data_dir": str(workdir / "data")}
+    base["support"] = {**base.get("support", {}), "address": SUPPORT,
+                       "data_dir": str(workdir / "data")}
     base.setdefault("security", {})["secret"] = "demo-secret-not-for-production"
     return base

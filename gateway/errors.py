@@ -56,3 +56,15 @@ class NotFound(GatewayError):
 
 class DuplicateMessage(GatewayError):
     """A message whose key another transaction stored first (two pollers, or a replay)."""
+
+
+class MissingExtra(GatewayError):
+    """A command needs packages of an optional extra (`pip install 'ldp-gateway[NAME]'`)."""
+
+    exit_code = 69  # EX_UNAVAILABLE
+
+
+class IncompleteInstallation(GatewayError):
+    """A file the package ships (a migration, a template) is missing: reinstall."""
+
+    exit_code = 70  # EX_SOFTWARE

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from gateway import agents, pipeline
+from gateway import agents, pipeline, resources
 from gateway import config as config_module
 from gateway.compose import Composer
 from gateway.domain import Disposition, Outcome
@@ -57,7 +57,7 @@ def load_rules(settings: config_module.Settings, base: Path) -> tuple:
         import tomllib
         path = Path(settings.routing.rules_file)
         if settings.routing.rules_file == "default":
-            path = Path(rules_module.__file__).with_name("default_rules.toml")
+            path = resources.default_rules()
         path = path if path.is_absolute() else base / path
         try:
             raw += tomllib.loads(path.read_text(encoding="utf-8")).get("rules", [])

@@ -12,7 +12,8 @@ import pytest
 from gateway import config, devservers
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(os.environ.get("LDP_CORPUS", REPO.parent / "shared" / "corpus"))
+# Real mail from other projects, vendored with its licences (tests/data/corpus/SOURCES.md).
+CORPUS = REPO / "tests" / "data" / "corpus"
 PG_URL = os.environ.get("LDP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 SUPPORT = "helpdesk@lpse.example"
 _folders = itertools.count(1)

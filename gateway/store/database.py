@@ -16,10 +16,11 @@ from urllib.parse import unquote, urlparse
 
 import peewee as pw
 
-from gateway.errors import ConfigError, TemporaryFailure
+from gateway import resources
+from gateway.errors import ConfigError, IncompleteInstallation, TemporaryFailure
 from gateway.store.models import ALL_MODELS, database_proxy
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "db" / "migrations"
+MIGRATIONS_DIR = resources.migrations()
 DIALECT = {
     "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB"},
     "postgresql": {"pk": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA"},
@@ -74,13 +75,14 @@ def dialect(database: pw.Database) -> str:
     return "postgresql" if isinstance(database, pw.PostgresqlDatabase) else "sqlite"
 
 
-def migrate(database: pw.Database, directory: Path = MIGRATIONS_DIR) -> list[str]:
+def migrate(database: pw.Database, directory: Path | None = None) -> list[str]:
     """Apply every migration not yet applied, each in its own transaction; safe to run twice."""
+    files = migration_files(directory)
     database.execute_sql("CREATE TABLE IF NOT EXISTS schema_migration "
                          "(version VARCHAR(255) PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
     applied = {row[0] for row in database.execute_sql("SELECT version FROM schema_migration")}
     done = []
-    for path in sorted(directory.glob("*.sql")):
+    for path in files:
         if path.stem in applied:
             continue
         with database.atomic():
@@ -93,11 +95,22 @@ def migrate(database: pw.Database, directory: Path = MIGRATIONS_DIR) -> list[str
     return done
 
 
-def pending_migrations(database: pw.Database, directory: Path = MIGRATIONS_DIR) -> list[str]:
+def pending_migrations(database: pw.Database, directory: Path | None = None) -> list[str]:
     if not database.table_exists("schema_migration"):
-        return [p.stem for p in sorted(directory.glob("*.sql"))]
+        return [p.stem for p in migration_files(directory)]
     applied = {row[0] for row in database.execute_sql("SELECT version FROM schema_migration")}
-    return [p.stem for p in sorted(directory.glob("*.sql")) if p.stem not in applied]
+    return [p.stem for p in migration_files(directory) if p.stem not in applied]
+
+
+def migration_files(directory: Path | None = None) -> list[Path]:
+    """The migrations in the order they apply. None at all is a broken installation, never an
+    up-to-date schema: `ldp init` would report success over an empty database."""
+    directory = directory or MIGRATIONS_DIR
+    files = sorted(directory.glob("*.sql"))
+    if not files:
+        raise IncompleteInstallation(f"no database migrations in {directory}: this installation "
+                                     "of ldp-gateway is incomplete, reinstall it")
+    return files
 
 
 def _statements(sql: str, name: str) -> list[str]:

@@ -39,10 +39,7 @@ CORPUS_MAILS = [
 
 
 def corpus_mail(name: str) -> bytes:
-    path = CORPUS / name
-    if not path.exists():
-        pytest.fail(f"the shared corpus is missing {path}")
-    return path.read_bytes()
+    return (CORPUS / name).read_bytes()
 
 
 def built_mails() -> list[bytes]:

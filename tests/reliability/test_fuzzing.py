@@ -1,7 +1,10 @@
 """Promise 12, fuzzing: the parser, threading, reply extraction and the command parser raise
-nothing but their documented errors on arbitrary input, and every file of the shared corpus is
-either stored or quarantined without crashing the gateway."""
+nothing but their documented errors on arbitrary input, and every vendored corpus file (every file
+of the whole corpora in corpus_suite/) is either stored or quarantined without crashing the
+gateway."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -81,21 +84,23 @@ def test_text_functions_do_not_blow_up_quadratically(build):
     assert isinstance(fresh, str)
 
 
-def corpus_files():
-    if not CORPUS.exists():
-        return []
-    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in
-                  (".md", ".tsv", ".json", ".py", ".txt~") and p.stat().st_size < 5_000_000)
+def corpus_files(corpus: Path):
+    return sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix not in
+                  (".md", ".tsv", ".json", ".py", ".txt~") and p.stat().st_size < 5_000_000
+                  and p.name not in ("LICENSE", "COPYING", "NOTICE"))
 
 
 def test_every_corpus_file_is_stored_or_quarantined(db_url, tmp_path):
-    """All shared corpus files go through the real pipeline, on SQLite and PostgreSQL; none
-    crashes it."""
+    """All vendored corpus files go through the real pipeline, on SQLite and PostgreSQL; none
+    crashes it (every file of the whole corpora: corpus_suite/)."""
+    store_every_file(corpus_files(CORPUS), db_url, tmp_path)
+
+
+def store_every_file(files: list[Path], db_url: str, tmp_path: Path) -> None:
     from gateway.intake import handle_raw
     from gateway.service import build_context
     from tests.conftest import make_settings
-    files = corpus_files()
-    assert len(files) > 600, f"the shared corpus is missing or small: {CORPUS}"
+    assert files
     ctx = build_context(make_settings(tmp_path, db_url), tmp_path)
     counts: dict[Disposition, int] = {}
     crashed = []

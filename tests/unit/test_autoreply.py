@@ -1,7 +1,6 @@
 """Machine mail: loops, bounces, receipts, auto-replies, bulk and system mail are never answered."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,8 @@ from gateway.domain import MachineVerdict
 from gateway.errors import MalformedMail
 from gateway.parsers.autoreply import classify
 from gateway.parsers.mime import parse
+from tests.conftest import CORPUS
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("LDP_CORPUS", REPO.parent / "shared" / "corpus"))
 OWN = ("lpse.example",)
 MARKER = "ldp-gateway-7f3a"
 PERSON = "From: Rina Wati <rina@pemkab-bogor.example>\nTo: helpdesk@lpse.example\n"
@@ -204,19 +202,17 @@ def test_auto_reply_comes_before_bulk_and_system() -> None:
     assert verdict(robot + "Subject: Buletin").kind == "bulk"
 
 
-def human_corpus_files() -> list[Path]:
-    return sorted(p for name in HUMAN_CORPORA if (CORPUS / name).is_dir()
-                  for p in (CORPUS / name).rglob("*")
-                  if p.is_file() and p.suffix not in (".md", ".json"))
+def human_corpus_files(corpus: Path) -> list[Path]:
+    return sorted(p for name in HUMAN_CORPORA if (corpus / name).is_dir()
+                  for p in (corpus / name).rglob("*")
+                  if p.is_file() and p.suffix not in (".md", ".json")
+                  and p.name not in ("LICENSE", "COPYING", "NOTICE"))
 
 
-def test_mail_people_wrote_is_never_machine_mail() -> None:
-    """Across the corpora of human replies (Gmail, Outlook, Apple Mail...), no verdict is given."""
-    files = human_corpus_files()
-    if not files:
-        pytest.skip("the shared corpus is not available")
+def verdicts_on_human_mail(corpus: Path) -> tuple[list, int]:
+    """Every verdict given to the human corpora's mail under `corpus`, and how many were mail."""
     flagged, checked = [], 0
-    for path in files:
+    for path in human_corpus_files(corpus):
         try:
             parsed = parse(path.read_bytes())
         except MalformedMail:
@@ -224,6 +220,13 @@ def test_mail_people_wrote_is_never_machine_mail() -> None:
         checked += 1
         found = classify(parsed, own_domains=OWN, loop_marker=MARKER)
         if found is not None:
-            flagged.append((path.relative_to(CORPUS).as_posix(), found))
+            flagged.append((path.relative_to(corpus).as_posix(), found))
+    return flagged, checked
+
+
+def test_mail_people_wrote_is_never_machine_mail() -> None:
+    """Human replies (Outlook, Talon's signature set, help-desk mail) get no verdict; the
+    whole corpora, over 200 mails, are checked in corpus_suite/."""
+    flagged, checked = verdicts_on_human_mail(CORPUS)
     assert flagged == []
-    assert checked >= 200  # 201 today; bare reply bodies without headers are not mail
+    assert checked == 5  # bare reply bodies without headers are not mail

@@ -1,7 +1,6 @@
 """Bounces: detection, failed addresses, permanence and the bounced Message-ID, on real corpora."""
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -11,9 +10,8 @@ from gateway.domain import InboundMail, MachineVerdict
 from gateway.parsers.autoreply import classify
 from gateway.parsers.bounce import bounced_message_id, detect
 from gateway.parsers.mime import parse
+from tests.conftest import CORPUS
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("LDP_CORPUS", REPO.parent / "shared" / "corpus"))
 FLUFL = CORPUS / "flufl-bounce"
 CPYTHON = "cpython-test_email/Lib/test/test_email/data/"
 
@@ -32,18 +30,13 @@ KNOWN_MISSES = {
 }
 
 
-def corpus_mail(relative: str):
-    path = CORPUS / relative
-    if not path.exists():
-        pytest.skip(f"corpus file {path} is not available")
-    return parse(path.read_bytes())
+def corpus_mail(relative: str, corpus: Path = CORPUS):
+    return parse((corpus / relative).read_bytes())
 
 
-def flufl_expectations() -> dict[str, tuple[frozenset[str], bool | None]]:
+def flufl_expectations(flufl: Path = FLUFL) -> dict[str, tuple[frozenset[str], bool | None]]:
     """File -> (expected addresses, permanent); a file listed twice gets the union."""
-    path = FLUFL / "EXPECTED-flufl-bounce.tsv"
-    if not path.exists():
-        return {}
+    path = flufl / "EXPECTED-flufl-bounce.tsv"
     expected: dict[str, tuple[frozenset[str], bool | None]] = {}
     for line in path.read_text().splitlines():
         if line.startswith(("#", "file\t")) or not line.strip():
@@ -63,21 +56,27 @@ def flufl_param(name: str):
     return name
 
 
-def verdict_of(relative: str) -> MachineVerdict | None:
-    return classify(corpus_mail(relative), own_domains=("lpse.example",), loop_marker="ldp-1")
+def verdict_of(relative: str, corpus: Path = CORPUS) -> MachineVerdict | None:
+    return classify(corpus_mail(relative, corpus), own_domains=("lpse.example",),
+                    loop_marker="ldp-1")
 
 
-# -- flufl.bounce: 116 files, every bounce format Mailman met --------------------------------------
-@pytest.mark.parametrize("name", [flufl_param(n) for n in READABLE])
-def test_flufl_bounce_is_classified_with_its_addresses_and_permanence(name: str) -> None:
-    """Each readable flufl.bounce sample is a bounce with exactly its expected addresses, kind."""
-    addresses, permanent = FLUFL_CASES[name]
-    verdict = verdict_of(f"flufl-bounce/{name}")
+def check_flufl_sample(name: str, corpus: Path = CORPUS) -> None:
+    """A readable flufl.bounce sample is a bounce with exactly its expected addresses, kind."""
+    addresses, permanent = flufl_expectations(corpus / "flufl-bounce")[name]
+    verdict = verdict_of(f"flufl-bounce/{name}", corpus)
     assert verdict is not None and verdict.kind == "bounce"
     assert set(verdict.recipients) == addresses
     assert len(verdict.recipients) == len(addresses)
     if permanent is not None:
         assert verdict.permanent is permanent
+
+
+# -- flufl.bounce: one sample of each detector here, all 116 files in corpus_suite/ ------------
+@pytest.mark.parametrize("name", [flufl_param(n) for n in READABLE])
+def test_flufl_bounce_is_classified_with_its_addresses_and_permanence(name: str) -> None:
+    """Each readable flufl.bounce sample is a bounce with exactly its expected addresses, kind."""
+    check_flufl_sample(name)
 
 
 @pytest.mark.parametrize("name", sorted(KNOWN_MISSES))
@@ -86,11 +85,13 @@ def test_flufl_known_misses_are_exactly_as_documented(name: str) -> None:
     assert verdict_of(f"flufl-bounce/{name}") == KNOWN_MISSES[name]
 
 
-def test_flufl_pass_count() -> None:
-    """113 of the 116 flufl.bounce files are read completely; the rest are the documented misses."""
-    if not FLUFL_CASES:
-        pytest.skip("flufl-bounce expectations are not available")
-    assert (len(FLUFL_CASES), len(READABLE)) == (116, 113)
+def test_flufl_samples_cover_every_detector() -> None:
+    """The vendored flufl.bounce samples hold one of each of its 19 detectors' formats (the
+    whole set, 113 of 116 read completely, is checked in corpus_suite/)."""
+    detectors = {line.split("\t")[1] for line in
+                 (FLUFL / "EXPECTED-flufl-bounce.tsv").read_text().splitlines()[3:]}
+    assert len(detectors) == 19
+    assert (len(FLUFL_CASES), len(READABLE)) == (21, 18)
 
 
 # -- RFC 3464 reports from other corpora ---------------------------------------------------

@@ -1,7 +1,6 @@
 """Fresh text of replies: quote headers, quoted history and signatures removed, traps kept."""
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -10,18 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.parsers.quoting import fresh_text, html_to_text, strip_quotes, strip_signature
+from tests.conftest import CORPUS
 
 REPLIES = Path(__file__).resolve().parents[1] / "data" / "replies"
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("LDP_CORPUS", REPO.parent / "shared" / "corpus"))
 CASES = sorted(p.name.removesuffix(".expected.txt") for p in REPLIES.glob("*.expected.txt"))
 
 
-def corpus_file(relative: str) -> str:
-    path = CORPUS / relative
-    if not path.exists():
-        pytest.skip(f"corpus file {path} is not available")
-    return path.read_text(encoding="utf-8", errors="replace")
+def corpus_file(relative: str, corpus: Path = CORPUS) -> str:
+    return (corpus / relative).read_text(encoding="utf-8", errors="replace")
 
 
 # -- the team-made Indonesian fixtures ---------------------------------------------------------
@@ -379,12 +374,6 @@ def growth(function, build) -> float:
         n *= 2
         small = best_seconds(function, *build(n))
     return best_seconds(function, *build(SCALE * n)) / small
-
-
-def test_long_quote_corpus_body_is_cut_at_its_quote() -> None:
-    """The 767 KB quote from github-email_reply_parser keeps only the fresh text."""
-    text = corpus_file("github-email_reply_parser/test/emails/email_long_quote.txt")
-    assert fresh_text(text).startswith("Hi folks\n\nWhat is the best way")
 
 
 def test_pathological_corpus_body_is_cut_at_its_header_in_linear_time() -> None:
