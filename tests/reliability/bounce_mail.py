@@ -50,6 +50,6 @@ def sent_mail(message_id: str, *recipients: str) -> None:
     """An outbox row: mail of ours to `recipients` under `message_id`, already sent."""
     now = utcnow()
     insert(OutboxRow, message_id=message_id, template="reporter_ack",
-           sender="helpdesk@lpse.example", recipient=", ".join(r.lower() for r in recipients), subject="x",
-           visibility="public", text="", raw=b"x", status="sent", attempts=1,
+           sender="helpdesk@lpse.example", recipient=", ".join(r.lower() for r in recipients),
+           subject="x", visibility="public", text="", raw=b"x", status="sent", attempts=1,
            next_attempt_at=now, last_error="", created_at=now, sent_at=now)
