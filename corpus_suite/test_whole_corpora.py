@@ -29,9 +29,12 @@ def test_flufl_bounce_is_classified_with_its_addresses_and_permanence(name, corp
 
 
 @pytest.mark.integration
-def test_every_flufl_bounce_is_machine_mail_and_permanent_ones_stop_automatic_mail(
-        corpus, db_url, tmp_path) -> None:
-    check_flufl_bounces(corpus / "flufl-bounce", db_url, tmp_path)
+@pytest.mark.parametrize("ours", [False, True], ids=["not-our-mail", "our-mail"])
+def test_every_flufl_bounce_is_machine_mail_and_only_bounces_of_our_mail_suppress(
+        ours, corpus, db_url, tmp_path) -> None:
+    suppressed = check_flufl_bounces(corpus / "flufl-bounce", db_url, tmp_path, ours)
+    # 27 of the 117 samples name the Message-ID they report on (the others cut it off).
+    assert len(suppressed) >= (14 if ours else 0)
 
 
 @pytest.mark.integration

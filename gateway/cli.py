@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -84,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     q_list.add_argument("--json", action="store_true")
     retry = command("retry", cmd_quarantine_retry, "process a quarantined message again", qsub)
     retry.add_argument("id", type=int)
+
+    suppressions = sub.add_parser("suppressions", help="addresses that get no automatic mail")
+    ssub = suppressions.add_subparsers()
+    s_list = command("list", cmd_suppressions_list, "list suppressions in force", ssub)
+    s_list.add_argument("--json", action="store_true")
+    s_remove = command("remove", cmd_suppressions_remove, "lift an address's suppression", ssub)
+    s_remove.add_argument("address")
 
     report = command("report", cmd_report, "service-level figures per level and team")
     report.add_argument("--from", dest="start", required=True, type=_date, metavar="DATE")
@@ -262,6 +270,30 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
         print(t("still_bad", id=args.id, detail=detail), file=sys.stderr)
         return EXIT_DATAERR
     print(t("retried", id=args.id, detail=detail))
+    return EXIT_OK
+
+
+def cmd_suppressions_list(args: argparse.Namespace) -> int:
+    from gateway import loops
+    from gateway.store import guards
+    ctx = context(args, migrate=False)
+    days = ctx.settings.loops.suppress_days
+    rows = [{"address": row.email, "since": row.created_at.isoformat(timespec="seconds") + "Z",
+             "expires": (row.created_at + timedelta(days=days)).isoformat(timespec="seconds")
+             + "Z", "reason": row.reason}
+            for row in guards.suppressions(loops.suppressed_since(ctx.settings))]
+    _print(args, rows, ["address", "since", "expires", "reason"], t("no_suppressions"))
+    return EXIT_OK
+
+
+def cmd_suppressions_remove(args: argparse.Namespace) -> int:
+    from gateway.store import database, guards
+    ctx = context(args, migrate=False)
+    with database.transaction(ctx.db):
+        lifted = guards.unsuppress(args.address.strip())
+    if not lifted:
+        raise NotFound(t("not_suppressed", address=args.address.strip()))
+    print(t("unsuppressed", address=args.address.strip().lower()))
     return EXIT_OK
 
 

@@ -97,6 +97,9 @@ class Loops:
 
     auto_per_hour: int = 10
     auto_per_day: int = 40
+    # Days a proven permanent bounce stops automatic mail to an address (it also ends when
+    # the address writes to us again, or with `ldp suppressions remove`).
+    suppress_days: int = 30
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ TEXT = {
     "stopping": ("berhenti...", "stopping..."),
     "no_file": ("berkas tidak ditemukan: {path}", "file not found: {path}"),
     "rules_ok": ("{count} aturan valid", "{count} rules are valid"),
+    "no_suppressions": ("tidak ada alamat yang diblokir dari email otomatis",
+                        "no address is suppressed from automatic mail"),
+    "unsuppressed": ("email otomatis ke {address} dikirim lagi",
+                     "automatic mail to {address} resumes"),
+    "not_suppressed": ("{address} tidak diblokir", "{address} is not suppressed"),
 }
 
 

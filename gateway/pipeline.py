@@ -11,8 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from gateway import bounce_trust, loops
 from gateway import config as config_module
-from gateway import loops
 from gateway.compose import Composer
 from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVerdict, Notice,
                             Outcome, Precomputed, RoutingDecision, Status, Ticket,
@@ -74,11 +74,13 @@ def _process_mail(mail: InboundMail, ctx: Context, known: Precomputed | None = N
         return Outcome(Disposition.DUPLICATE, message_key=mail.dedup_key, detail="seen before")
     settings = ctx.settings
     verdict = known.verdict if known is not None else classify(mail, settings)
+    verdict = bounce_trust.reconsider(mail, verdict, settings, classify_arguments(settings))
     if verdict is not None:
         return _machine_mail(mail, verdict, ctx)
     if mail.sender is None:
         # Nobody to acknowledge and nobody to thread by: a person must look at it.
         raise MalformedMail("no sender address in From")
+    loops.lift_on_contact(mail.sender.email)
     decision = known.decision if known is not None else None
     ticket = _find_ticket(mail, ctx)
     if ticket is None:
@@ -98,7 +100,7 @@ def _machine_mail(mail: InboundMail, verdict, ctx: Context) -> Outcome:
         ticket = tickets.ticket_for_message_ids((reported,)) if reported else None
     row = tickets.add_message(ticket, mail, kind=f"machine:{verdict.kind}",
                               visibility=Visibility.INTERNAL)
-    loops.record_bounce(verdict, ticket)
+    loops.record_bounce(ctx.settings, mail, verdict, ticket)
     detail = f"{verdict.kind}: {verdict.reason}"
     if ticket is not None:
         actor = mail.sender.email if mail.sender else "mailer-daemon"

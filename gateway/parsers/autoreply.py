@@ -37,10 +37,12 @@ RECEIPT_RE = re.compile(r"report-type\s*=\s*\"?disposition-notification", re.I)
 
 
 def classify(mail: InboundMail, *, own_domains: Collection[str],
-             loop_marker: str) -> MachineVerdict | None:
-    """None for mail a person wrote; otherwise why it is machine mail never to be answered."""
+             loop_marker: str, bounces: bool = True) -> MachineVerdict | None:
+    """None for mail a person wrote; otherwise why it is machine mail never to be answered.
+    `bounces=False` leaves delivery failures out (for a person's mail that only reads like one)."""
     return (_loop(mail, own_domains, loop_marker)
-            or bounce.detect(mail)
+            or (bounces and bounce.detect(mail) or None)
+            or bounce.feedback(mail)
             or _receipt(mail)
             or _auto_reply(mail)
             or _bulk(mail)
@@ -95,6 +97,8 @@ def _bulk(mail: InboundMail) -> MachineVerdict | None:
         return MachineVerdict("bulk", f"Precedence: {precedence}")
     if "list-id" in mail.headers:
         return MachineVerdict("bulk", f"List-Id: {_short(mail.header('list-id'))}")
+    if "x-mlserver" in mail.headers:  # fml's notices (loop alerts, errors) carry no Precedence
+        return MachineVerdict("bulk", f"X-MLServer: {_short(mail.header('x-mlserver'))}")
     if "list-unsubscribe" in mail.headers and precedence:
         return MachineVerdict("bulk", f"List-Unsubscribe with Precedence: {precedence}")
     return None

@@ -15,9 +15,10 @@ from email.message import Message
 from typing import Iterator
 
 from gateway.domain import InboundMail, MachineVerdict
+from gateway.parsers import bounce_shape
 from gateway.parsers.bounce_text import (
-    ADDR_RE, BODY_RE, cut_notice, html_text, is_forward, permanent_from_text, subject_says_bounce,
-    text_recipients,
+    ADDR_RE, BODY_RE, cut_notice, english_wording, html_text, is_forward, permanent_from_text,
+    subject_says_bounce, text_recipients,
 )
 
 MAX_RAW = 512 * 1024      # the notice and status come first; the returned mail may be cut
@@ -30,7 +31,7 @@ ID_LINE_RE = re.compile(r"^[ \t>]*Message-Id[ \t]*:[ \t]*(<[^<>\s]{1,900}>)", re
 FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 DAEMON_NAME_RE = re.compile(r"mail(?:er)?[\s_.-]*daemon|mail delivery (?:sub)?system|"
                             r"delivery subsystem", re.I)
-DAEMON_LOCALS = {"mailer-daemon", "mailerdaemon", "mailer_daemon", "mdaemon"}
+DAEMON_LOCALS = {"mailer-daemon", "mailerdaemon", "mailer_daemon", "mdaemon", "post_master"}
 REJECTED_MDN_RE = re.compile(r"automatic-action\s*/[^;]*;\s*deleted", re.I)
 FAILED_ACTIONS = {"failed", "failure", "error", "bounced", "undeliverable"}
 RETURNED_TYPES = {"message/rfc822", "text/rfc822-headers", "message/rfc822-headers"}
@@ -113,9 +114,60 @@ def _why_bounce(mail: InboundMail, msg: Message, parts: list[tuple[Message, bool
         return f"sent by the mail system ({_sender_text(mail)})"
     if machine and (subject_hit or body_hit):
         return f"delivery failure notice from {_sender_text(mail)}"
-    if subject_hit and body_hit and not is_forward(mail.subject):
-        return "delivery failure notice (subject and wording)"
+    if subject_hit and body_hit and not is_forward(mail.subject) \
+            and _machine_layout(mail, msg, parts, notice):
+        return "delivery failure notice (subject, wording and layout)"
     return None
+
+
+def _machine_layout(mail: InboundMail, msg: Message, parts, notice: str) -> bool:
+    """People write "tidak terkirim" too: from a sender who is no mail system, only a mail
+    system's English wording counts, and only beside a returned copy of the mail or a failed
+    address listed on its own line."""
+    if not english_wording(notice[:4096]):
+        return False
+    return bounce_shape.returned_message(parts, _plain_text(msg, parts)) \
+        or bounce_shape.listed_address(notice, _own_addresses(mail))
+
+
+def has_report_structure(mail: InboundMail) -> bool:
+    """A multipart/report, or a null or mail-system envelope sender with a returned message:
+    what a real delivery report has and a person's mail about lost mail has not."""
+    if bounce_shape.report_type(mail) is not None:
+        return True
+    if not bounce_shape.null_or_daemon_envelope(mail):
+        return False
+    msg = parse_raw(mail.raw)
+    parts = list(_walk(msg))
+    return bounce_shape.returned_message(parts, _plain_text(msg, parts))
+
+
+def reported_ids(mail: InboundMail) -> tuple[str, ...]:
+    """Every Message-ID the report names as the mail it reports on (see bounce_shape)."""
+    msg = parse_raw(mail.raw)
+    parts = list(_walk(msg))
+    returned = [found for part, _nested in parts if (found := _returned_id(part))]
+    line = _id_line(_plain_text(msg, parts))
+    return bounce_shape.reported_ids(mail, returned + ([line] if line else []))
+
+
+def feedback(mail: InboundMail) -> MachineVerdict | None:
+    """A feedback-loop (abuse) report, RFC 5965: machine mail, never a ticket."""
+    if not bounce_shape.may_be_feedback(mail, MAX_RAW):
+        return None
+    if bounce_shape.is_feedback_report(mail, list(_walk(parse_raw(mail.raw)))):
+        return MachineVerdict("feedback", "feedback-loop report (RFC 5965)")
+    return None
+
+
+def _plain_text(msg: Message, parts) -> str:
+    """The body of a single-part mail, else its first plain-text part outside returned copies."""
+    if not msg.is_multipart():
+        return _decoded(msg)
+    for part, nested in parts:
+        if not nested and not part.is_multipart() and part.get_content_type() == "text/plain":
+            return _decoded(part)
+    return ""
 
 
 def _walk(msg: Message) -> Iterator[tuple[Message, bool]]:

@@ -36,6 +36,10 @@ BODY_RE = re.compile(
     r"no such user|mailbox (?:unavailable|full|is full)|quota exceeded|address rejected|"
     r"tidak terkirim|tidak (?:dapat|bisa) (?:dikirim|terkirim)|gagal (?:dikirim|terkirim)",
     re.I)
+# The Indonesian alternatives of BODY_RE: mail systems that write Indonesian (Gmail, Outlook)
+# send as MAILER-DAEMON or postmaster, so from anyone else these words are a person's.
+INDONESIAN_BODY_RE = re.compile(
+    r"tidak terkirim|tidak (?:dapat|bisa) (?:dikirim|terkirim)|gagal (?:dikirim|terkirim)", re.I)
 # Where the notice ends: the copy of the returned message, a transcript, or a site's help text.
 CUT_RE = re.compile(
     r"^[\s|>*=-]*(?:-+ ?)?(?:the )?(?:below (?:the next |this )?line is a copy|.{0,20}is a copy of|"
@@ -64,6 +68,11 @@ WARNING_RE = re.compile(
 
 def subject_says_bounce(subject: str) -> bool:
     return bool(SUBJECT_RE.search(subject or ""))
+
+
+def english_wording(notice: str) -> bool:
+    """The notice says "not delivered" in a mail system's English, not only in Indonesian."""
+    return any(not INDONESIAN_BODY_RE.fullmatch(m.group(0)) for m in BODY_RE.finditer(notice))
 
 
 def is_forward(subject: str) -> bool:

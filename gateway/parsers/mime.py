@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import email
 import hashlib
 import logging
 import re
@@ -75,9 +76,19 @@ def parse(raw: bytes) -> InboundMail:
 
 def _mailparser(raw: bytes):
     try:
-        return mailparser.parse_from_bytes(raw)
+        return mailparser.MailParser(_message(raw))
     except Exception as exc:  # mail-parser raises anything from deep inside email.*
         raise MalformedMail(f"unparseable MIME: {type(exc).__name__}: {exc}") from exc
+
+
+def _message(raw: bytes):
+    """The stdlib tree mail-parser reads. A part whose boundary never starts (a returned
+    message cut short, as SendGrid's reports have) makes mail-parser look for it in the top
+    level's epilogue, which it assumes is a string: an empty one is the same as none."""
+    message = email.message_from_bytes(raw)
+    if message.is_multipart() and message.epilogue is None and message.get_boundary():
+        message.epilogue = ""
+    return message
 
 
 def _parse_lifted(raw: bytes):
@@ -86,7 +97,7 @@ def _parse_lifted(raw: bytes):
     skeleton, lifted = bigparts.lift(raw)
     if lifted:
         try:
-            parsed = mailparser.parse_from_bytes(skeleton)
+            parsed = mailparser.MailParser(_message(skeleton))
         except Exception:  # the whole parse below raises it again, or succeeds
             parsed = None
         del skeleton  # a copy of the small parts; the parse keeps what it needs

@@ -1,6 +1,6 @@
 """The store's side of the reliability promises: the mailbox lease (one poller per mailbox),
 the count of automatic mail recently sent to an address (the loop cap), and addresses that
-bounced for good (no more automatic mail to them)."""
+bounced for good (no more automatic mail to them, until the suppression expires or is lifted)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -52,18 +52,52 @@ def automatic_mail_count(address: str, templates: tuple[str, ...], since: dateti
         (address.lower(), *templates, OutboxRow.created_at.db_value(since))).fetchone()[0]
 
 
-def suppress(address: str, reason: str) -> bool:
-    """Stop automatic mail to an address; False when it was suppressed already."""
-    if is_suppressed(address):
+def suppress(address: str, reason: str, since: datetime | None = None) -> bool:
+    """Stop automatic mail to an address; False when it is suppressed already (a row from
+    `since` on; an older one has expired and is renewed)."""
+    if is_suppressed(address, since):
         return False
-    SuppressedAddressRow.create(email=address.lower(), reason=reason[:2000], created_at=utcnow())
+    email, now = address.lower(), utcnow()
+    renewed = SuppressedAddressRow.update(reason=reason[:2000], created_at=now).where(
+        SuppressedAddressRow.email == email).execute()
+    if not renewed:
+        SuppressedAddressRow.create(email=email, reason=reason[:2000], created_at=now)
     return True
 
 
-def is_suppressed(address: str) -> bool:
-    return database.execute(SuppressedAddressRow, 'SELECT 1 FROM "suppressed_address" WHERE '
-                            '"email" = ? LIMIT 1', (address.lower(),)).fetchone() is not None
+def is_suppressed(address: str, since: datetime | None = None) -> bool:
+    """Whether automatic mail to the address is stopped by a suppression made after `since`."""
+    sql = 'SELECT 1 FROM "suppressed_address" WHERE "email" = ?'
+    params: tuple = (address.lower(),)
+    if since is not None:
+        sql += ' AND "created_at" >= ?'
+        params += (SuppressedAddressRow.created_at.db_value(since),)
+    return database.execute(SuppressedAddressRow, sql + " LIMIT 1", params).fetchone() is not None
 
 
-def unsuppress(address: str) -> None:
-    SuppressedAddressRow.delete().where(SuppressedAddressRow.email == address.lower()).execute()
+def suppressions(since: datetime | None = None) -> list[SuppressedAddressRow]:
+    """The suppressions in force (made after `since`), oldest first."""
+    query = SuppressedAddressRow.select().order_by(SuppressedAddressRow.created_at,
+                                                   SuppressedAddressRow.id)
+    if since is not None:
+        query = query.where(SuppressedAddressRow.created_at >= since)
+    return list(query)
+
+
+def unsuppress(address: str) -> bool:
+    """Lift the suppression of an address; False when there was none."""
+    # Hand-written, its text cached: asked for the sender of every mail a person writes.
+    return database.execute(SuppressedAddressRow, 'DELETE FROM "suppressed_address" WHERE '
+                            '"email" = ?', (address.lower(),)).rowcount > 0
+
+
+def sent_to(message_ids: tuple[str, ...], addresses: tuple[str, ...]) -> dict[str, str]:
+    """Which of `addresses` we mailed under one of `message_ids`: address -> Message-ID."""
+    if not message_ids or not addresses:
+        return {}
+    wanted = {a.lower() for a in addresses}
+    rows = OutboxRow.select(OutboxRow.recipient, OutboxRow.message_id).where(
+        OutboxRow.message_id.in_(list(message_ids)))
+    # A row mailed to several people lists them all, comma-separated.
+    return {to: row.message_id for row in rows
+            for to in row.recipient.split(", ") if to in wanted}

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import pytest
 
+from gateway import loops
 from gateway.domain import Disposition
 from gateway.intake import handle_raw
+from gateway.parsers import bounce
+from gateway.parsers.mime import parse
 from gateway.service import Service, build_context
 from gateway.store import guards, tickets
 from gateway.store.models import EventRow, OutboxRow, TicketRow
 from tests import mails
 from tests.conftest import CORPUS, deliver, make_settings
+from tests.reliability.bounce_mail import sent_mail
 
 pytestmark = pytest.mark.integration
 
@@ -88,22 +92,25 @@ def corpus_bounce(name: str) -> bytes:
 
 def test_a_permanent_bounce_stops_automatic_mail_and_a_temporary_one_changes_nothing(
         db_url, tmp_path):
-    """Postfix's permanent bounce for xxxxx@local.ie suppresses that address (an event), so its
-    next report gets no acknowledgement; a temporary warning suppresses nothing."""
+    """Postfix's permanent bounce for yyyyy@digicool.com, of a mail we sent to it, suppresses
+    that address (an event), so an automatic mail to it is refused; a temporary warning
+    suppresses nothing."""
     ctx = build_context(make_settings(tmp_path, db_url), tmp_path)
-    outcome = handle_raw(corpus_bounce("postfix_01.txt"), ctx)
+    raw = corpus_bounce("postfix_02.txt")
+    sent_mail(bounce.reported_ids(parse(raw))[0], "yyyyy@digicool.com")
+    outcome = handle_raw(raw, ctx)
     assert outcome.disposition == Disposition.MACHINE and TicketRow.select().count() == 0
-    assert guards.is_suppressed("xxxxx@local.ie")
+    assert guards.is_suppressed("yyyyy@digicool.com")
     [event] = EventRow.select().where(EventRow.kind == "address_bounced")
-    assert event.new_value == "xxxxx@local.ie"
+    assert event.new_value == "yyyyy@digicool.com"
 
     handle_raw(corpus_bounce("simple_03.txt"), ctx)
     assert not guards.is_suppressed("userx@example.za")
 
-    handle_raw(mails.report(sender="xxxxx@local.ie", message_id="<after@local.ie>"), ctx)
-    ticket = tickets.list_tickets()[0]
-    assert [o.template for o in OutboxRow.select()] == ["agent_new_ticket"] * 2
-    assert [e.kind for e in tickets.events(ticket)][-1] == "auto_mail_suppressed"
+    handle_raw(mails.report(sender="yyyyy@digicool.com", message_id="<after@digicool.com>",
+                            headers={"Auto-Submitted": "auto-replied"}), ctx)
+    assert loops.may_send_automatic(ctx.settings, None, "yyyyy@digicool.com") is False
+    assert [e.kind for e in EventRow.select()][-1] == "auto_mail_suppressed"
 
 
 def test_a_bounce_of_our_acknowledgement_is_linked_to_its_ticket(db_url, tmp_path):
