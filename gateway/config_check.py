@@ -2,15 +2,15 @@
 
 Every problem of the file and of the `LDP_*` environment is found in one pass and reported at
 once, one line each naming the key, the value and what is allowed (in the CLI's language), as
-one ConfigError (exit 78). What a single key may hold is the table RULES; what depends on
-several keys (team references, TLS, secrets) and on the machine (writable folders) follows it.
-`config.from_mapping` then builds the Settings as before.
+one ConfigError (exit 78): each key against its rule, then what depends on several keys (team
+references, TLS, secrets) and on the machine (writable folders), then the routing rules.
+`config.from_mapping` then builds the Settings as before. What one key may hold is the table
+in `config_rules`.
 """
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import ipaddress
 import os
 import re
 import shutil
@@ -18,130 +18,18 @@ import tempfile
 import types
 import typing
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-from gateway import config
+from gateway import config, config_rules
 from gateway import config_text as text
 from gateway.domain import Level
 from gateway.errors import ConfigError
-from gateway.sla import calendar
 
-Verdict = tuple[str, dict] | None  # (an ALLOWED key of config_text, its parameters) or fine
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
-DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
-PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}")  # ticket refs and reply tokens ([a-z0-9_-])
-WORD = re.compile(r"[^\s;]+")
-HOURS = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
-CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # a line break in a header we write
 # LDP_* names that are not configuration keys, and prefixes kept for tests and benchmarks.
 OTHER_VARIABLES = ("LDP_CONFIG", "LDP_LANG", "LDP_CORPUS")
 OTHER_PREFIXES = ("LDP_TEST_", "LDP_BENCH_")
 
 
-def whole(low: int, high: int | None = None) -> Callable[[Any], Verdict]:
-    def check(value: int) -> Verdict:
-        if value >= low and (high is None or value <= high):
-            return None
-        return ("whole_range", {"low": low, "high": high}) if high else ("whole_min", {"low": low})
-    return check
-
-
-def seconds(high: float, why: str = "") -> Callable[[Any], Verdict]:
-    def check(value: float) -> Verdict:
-        return None if 0 < value <= high else ("seconds", {"low": 0, "high": high, "why": why})
-    return check
-
-
-def matches(pattern: re.Pattern, allowed: str, optional: bool = False) -> Callable:
-    def check(value: str) -> Verdict:
-        ok = (optional and value == "") or (pattern.fullmatch(value) and len(value) <= 254)
-        return None if ok else (allowed, {})
-    return check
-
-
-def one_line(value: str) -> Verdict:
-    return None if value.strip() else ("one_line", {})
-
-
-def timezone(value: str) -> Verdict:
-    from zoneinfo import ZoneInfo
-    try:
-        ZoneInfo(calendar.ZONES.get(value.upper(), value))
-        return None
-    except (LookupError, ValueError, OSError):
-        return "timezone", {}
-
-
-def work_days(value: str) -> Verdict:
-    try:
-        calendar.parse_days(value)
-        return None
-    except ValueError:
-        return "work_days", {}
-
-
-def work_hours(value: str) -> Verdict:
-    found = HOURS.fullmatch(value.replace(" ", ""))
-    h1, m1, h2, m2 = map(int, found.groups()) if found else (0, 0, 0, 0)
-    ok = found and h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60 and (h1, m1) < (h2, m2)
-    return None if ok else ("work_hours", {})
-
-
-def share(value: float) -> Verdict:
-    return None if 0 < value < 1 else ("share", {})
-
-
-def country(value: str) -> Verdict:
-    import holidays
-    return None if not value or value in holidays.list_supported_countries() else ("country", {})
-
-
-def database_url(value: str) -> Verdict:
-    if config.sqlite_path(value) or re.fullmatch(r"postgres(ql)?://[^/]*[^/@]/\w[^/]*", value):
-        return None
-    return "database_url", {}
-
-
-# RFC 2177 asks for IDLE to be re-issued at least every 29 minutes (servers may log out after
-# 30); Gmail and many NAT firewalls drop a silent connection after about 10, hence 600 seconds.
-IDLE_WHY = {"id": " (RFC 2177: di bawah 29 menit; Gmail dan NAT memutus sekitar 10 menit)",
-            "en": " (RFC 2177: under 29 minutes; Gmail and NAT firewalls cut at about 10)"}
-
-RULES: dict[str, Callable[[Any], Verdict]] = {
-    "support.address": matches(EMAIL, "email"),
-    "support.name": one_line,
-    "support.ticket_prefix": matches(PREFIX, "prefix"),
-    "support.data_dir": one_line,
-    "support.message_id_domain": matches(DOMAIN, "domain", optional=True),
-    "database.url": database_url,
-    "imap.host": one_line,
-    "imap.port": whole(1, 65535),
-    "imap.folder": one_line,
-    "imap.poll_interval": seconds(3600),
-    "imap.idle_renew": lambda v: seconds(600, IDLE_WHY[text.language()])(v),
-    "imap.max_message_bytes": whole(1024, 2 ** 30),  # "25" meant as megabytes is caught
-    "imap.batch_size": whole(1, 10000),
-    "imap.timeout": seconds(3600),
-    "imap.message_time_limit": seconds(3600),
-    "smtp.host": one_line,
-    "smtp.port": whole(1, 65535),
-    "smtp.timeout": seconds(3600),
-    "smtp.max_attempts": whole(1, 100),
-    "smtp.retry_base": seconds(86400),
-    "smtp.retry_max": seconds(7 * 86400),
-    "security.authserv_id": matches(WORD, "word", optional=True),
-    "loops.auto_per_hour": whole(0),
-    "loops.auto_per_day": whole(0),
-    "sla.reminder_share": share,
-    "sla.holidays_country": country,
-    "teams.id": matches(WORD, "word"),
-    "teams.timezone": timezone,
-    "teams.work_days": work_days,
-    "teams.work_hours": work_hours,
-    "agents.email": matches(EMAIL, "email"),
-}
 TYPE_NAMES = {int: "int", float: "float", bool: "bool", str: "str", Level: "level"}
 
 
@@ -155,6 +43,8 @@ class Report:
     def must(self, key: str, value: Any, allowed: str, env: str | None = None, **params) -> None:
         env = env or self.origins.get(key)
         secret = any(word in key for word in ("password", "secret"))
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 60, as it was written, not 60.0
         shown = text.line("hidden", count=len(str(value))) if secret else repr(value)
         what = text.allowed(allowed, **params)
         self.lines.append(text.line("must_env", where=text.line("environment", name=env),
@@ -204,13 +94,15 @@ def _walk_file(report: Report, data: Mapping[str, Any], environ: Mapping[str, st
             report.add("unknown_key", key=repr(key), known=", ".join(known))
     values: dict[str, Any] = {name: _walk_table(report, name, cls, data.get(name, {}), environ)
                               for name, cls in config.SECTIONS.items()}
-    for name, cls in (("teams", config.Team), ("agents", config.Agent), ("rules", None)):
+    for name in ("teams", "agents", "rules"):
         items = data.get(name, [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             report.must(name, items, "tables", table=name)
             items = []
-        values[name] = [_walk_table(report, name, cls, item, {}, i) for i, item in
-                        enumerate(items)] if cls else items
+        values[name] = items  # rules: compiled by _check_rules
+    for name, cls in (("teams", config.Team), ("agents", config.Agent)):
+        values[name] = [_walk_table(report, name, cls, item, {}, i)
+                        for i, item in enumerate(values[name])]
     return values
 
 
@@ -250,11 +142,7 @@ def _walk_table(report: Report, name: str, cls: type, raw: Any, environ: Mapping
         except (TypeError, ValueError):
             report.must(f"{where}.{key}", value, TYPE_NAMES[hint], origin)
             continue
-        choices = config.CHOICES.get(f"{name}.{key}")
-        rule = RULES.get(f"{name}.{key}")
-        verdict = ("one_of", {"choices": ", ".join(choices)}) if choices and \
-            result not in choices else ("one_line", {}) if isinstance(result, str) and \
-            CONTROL.search(result) else rule(result) if rule else None
+        verdict = config_rules.judge(f"{name}.{key}", result)
         if verdict:
             report.must(f"{where}.{key}", value, verdict[0], origin, **verdict[1])
         else:
@@ -312,7 +200,7 @@ def _check_together(report: Report, values: dict, data: Mapping[str, Any]) -> No
         report.must("security.authserv_id", "", "authserv_id")
     for section in ("imap", "smtp"):
         s = values[section]
-        if s.get("security") == "none" and "host" in s and not _loopback(s["host"]) and \
+        if s.get("security") == "none" and "host" in s and not config_rules.loopback(s["host"]) and \
                 not s.get("allow_plaintext", True):
             report.must(f"{section}.security", "none", "tls", host=s["host"], section=section)
     imap = values["imap"]
@@ -322,7 +210,7 @@ def _check_together(report: Report, values: dict, data: Mapping[str, Any]) -> No
     smtp = values["smtp"]
     if "retry_base" in smtp and smtp.get("retry_max", 1e99) < smtp["retry_base"]:
         report.must("smtp.retry_max", smtp["retry_max"], "at_least_key",
-                    other="smtp.retry_base", low=smtp["retry_base"])
+                    other="smtp.retry_base", low=f"{smtp['retry_base']:g}")
     _check_sla(report, data.get("sla", {}))
 
 
@@ -349,18 +237,6 @@ def _check_sla(report: Report, raw: Any) -> None:
                         not isinstance(hours, (int, float)) or hours <= 0:
                     report.must(f"sla.targets.{level}.{measure}.{priority}", hours, "hours",
                                 choices=", ".join(config._PRIORITIES))
-
-
-def _loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 or localhost: the only hosts plain IMAP/SMTP may talk to by default.
-    Names are not resolved: what a name points to can change after the check."""
-    host = host.strip().strip("[]").rstrip(".").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # -- the machine -------------------------------------------------------------------------------

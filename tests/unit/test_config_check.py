@@ -156,6 +156,15 @@ def test_teams_and_agents_must_agree():
         "ldp.toml: routing.default_team must be the id of an L0 team (l0-lkpp), got 'l1-lkpp'"]
 
 
+def test_keys_that_contradict_each_other():
+    assert problems({"imap.processed_folder": "INBOX", "smtp.retry_base": 600,
+                     "smtp.retry_max": 60}) == [
+        "ldp.toml: imap.processed_folder must be a folder other than imap.folder (INBOX), or "
+        "\"\", got 'INBOX'",
+        "ldp.toml: smtp.retry_max must be at least smtp.retry_base (600), got 60"]
+    assert problems({"imap.processed_folder": ""}) == []
+
+
 def test_strict_mode_needs_our_authserv_id():
     """Strict mode demands a DKIM/DMARC pass stamped by our server: without authserv_id no
     agent's command could ever apply, so it is a configuration error (issue 14 item 14)."""
@@ -249,3 +258,8 @@ def test_the_shipped_example_passes_the_check(tmp_path):
     assert settings.imap.allow_plaintext is False and settings.smtp.allow_plaintext is False
     summary = config_check.summary(settings)
     assert summary.startswith(f"{example}: the configuration is valid: 6 teams, 4 agents, ")
+    # The documented dangerous option is a real key: uncommented, the example still passes.
+    uncommented = tmp_path / "ldp.toml"
+    uncommented.write_text(example.read_text().replace("# allow_plaintext = false",
+                                                       "allow_plaintext = true"))
+    assert config_check.load(uncommented, {"LDP_SECURITY_SECRET": "s" * 32}).smtp.allow_plaintext
