@@ -108,6 +108,10 @@ def test_a_wrong_imap_password_is_a_configuration_error_in_a_sentence(tmp_path, 
     assert (code, err) == (78, sentence.format(port=imap_server.port, user=imap_server.username))
     assert wrong not in err and "b'" not in err
     assert len(folder_uids(imap_server, settings.imap.folder)) == 1
+    if language == "en":  # the long-running `ldp run` stops too, instead of retrying forever
+        assert ldp(tmp_path, "--config", str(config), "run",
+                   env={"LDP_IMAP_PASSWORD": wrong})[::2] == (78, sentence.format(
+                       port=imap_server.port, user=imap_server.username))
 
 
 def test_relative_paths_follow_the_configuration_file_not_the_current_folder(tmp_path):
