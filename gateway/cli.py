@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from gateway import config as config_module
+from gateway import config_check
 from gateway import views
 from gateway.domain import Disposition
 from gateway.errors import ConfigError, GatewayError, NotFound
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    command("check", cmd_check, "validate the configuration and the LDP_* environment")
     command("init", cmd_init, "create or migrate the database schema")
     run = command("run", cmd_run, "fetch mail and send the outbox until stopped")
     run.add_argument("--once", action="store_true", help="process what waits, send, exit")
@@ -118,9 +120,14 @@ def load_settings(args: argparse.Namespace, required: bool = True) -> config_mod
     if not Path(path).exists():
         if required:
             raise ConfigError(t("no_config", path=path))
-        return config_module.from_mapping({"support": {"address": "helpdesk@localhost"}},
-                                          os.environ, "(defaults)")
-    return config_module.load(path, os.environ)
+        return config_check.from_mapping({"support": {"address": "helpdesk@localhost"}},
+                                         os.environ, "(defaults)")
+    return config_check.load(path, os.environ)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    print(config_check.summary(load_settings(args)))
+    return EXIT_OK
 
 
 def context(args: argparse.Namespace, migrate: bool = True):

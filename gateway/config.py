@@ -14,6 +14,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import quote, unquote
 
 from gateway.domain import Level
 from gateway.errors import ConfigError
@@ -64,6 +65,7 @@ class Imap:
     timeout: float = 60.0
     message_time_limit: float = 60.0
     parse_worker: bool = True
+    allow_plaintext: bool = False  # security = "none" to a host that is not loopback
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Smtp:
     max_attempts: int = 12
     retry_base: float = 30.0
     retry_max: float = 3600.0
+    allow_plaintext: bool = False  # security = "none" to a host that is not loopback
 
 
 @dataclass(frozen=True)
@@ -215,19 +218,28 @@ MIN_SECRET_CHARS = 16
 def load(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read the TOML file (or nothing when path is None), apply LDP_* overrides, validate."""
     environ = {} if environ is None else environ
-    source = str(path) if path else "(defaults)"
-    data: dict[str, Any] = {}
-    if path:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{source}: file not found") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    return from_mapping(data, environ, source)
+    if not path:
+        return from_mapping({}, environ, "(defaults)")
+    return from_mapping(read(path), environ, str(path), folder_of(path))
 
 
-def from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], source: str) -> Settings:
+def read(path: str | Path) -> dict[str, Any]:
+    """The TOML file as a mapping; a missing or unreadable file is a ConfigError."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def folder_of(path: str | Path) -> Path:
+    """The folder relative paths in a configuration file start from: the file's own."""
+    return Path(path).absolute().parent
+
+
+def from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], source: str,
+                 base_dir: Path | None = None) -> Settings:
     known = set(SECTIONS) | {"teams", "agents", "rules", "categories"}
     for key in data:
         if key not in known:
@@ -244,7 +256,31 @@ def from_mapping(data: Mapping[str, Any], environ: Mapping[str, str], source: st
     settings = Settings(**sections, teams=teams, agents=agents, rules=rules,
                         categories=categories, source=source)
     _check_references(settings)
-    return settings
+    return resolve_paths(settings, base_dir) if base_dir else settings
+
+
+def resolve_path(value: str, base: Path) -> str:
+    return value if not value or Path(value).is_absolute() else str(base / value)
+
+
+def resolve_paths(settings: Settings, base: Path) -> Settings:
+    """Relative paths (data_dir, templates_dir, rules_file, a SQLite file) made absolute from
+    `base`, the configuration file's folder, so a command means the same files wherever it
+    runs."""
+    support, routing, database = settings.support, settings.routing, settings.database
+    support = dataclasses.replace(support, data_dir=resolve_path(support.data_dir, base),
+                                  templates_dir=resolve_path(support.templates_dir, base))
+    if routing.rules_file != "default":
+        routing = dataclasses.replace(routing, rules_file=resolve_path(routing.rules_file, base))
+    path = sqlite_path(database.url)
+    if path and path != ":memory:" and not Path(path).is_absolute():
+        database = dataclasses.replace(database, url="sqlite:///" + quote(str(base / path)))
+    return dataclasses.replace(settings, support=support, routing=routing, database=database)
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of a sqlite:///FILE URL as written (relative or absolute), else None."""
+    return unquote(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
 
 
 def _table_list(data: Mapping[str, Any], key: str, source: str) -> list[Mapping[str, Any]]:

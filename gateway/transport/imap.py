@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import imapclient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
+from gateway import config_text
 from gateway.config import Imap
-from gateway.errors import TemporaryFailure
+from gateway.errors import ConfigError, TemporaryFailure
 
 PROCESSED_KEYWORD = b"$LDPProcessed"
 NETWORK_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, EOFError)
@@ -69,6 +70,13 @@ class Mailbox:
             selected = client.select_folder(s.folder)
             self.uidvalidity = int(selected[b"UIDVALIDITY"])
             self.client = client
+        except LoginError as exc:
+            if _login_temporary(exc):
+                raise TemporaryFailure(f"IMAP {s.host}:{s.port}: login: {_describe(exc)}") \
+                    from None
+            # A refused login will not pass by retrying: say which, never with the password.
+            raise ConfigError(config_text.line("imap_login", host=s.host, port=s.port,
+                                               user=s.username or '""')) from None
         except NETWORK_ERRORS as exc:
             raise TemporaryFailure(f"IMAP {s.host}:{s.port}: {_describe(exc)}") from exc
 
@@ -213,6 +221,12 @@ def _server_name(client: imapclient.IMAPClient, name: str) -> str:
     if isinstance(delimiter, bytes):
         delimiter = delimiter.decode()
     return name.replace("/", delimiter)
+
+
+def _login_temporary(exc: LoginError) -> bool:
+    """imapclient turns every error during LOGIN into LoginError: a dropped connection, or the
+    server's [UNAVAILABLE] (RFC 5530: its authentication backend is down), means try again."""
+    return isinstance(exc.__context__, IMAPClientAbortError) or "[UNAVAILABLE]" in str(exc)
 
 
 def _describe(exc: BaseException) -> str:
