@@ -116,9 +116,13 @@ def fail(message: str, code: int) -> int:
     return code
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: str, limit: int = 500) -> str:
+    """One line a terminal shows as it is: control and bidi characters (a word on the command
+    line may carry them) are escaped, and a huge value is cut."""
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return "; ".join(lines)[:1000] if lines else "-"
+    line = "; ".join(lines) or "-"
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 _OS_ERRORS = {errno.ENOENT: "os_enoent", errno.ENOTDIR: "os_enotdir", errno.EISDIR: "os_eisdir",

@@ -70,7 +70,8 @@ class Progress:
 
     def counter(self, key: str, total: int) -> "Counter":
         """Counts work done out of `total`, reported with the catalogue's line `key`."""
-        return Counter(self, key, total, self.clock())
+        now = self.clock()
+        return Counter(self, key, total, now, now)
 
     def _write(self, text: str) -> None:
         try:
@@ -86,20 +87,27 @@ class Counter:
     key: str
     total: int
     started: float
+    last: float  # when a line was last due
     done: int = 0
-    drawn: bool = False
+    shown: int | None = None  # `done` when last shown; None: nothing shown yet
 
     def advance(self, count: int = 1) -> None:
         self.done += count
-        if self.progress.due(self.key):
+        progress = self.progress
+        now = progress.clock()
+        if progress.enabled and now - self.last >= progress.every():
+            self.last = now
             self._show()
 
     def finish(self) -> None:
-        """Ends a bar with its final state; a plain line is only printed if any was before."""
-        if self.drawn:
+        """Shows the final state, if any state was shown (short work stays silent), and
+        ends a bar's line."""
+        if self.shown is None:
+            return
+        if self.shown != self.done:
             self._show()
-            if self.progress.terminal:
-                self.progress._write("\n")
+        if self.progress.terminal and self.progress.enabled:
+            self.progress._write("\n")
 
     def line(self) -> str:
         percent = 100 * self.done // self.total if self.total else 100
@@ -110,7 +118,7 @@ class Counter:
         progress = self.progress
         if not progress.enabled:
             return
-        self.drawn = True
+        self.shown = self.done
         if progress.terminal:
             filled = BAR_WIDTH * self.done // self.total if self.total else BAR_WIDTH
             bar = "#" * filled + "-" * (BAR_WIDTH - filled)
