@@ -42,6 +42,9 @@ TEXT = {
                        "--to {end} is before --from {start}"),
     "unknown_team": ("tim tidak dikenal: {team} (yang ada: {known})",
                      "unknown team: {team} (known: {known})"),
+    "no_ticket": ("tidak ada tiket {ref}", "no ticket {ref}"),
+    "db_unreachable": ("basis data {url} tidak dapat dihubungi (coba lagi nanti): {detail}",
+                       "cannot connect to the database {url} (try again later): {detail}"),
     "no_quarantined": ("tidak ada pesan karantina #{id}", "no quarantined message #{id}"),
     "no_database": ("basis data {url} belum ada: jalankan `ldp init` dulu",
                     "the database {url} does not exist yet: run `ldp init` first"),
@@ -52,6 +55,10 @@ TEXT = {
     "db_unreadable": ("basis data {url} tidak dapat dibaca: {detail}",
                       "the database {url} cannot be read: {detail}"),
     "cannot_write": ("tidak dapat menulis {path}: {detail}", "cannot write {path}: {detail}"),
+    "imap_login_refused": ("server IMAP {server} menolak login {user}: {reply} (periksa "
+                           "imap.username dan imap.password)",
+                           "the IMAP server {server} refused the login of {user}: {reply} "
+                           "(check imap.username and imap.password)"),
     "os_enoent": ("tidak ada berkas atau folder itu", "no such file or folder"),
     "os_enotdir": ("bagian jalurnya bukan folder", "a part of the path is not a folder"),
     "os_eisdir": ("ini folder, bukan berkas", "is a folder, not a file"),

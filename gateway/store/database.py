@@ -43,7 +43,8 @@ def connect(url: str, base_dir: Path | None = None, create: bool = True) -> pw.D
     try:
         database.connect(reuse_if_open=True)
     except TEMPORARY_ERRORS as exc:
-        raise TemporaryFailure(f"cannot connect to the database: {_redact(exc)}") from exc
+        raise TemporaryFailure(t("db_unreachable", url=redact_url(url),
+                                 detail=_redact(exc))) from exc
     except pw.DatabaseError as exc:  # e.g. SQLite's "file is not a database"
         raise ConfigError(t("db_unreadable", url=redact_url(url), detail=_redact(exc))) from exc
     return database

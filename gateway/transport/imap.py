@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 import imapclient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from gateway.config import Imap
-from gateway.errors import TemporaryFailure
+from gateway.errors import ConfigError, TemporaryFailure
+from gateway.messages import t
 
 PROCESSED_KEYWORD = b"$LDPProcessed"
 NETWORK_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, EOFError)
@@ -57,7 +58,7 @@ class Mailbox:
                                            timeout=s.timeout, use_uid=True)
             if s.security == "starttls":
                 client.starttls(ssl.create_default_context())
-            client.login(s.username, s.password)
+            _login(client, s)
             capabilities = set(client.capabilities())
             self.can_move = b"MOVE" in capabilities
             self.can_idle = b"IDLE" in capabilities
@@ -213,6 +214,21 @@ def _server_name(client: imapclient.IMAPClient, name: str) -> str:
     if isinstance(delimiter, bytes):
         delimiter = delimiter.decode()
     return name.replace("/", delimiter)
+
+
+def _login(client: imapclient.IMAPClient, s: Imap) -> None:
+    """A refused login is a configuration error (exit 78), not something to retry forever;
+    unless the server says it is unavailable for now (RFC 5530's [UNAVAILABLE])."""
+    try:
+        client.login(s.username, s.password)
+    except LoginError as exc:
+        text = str(exc).strip()
+        if text[:2] in ("b'", 'b"'):  # imapclient passes the server's bytes through str()
+            text = text[2:-1]
+        if "[UNAVAILABLE]" in text.upper():
+            raise
+        raise ConfigError(t("imap_login_refused", server=f"{s.host}:{s.port}", user=s.username,
+                            reply=text or "-")) from None
 
 
 def _describe(exc: BaseException) -> str:

@@ -102,3 +102,20 @@ def test_rules_test_reports_progress_but_not_in_json_mode(tmp_path):
     assert quiet.code == 0 and quiet.err == ""
     assert [row["file"] for row in json.loads(quiet.out)] == ["0.eml", "1.eml", "2.eml",
                                                                "3.eml"]
+
+
+def test_a_wrong_imap_password_is_a_configuration_error(tmp_path, imap_server):
+    """Issue 13: a refused login exited 75 (try again later) with Python bytes in the message;
+    it is a sentence and exit 78, in the chosen language."""
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'ldp.sqlite3'}", imap_server,
+                             imap={"password": "not-the-password"})
+    write_config(tmp_path / "ldp.toml", settings)
+    server = f"{imap_server.host}:{imap_server.port}"
+    for language, sentence in (
+            ("en", f"error: the IMAP server {server} refused the login of "
+                   f"{imap_server.username}: "),
+            ("id", f"galat: server IMAP {server} menolak login {imap_server.username}: ")):
+        result = ldp(tmp_path, "--quiet", "run", "--once", env={"LDP_LANG": language})
+        result.assert_one_line(78)
+        assert result.err.startswith(sentence), result.err
+        assert "b'" not in result.err and "not-the-password" not in result.err
