@@ -81,6 +81,7 @@ class Service:
     def __init__(self, ctx: Context, progress: Progress = QUIET) -> None:
         self.ctx = ctx
         self.progress = progress  # lines for a person: a backlog's progress, a lease waited for
+        self._lease_other: tuple[str, datetime] | None = None  # (holder, expiry) as last read
         self._lease_seen: tuple[str, float] | None = None  # (holder, when first seen)
         self.stop = threading.Event()
         self.outbox_kick = threading.Event()
@@ -182,8 +183,10 @@ class Service:
         two poll intervals of the holder's death."""
         imap = self.ctx.settings.imap
         with database.transaction(self.ctx.db):
-            return guards.acquire_lease(mailbox_name(imap), self.holder,
-                                        1.5 * imap.poll_interval)
+            won = guards.acquire_lease(mailbox_name(imap), self.holder, 1.5 * imap.poll_interval)
+            # Who holds it instead, read in the same transaction, for _report_lease_wait.
+            self._lease_other = None if won else guards.lease_row(mailbox_name(imap))
+        return won
 
     def _await_lease(self) -> bool:
         """For --once: wait out a lease left by a gateway that died (1.5 poll intervals at
@@ -199,11 +202,9 @@ class Service:
     def _report_lease_wait(self) -> None:
         """Say what this gateway waits for: which lease, held by whom, seen since when."""
         name = mailbox_name(self.ctx.settings.imap)
-        with database.transaction(self.ctx.db):
-            row = guards.lease_row(name)
-        if row is None:
+        if self._lease_other is None:
             return
-        holder, expires = row
+        holder, expires = self._lease_other
         if self._lease_seen is None or self._lease_seen[0] != holder:
             self._lease_seen = (holder, time.time())
         seen = self._lease_seen[1]
