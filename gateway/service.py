@@ -241,7 +241,8 @@ class Service:
                     backoff = 1.0
                     while not self.stop.is_set() and self._hold_lease():
                         report = intake_once(self.ctx, box, self.stop, self.outbox_kick,
-                                             self.parse_worker, self.intake_busy)
+                                             self.parse_worker, self.intake_busy,
+                                             self.progress)
                         fired = sla_timers.run_timers(self.ctx).fired
                         if report.total or fired:
                             self.outbox_kick.set()

@@ -67,16 +67,16 @@ def require_schema(database: pw.Database, url: str) -> None:
 
 def redact_url(url: str) -> str:
     """The URL with its password (if any) masked, for messages and logs."""
-    parsed = urlparse(url)
-    if not parsed.password:
-        return url
-    netloc = parsed.netloc.rpartition("@")
-    user = netloc[0].partition(":")[0]
-    return parsed._replace(netloc=f"{user}:***@{netloc[2]}").geturl()
+    # A pattern, not urlparse: the URL may be one urlparse refuses, and still hold a password.
+    return re.sub(r"^([a-z0-9+.-]*://[^:/@]*):.*@", r"\1:***@", url, flags=re.I)
 
 
 def open_database(url: str, base_dir: Path | None = None, create: bool = True) -> pw.Database:
-    parsed = urlparse(url)
+    try:
+        parsed = urlparse(url)
+        parsed.port  # noqa: B018 - parsing the port is what finds a bad one
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535"
+        raise ConfigError(f"database.url: {redact_url(url)}: {exc}") from None
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path)
         if path != ":memory:":
