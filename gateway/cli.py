@@ -1,7 +1,9 @@
 """The `ldp` command: argument parsing, exit codes, tables for people and JSON for programs.
 
-Expected failures print one line (`error: ...`) and exit with a code that means something:
-65 a message refused, 66 not found, 75 try again later, 78 bad configuration.
+Every failure prints one line (`error: ...`) and exits with a code that means something
+(sysexits): 2 usage, 65 a message refused, 66 not found, 70 an unexpected error, 73 cannot
+create a file, 75 try again later, 78 bad configuration or set-up. `gateway.cli_errors` holds
+that machinery, `gateway.cli_support` the argument types and the progress reporter.
 """
 from __future__ import annotations
 
@@ -16,11 +18,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
+from gateway import cli_support
 from gateway import config as config_module
 from gateway import config_check
 from gateway import views
+from gateway.cli_errors import (CannotCreate, Parser, UsageError, guarded, os_detail,
+                                require_commands)
 from gateway.domain import Disposition
-from gateway.errors import ConfigError, GatewayError, NotFound
+from gateway.errors import ConfigError, NotFound
 from gateway.messages import t
 
 EXIT_OK, EXIT_USAGE, EXIT_DATAERR, EXIT_TEMPFAIL = 0, 2, 65, 75
@@ -28,26 +33,20 @@ EXIT_OK, EXIT_USAGE, EXIT_DATAERR, EXIT_TEMPFAIL = 0, 2, 65, 75
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    require_commands(parser)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s")
-    if not hasattr(args, "handler"):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return args.handler(args) or EXIT_OK
-    except GatewayError as exc:
-        print(f"{t('error')}: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
+    debug = args.debug or args.verbose
+    level = logging.DEBUG if debug else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s")
+    return guarded(args.handler, args, debug=debug)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ldp", description="LDP Gateway: email-driven "
-                                     "tiered user support (Layanan Dukungan Pengguna)")
+    parser = Parser(prog="ldp", description="LDP Gateway: email-driven "
+                    "tiered user support (Layanan Dukungan Pengguna)")
     parser.add_argument("--config", help="TOML file (default: $LDP_CONFIG, else ./ldp.toml)")
     parser.add_argument("-v", "--verbose", action="store_true")
+    cli_support.add_global_options(parser)
     sub = parser.add_subparsers(metavar="COMMAND")
 
     def command(name: str, handler: Callable, help_text: str, parent=sub):
@@ -68,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     tickets = sub.add_parser("tickets", help="list, show and export tickets").add_subparsers()
     listing = command("list", cmd_tickets_list, "list tickets", tickets)
-    listing.add_argument("--level")
-    listing.add_argument("--status")
+    listing.add_argument("--level", choices=cli_support.LEVELS)
+    listing.add_argument("--status", choices=cli_support.TICKET_STATUSES)
     listing.add_argument("--json", action="store_true")
     show = command("show", cmd_tickets_show, "one ticket with its messages and events", tickets)
     show.add_argument("ref")
@@ -78,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     out = sub.add_parser("outbox", help="outgoing mail").add_subparsers()
     out_list = command("list", cmd_outbox_list, "list the outbox", out)
-    out_list.add_argument("--status")
+    out_list.add_argument("--status", choices=cli_support.OUTBOX_STATUSES)
     out_list.add_argument("--json", action="store_true")
 
     quarantine = sub.add_parser("quarantine", help="messages that could not be stored")
@@ -86,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     q_list = command("list", cmd_quarantine_list, "list quarantined messages", qsub)
     q_list.add_argument("--json", action="store_true")
     retry = command("retry", cmd_quarantine_retry, "process a quarantined message again", qsub)
-    retry.add_argument("id", type=int)
+    retry.add_argument("id", type=cli_support.row_id)
 
     suppressions = sub.add_parser("suppressions", help="addresses that get no automatic mail")
     ssub = suppressions.add_subparsers()
@@ -96,13 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
     s_remove.add_argument("address")
 
     report = command("report", cmd_report, "service-level figures per level and team")
-    report.add_argument("--from", dest="start", required=True, type=_date, metavar="DATE")
-    report.add_argument("--to", dest="end", required=True, type=_date, metavar="DATE")
-    report.add_argument("--level", choices=("L0", "L1", "L2"))
+    report.add_argument("--from", dest="start", required=True, type=cli_support.iso_date,
+                        metavar="DATE")
+    report.add_argument("--to", dest="end", required=True, type=cli_support.iso_date,
+                        metavar="DATE")
+    report.add_argument("--level", choices=cli_support.LEVELS)
     report.add_argument("--team")
     report.add_argument("--format", default="table", choices=("table", "csv", "json", "html"))
     report.add_argument("--output", metavar="FILE", help="write to FILE instead of printing")
-    report.add_argument("--mail", metavar="TO", help="mail it (HTML attached) to TO")
+    report.add_argument("--mail", metavar="TO", type=cli_support.email_address,
+                        help="mail it (HTML attached) to TO")
 
     rules = sub.add_parser("rules", help="routing rules").add_subparsers()
     command("check", cmd_rules_check, "validate the rules and print them", rules)
@@ -116,13 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_settings(args: argparse.Namespace, required: bool = True) -> config_module.Settings:
-    path = args.config or os.environ.get("LDP_CONFIG") or "ldp.toml"
+    path = cli_support.config_path(args, os.environ)
     if not Path(path).exists():
         if required:
             raise ConfigError(t("no_config", path=path))
         return config_check.from_mapping({"support": {"address": "helpdesk@localhost"}},
                                          os.environ, "(defaults)")
-    return config_check.load(path, os.environ)
+    try:
+        return config_check.load(path, os.environ)
+    except OSError as exc:  # a folder, or a file we may not read
+        raise ConfigError(f"{path}: {os_detail(exc)}") from None
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -146,7 +151,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from gateway.service import Service
-    service = Service(context(args))
+    ctx = context(args)
+    if not args.quiet:
+        print(cli_support.startup_line(ctx.settings, cli_support.config_path(args, os.environ)),
+              file=sys.stderr)
+    service = Service(ctx, cli_support.progress_for(args))
     if args.once:
         intake, sent = service.run_once()
         print(t("once_done", stored=intake.total, sent=sent.sent, retried=sent.retried,
@@ -181,6 +190,8 @@ def _read(name: str) -> bytes:
         return Path(name).read_bytes()
     except FileNotFoundError:
         raise NotFound(t("no_file", path=name)) from None
+    except OSError as exc:  # a folder, or a file we may not read
+        raise NotFound(f"{name}: {os_detail(exc)}") from None
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -271,7 +282,9 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
 
 def cmd_quarantine_retry(args: argparse.Namespace) -> int:
     from gateway.service import retry_quarantined
-    outcome = retry_quarantined(context(args), args.id)
+    if not 1 <= args.id <= cli_support.MAX_ROW_ID:  # no database can hold it: not found
+        raise NotFound(t("no_quarantined", id=args.id))
+    outcome = retry_quarantined(context(args, migrate=False), args.id)
     detail = f"{outcome.disposition.value} {outcome.ticket_ref or ''} {outcome.detail}".strip()
     if outcome.disposition == Disposition.QUARANTINED:
         print(t("still_bad", id=args.id, detail=detail), file=sys.stderr)
@@ -304,18 +317,15 @@ def cmd_suppressions_remove(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _date(value: str):
-    from datetime import date
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     from gateway.sla import render, report
     from gateway.store import database
-    ctx = context(args)
+    if args.end < args.start:
+        raise UsageError(t("dates_reversed", start=args.start, end=args.end))
+    ctx = context(args, migrate=False)
+    teams = [team.id for team in ctx.settings.teams]
+    if args.team and args.team not in teams:
+        raise UsageError(t("unknown_team", team=args.team, known=", ".join(teams) or "-"))
     with database.transaction(ctx.db):
         figures = report.build(ctx.settings, args.start, args.end, args.level, args.team)
     if args.mail:
@@ -328,7 +338,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_OK
     text = render.FORMATS[args.format](figures)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CannotCreate(t("cannot_write", path=args.output,
+                                 detail=os_detail(exc))) from None
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
@@ -360,8 +374,13 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
         raise NotFound(t("no_file", path=args.folder))
-    results = [{"file": p.name, **explain(p.read_bytes(), settings, Path.cwd())}
-               for p in sorted(folder.iterdir()) if p.is_file()]
+    files = [p for p in sorted(folder.iterdir()) if p.is_file()]
+    counter = cli_support.progress_for(args).counter("progress_rules", len(files))
+    results = []
+    for path in files:
+        results.append({"file": path.name, **explain(_read(str(path)), settings, Path.cwd())})
+        counter.advance()
+    counter.finish()
     _print(args, results, ["file", "team", "category", "priority", "drop", "rule"], "-")
     return EXIT_OK
 

@@ -16,6 +16,7 @@ from gateway import pipeline
 from gateway.domain import Disposition, Outcome, Precomputed
 from gateway.errors import TemporaryFailure
 from gateway.parse_worker import Parse, ParserFailed, ParseWorker
+from gateway.progress import QUIET, Counter, Progress
 from gateway.pipeline import Context, process
 from gateway.store import database, mailbox, tickets
 from gateway.timelimit import time_limit
@@ -73,7 +74,8 @@ def mailbox_name(imap: config_module.Imap) -> str:
 
 def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None,
                 kick: threading.Event | None = None, parser: ParseWorker | None = None,
-                busy: threading.Event | None = None) -> IntakeReport:
+                busy: threading.Event | None = None,
+                progress: Progress = QUIET) -> IntakeReport:
     """Store everything waiting above the cursor, a fetched batch in one durable transaction
     (each message in a savepoint of its own); only after its commit is the batch acknowledged
     to the server and `kick` wakes the sender: one fsync a batch instead of one a message, and
@@ -89,9 +91,11 @@ def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None,
         log.info("intake: %d message(s) waiting above UID %d in %s", len(waiting), cursor, name)
     if busy is not None and len(waiting) > imap.batch_size:
         busy.set()
+    counter = progress.counter("progress_intake", len(waiting))
     try:
-        _store_batches(ctx, box, name, waiting, report, stop, kick, parser)
+        _store_batches(ctx, box, name, waiting, report, stop, kick, parser, counter)
     finally:
+        counter.finish()
         if busy is not None and busy.is_set():
             busy.clear()
             if kick is not None:
@@ -101,7 +105,7 @@ def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None,
 
 def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report: IntakeReport,
                    stop: threading.Event | None, kick: threading.Event | None,
-                   parser: ParseWorker | None) -> None:
+                   parser: ParseWorker | None, counter: Counter | None = None) -> None:
     imap = ctx.settings.imap
     for batch in _batches(waiting, imap.batch_size, imap.max_message_bytes):
         if stop is not None and stop.is_set():
@@ -138,6 +142,8 @@ def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report:
             _acknowledge(ctx, box, name, stored)
         if kick is not None and stored:
             kick.set()
+        if counter is not None:
+            counter.advance(len(batch))
 
 
 def _batches(waiting: list, count: int, too_large: int) -> Iterator[list]:

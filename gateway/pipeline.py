@@ -124,7 +124,14 @@ def _find_ticket(mail: InboundMail, ctx: Context) -> Ticket | None:
 
 
 def default_team(settings: config_module.Settings) -> str:
-    return settings.routing.default_team or settings.teams_at(Level.L0)[0].id
+    if settings.routing.default_team:
+        return settings.routing.default_team
+    teams = settings.teams_at(Level.L0)
+    if not teams:  # every new ticket starts at L0: without a team there it has nowhere to go
+        raise config_module.ConfigError(f"{settings.source}: no team at level L0: add a "
+                                        "[[teams]] with level = \"L0\" or set "
+                                        "routing.default_team")
+    return teams[0].id
 
 
 def route(mail: InboundMail, ctx: Context) -> RoutingDecision:

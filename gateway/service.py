@@ -10,6 +10,7 @@ import secrets
 import socket
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from gateway import agents, pipeline, resources
@@ -18,8 +19,10 @@ from gateway.compose import Composer
 from gateway.domain import Disposition, Outcome
 from gateway.errors import TemporaryFailure
 from gateway.intake import IntakeReport, handle_raw, intake_once, mailbox_name
+from gateway.messages import t
 from gateway.parse_worker import ParseWorker
 from gateway.pipeline import Context
+from gateway.progress import QUIET, Progress
 from gateway.routing import rules as rules_module
 from gateway.sender import SendReport, release_dead_claims, send_through_worker
 from gateway.sla import timers as sla_timers
@@ -34,9 +37,11 @@ def build_context(settings: config_module.Settings, base_dir: Path | None = None
                   migrate: bool = True) -> Context:
     """Connect the database, compile templates and rules: everything done once at start-up."""
     base = base_dir or Path.cwd()
-    db = database.connect(settings.database.url, base)
+    db = database.connect(settings.database.url, base, create=migrate)
     if migrate:
         database.migrate(db)
+    else:  # a read command: never create or change the schema, say `ldp init` instead
+        database.require_schema(db, settings.database.url)
     support = settings.support
     composer = Composer(support_address=support.address, support_name=support.name,
                         domain=support.domain, loop_marker=support.address,
@@ -73,8 +78,11 @@ def load_rules(settings: config_module.Settings, base: Path) -> tuple:
 class Service:
     """`ldp run`: the intake thread and the sender thread, until `stop` is set."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, progress: Progress = QUIET) -> None:
         self.ctx = ctx
+        self.progress = progress  # lines for a person: a backlog's progress, a lease waited for
+        self._lease_other: tuple[str, datetime] | None = None  # (holder, expiry) as last read
+        self._lease_seen: tuple[str, float] | None = None  # (holder, when first seen)
         self.stop = threading.Event()
         self.outbox_kick = threading.Event()
         self.intake_busy = threading.Event()  # set while a backlog is being stored
@@ -119,12 +127,14 @@ class Service:
                 try:
                     with Mailbox(self.ctx.settings.imap) as box:
                         intake = intake_once(self.ctx, box, kick=self.outbox_kick,
-                                             parser=self.parse_worker, busy=self.intake_busy)
+                                             parser=self.parse_worker, busy=self.intake_busy,
+                                             progress=self.progress)
                 finally:
                     self._stop_parse_worker()
                     self._release_lease()
             else:
                 log.info("intake: another gateway holds the mailbox; only sending")
+                self._say_lease_waited()
         finally:
             intake_done.set()
             self.outbox_kick.set()
@@ -173,8 +183,10 @@ class Service:
         two poll intervals of the holder's death."""
         imap = self.ctx.settings.imap
         with database.transaction(self.ctx.db):
-            return guards.acquire_lease(mailbox_name(imap), self.holder,
-                                        1.5 * imap.poll_interval)
+            won = guards.acquire_lease(mailbox_name(imap), self.holder, 1.5 * imap.poll_interval)
+            # Who holds it instead, read in the same transaction, for _report_lease_wait.
+            self._lease_other = None if won else guards.lease_row(mailbox_name(imap))
+        return won
 
     def _await_lease(self) -> bool:
         """For --once: wait out a lease left by a gateway that died (1.5 poll intervals at
@@ -182,9 +194,35 @@ class Service:
         imap = self.ctx.settings.imap
         deadline = time.monotonic() + 1.5 * imap.poll_interval + 0.5
         while not self._hold_lease():
+            self._report_lease_wait()
             if time.monotonic() > deadline or self.stop.wait(imap.poll_interval / 4):
                 return False
         return True
+
+    def _report_lease_wait(self) -> None:
+        """Say what this gateway waits for: which lease, held by whom, seen since when."""
+        name = mailbox_name(self.ctx.settings.imap)
+        if self._lease_other is None:
+            return
+        holder, expires = self._lease_other
+        if self._lease_seen is None or self._lease_seen[0] != holder:
+            self._lease_seen = (holder, time.time())
+        seen = self._lease_seen[1]
+
+        def clock(value: datetime) -> str:
+            return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+        def line() -> str:
+            return t("lease_wait", name=name, holder=describe_holder(holder),
+                     since=clock(datetime.fromtimestamp(seen, timezone.utc)),
+                     expires=clock(expires), waited=round(time.time() - seen))
+        log.debug("intake: waiting for the lease %s held by %s", name, holder)
+        self.progress.note("lease", line)
+
+    def _say_lease_waited(self) -> None:
+        if self._lease_seen is not None:
+            self.progress.say(t("lease_standby", name=mailbox_name(self.ctx.settings.imap),
+                                holder=describe_holder(self._lease_seen[0])))
 
     def _release_lease(self) -> None:
         with database.transaction(self.ctx.db):
@@ -195,6 +233,7 @@ class Service:
         backoff = 1.0
         while not self.stop.is_set():
             if not self._hold_lease():
+                self._report_lease_wait()
                 self.stop.wait(imap.poll_interval / 2)
                 continue
             try:
@@ -202,7 +241,8 @@ class Service:
                     backoff = 1.0
                     while not self.stop.is_set() and self._hold_lease():
                         report = intake_once(self.ctx, box, self.stop, self.outbox_kick,
-                                             self.parse_worker, self.intake_busy)
+                                             self.parse_worker, self.intake_busy,
+                                             self.progress)
                         fired = sla_timers.run_timers(self.ctx).fired
                         if report.total or fired:
                             self.outbox_kick.set()
@@ -248,6 +288,12 @@ class Service:
                 continue
             wait = 30.0 if due is None else max(0.0, (due - database.utcnow()).total_seconds())
             self.outbox_kick.wait(min(wait, 30.0))
+
+
+def describe_holder(holder: str) -> str:
+    """`host:pid:token` (Service.holder) as a person reads it: `host pid 1234`."""
+    host, _, rest = holder.rpartition(":")[0].rpartition(":")
+    return f"{host} pid {rest}" if host and rest.isdigit() else holder
 
 
 def retry_quarantined(ctx: Context, item_id: int) -> Outcome:

@@ -18,6 +18,7 @@ import peewee as pw
 
 from gateway import resources
 from gateway.errors import ConfigError, IncompleteInstallation, TemporaryFailure
+from gateway.messages import t
 from gateway.store.models import ALL_MODELS, database_proxy
 
 MIGRATIONS_DIR = resources.migrations()
@@ -35,23 +36,54 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def connect(url: str, base_dir: Path | None = None) -> pw.Database:
-    """Open the database named by the URL and bind every model to it."""
-    database = open_database(url, base_dir)
+def connect(url: str, base_dir: Path | None = None, create: bool = True) -> pw.Database:
+    """Open the database named by the URL and bind every model to it. `create=False`: a
+    SQLite file that does not exist is an error (`ldp init` creates it), not a new file."""
+    database = open_database(url, base_dir, create)
     database_proxy.initialize(database)
     try:
         database.connect(reuse_if_open=True)
     except TEMPORARY_ERRORS as exc:
-        raise TemporaryFailure(f"cannot connect to the database: {_redact(exc)}") from exc
+        raise TemporaryFailure(t("db_unreachable", url=redact_url(url),
+                                 detail=_redact(exc))) from exc
+    except pw.DatabaseError as exc:  # e.g. SQLite's "file is not a database"
+        raise ConfigError(t("db_unreadable", url=redact_url(url), detail=_redact(exc))) from exc
     return database
 
 
-def open_database(url: str, base_dir: Path | None = None) -> pw.Database:
-    parsed = urlparse(url)
+def require_schema(database: pw.Database, url: str) -> None:
+    """Stop with one line when the schema is missing or older than this version."""
+    try:
+        pending = pending_migrations(database)
+        empty = not database.table_exists("schema_migration")
+    except TEMPORARY_ERRORS as exc:
+        raise TemporaryFailure(f"database: {_redact(exc)}") from exc
+    except pw.DatabaseError as exc:
+        raise ConfigError(t("db_unreadable", url=redact_url(url), detail=_redact(exc))) from exc
+    if empty:
+        raise ConfigError(t("no_schema", url=redact_url(url)))
+    if pending:
+        raise ConfigError(t("old_schema", url=redact_url(url), names=", ".join(pending)))
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (if any) masked, for messages and logs."""
+    # A pattern, not urlparse: the URL may be one urlparse refuses, and still hold a password.
+    return re.sub(r"^([a-z0-9+.-]*://[^:/@]*):.*@", r"\1:***@", url, flags=re.I)
+
+
+def open_database(url: str, base_dir: Path | None = None, create: bool = True) -> pw.Database:
+    try:
+        parsed = urlparse(url)
+        parsed.port  # noqa: B018 - parsing the port is what finds a bad one
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535"
+        raise ConfigError(f"database.url: {redact_url(url)}: {exc}") from None
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path)
         if path != ":memory:":
             file = Path(path) if Path(path).is_absolute() or not base_dir else base_dir / path
+            if not create and not file.exists():
+                raise ConfigError(t("no_database", url=f"sqlite:///{file}"))
             file.parent.mkdir(parents=True, exist_ok=True)
             path = str(file)
         # BEGIN IMMEDIATE: a transaction takes the write lock when it starts, waiting for it up

@@ -41,6 +41,12 @@ def lease_holder(name: str, now: datetime | None = None) -> str | None:
     return row.holder if row and row.expires_at >= (now or utcnow()) else None
 
 
+def lease_row(name: str) -> tuple[str, datetime] | None:
+    """The lease's holder and expiry as stored, expired or not (to tell who is waited for)."""
+    row = LeaseRow.get_or_none(LeaseRow.name == name)
+    return (row.holder, row.expires_at) if row else None
+
+
 def automatic_mail_count(address: str, templates: tuple[str, ...], since: datetime) -> int:
     """How many automatic mails of these templates went (or wait to go) to an address."""
     # Hand-written SQL, its text cached: asked before every automatic mail, peewee's building

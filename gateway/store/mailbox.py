@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.errors import NotFound
+from gateway.messages import t
 from gateway.store.database import utcnow
 from gateway.store.models import MailboxCursorRow, QuarantineRow
 
@@ -70,7 +71,7 @@ def list_quarantine(status: str | None = HELD) -> list[QuarantineItem]:
 def get_quarantined(item_id: int) -> QuarantineItem:
     row = QuarantineRow.get_or_none(QuarantineRow.id == item_id)
     if row is None:
-        raise NotFound(f"no quarantined message {item_id}")
+        raise NotFound(t("no_quarantined", id=item_id))
     return _item(row)
 
 

@@ -16,6 +16,7 @@ import peewee as pw
 from gateway.domain import (Address, Direction, InboundMail, Level, Priority, RoutingDecision,
                             Status, Ticket, Visibility)
 from gateway.errors import DuplicateMessage, NotFound
+from gateway.messages import t
 from gateway.store import database
 from gateway.store.database import utcnow
 from gateway.store.models import (AttachmentRow, EventRow, MessageRow, OutboxRow, TicketRow)
@@ -84,7 +85,7 @@ def ticket_for_message_ids(message_ids: tuple[str, ...]) -> Ticket | None:
 def get_ticket(ref: str) -> Ticket:
     row = TicketRow.get_or_none(TicketRow.ref == ref.upper())
     if row is None:
-        raise NotFound(f"no ticket {ref}")
+        raise NotFound(t("no_ticket", ref=ref))
     return to_ticket(row)
 
 

@@ -103,13 +103,13 @@ def test_a_wrong_imap_password_is_a_configuration_error_in_a_sentence(tmp_path, 
     config = write_config(tmp_path / "ldp.toml", settings)
     deliver(imap_server, settings.imap.folder, mails.report(message_id="<pw-1@x.id>"))
     wrong = "wrong-Pa55word"
-    code, out, err = ldp(tmp_path, "--config", str(config), "run", "--once",
+    code, out, err = ldp(tmp_path, "--quiet", "--config", str(config), "run", "--once",
                          env={"LDP_IMAP_PASSWORD": wrong, "LDP_LANG": language})
     assert (code, err) == (78, sentence.format(port=imap_server.port, user=imap_server.username))
     assert wrong not in err and "b'" not in err
     assert len(folder_uids(imap_server, settings.imap.folder)) == 1
     if language == "en":  # the long-running `ldp run` stops too, instead of retrying forever
-        assert ldp(tmp_path, "--config", str(config), "run",
+        assert ldp(tmp_path, "--quiet", "--config", str(config), "run",
                    env={"LDP_IMAP_PASSWORD": wrong})[::2] == (78, sentence.format(
                        port=imap_server.port, user=imap_server.username))
 
