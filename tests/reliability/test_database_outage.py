@@ -106,8 +106,9 @@ def test_the_database_going_away_mid_batch_ends_nothing_and_loses_or_doubles_not
                     len(folder_uids(imap_server, settings.imap.processed_folder)),
                     QuarantineRow.select().count())
 
-        assert wait_until(all_sent, 180), f"not done: (calls, tickets, outbox, missing, waiting, processed, quarantined) "
-                                          f"{state()}"
+        assert wait_until(all_sent, 180), \
+            f"not done: (calls, tickets, outbox, missing, waiting, processed, quarantined) " \
+            f"{state()}"
         assert running.is_alive(), "the gateway ended"
     finally:
         service.stop.set()
