@@ -3,6 +3,8 @@
     GatewayError
     ├── ConfigError            bad configuration or rules: stop with one line (exit 78)
     ├── TemporaryFailure       mailbox, database or SMTP unavailable: retry later (exit 75)
+    │   └── DatabaseRefused    the database refused a statement (not an outage): in intake
+    │                          the message is tried POISON_ATTEMPTS times, then quarantined
     ├── MalformedMail          bytes that cannot be parsed: quarantine (exit 65)
     │   └── MessageTooLarge    over max_message_bytes: quarantine without downloading
     ├── InvalidTransition      a command that the levels table does not allow
@@ -28,6 +30,12 @@ class TemporaryFailure(GatewayError):
     """Something outside is unavailable for now; nothing was changed, try again later."""
 
     exit_code = 75  # EX_TEMPFAIL
+
+
+class DatabaseRefused(TemporaryFailure):
+    """The database refused one statement while it was up ("too many SQL variables", an index
+    row too large): most often caused by what one message carries, so intake charges it to
+    that message (gateway.poison) instead of stopping for everyone."""
 
 
 class MalformedMail(GatewayError):

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from gateway import config as config_module
-from gateway import pipeline
+from gateway import pipeline, poison
 from gateway.domain import Disposition, Outcome, Precomputed
-from gateway.errors import TemporaryFailure
+from gateway.errors import DatabaseRefused, TemporaryFailure
 from gateway.parse_worker import Parse, ParserFailed, ParseWorker
 from gateway.progress import QUIET, Counter, Progress
 from gateway.pipeline import Context, process
@@ -28,21 +28,36 @@ FETCH_BYTES = 8 * 1024 * 1024  # raw mail held at once by one FETCH (one oversiz
 
 def handle_raw(raw: bytes, ctx: Context, source: str = "", uid: int | None = None,
                parse: Parse | None = None, known: Precomputed | None = None) -> Outcome:
-    """Process one message; an unexpected error quarantines it. TemporaryFailure passes up.
+    """Process one message; an unexpected error quarantines it, and so does a database that
+    keeps refusing it (poison.POISON_ATTEMPTS tries). TemporaryFailure (an outage) passes up.
     Inside a caller's transaction (intake's batch) its work is a savepoint of that one."""
-    try:
-        with time_limit(ctx.settings.imap.message_time_limit):
-            return process(raw, ctx, source=source, uid=uid, parse=parse, known=known)
-    except TemporaryFailure:
-        raise
-    except Exception as exc:  # the last guard: never lose the message, never stop the batch
-        # The parse worker's report already names the error and carries its traceback.
-        error = str(exc) if isinstance(exc, ParserFailed) else \
-            f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
-        log.error("ALERT: message quarantined after an unexpected error: %s", exc)
-        with database.transaction(ctx.db):
-            item = mailbox.quarantine(raw, error, source, uid)
-        return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
+    if poison.STRIKES.exhausted(raw):
+        poison.STRIKES.forget(raw)
+        return poison.quarantine(ctx.db, raw, "the database connection broke each time it was "
+                                 "stored", source, uid, poison.POISON_ATTEMPTS)
+    for attempt in range(1, poison.POISON_ATTEMPTS + 1):
+        try:
+            with time_limit(ctx.settings.imap.message_time_limit):
+                outcome = process(raw, ctx, source=source, uid=uid, parse=parse, known=known)
+            poison.STRIKES.forget(raw)
+            return outcome
+        except DatabaseRefused as exc:
+            log.warning("intake: %s UID %s, attempt %d of %d: %s", source, uid, attempt,
+                        poison.POISON_ATTEMPTS, exc)
+            if attempt == poison.POISON_ATTEMPTS:
+                return poison.quarantine(ctx.db, raw, str(exc), source, uid, attempt)
+        except TemporaryFailure:
+            poison.STRIKES.add(raw)  # an outage, or this message broke the connection
+            raise
+        except Exception as exc:  # the last guard: never lose the message, never stop the batch
+            # The parse worker's report already names the error and carries its traceback.
+            error = str(exc) if isinstance(exc, ParserFailed) else \
+                f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+            log.error("ALERT: message quarantined after an unexpected error: %s", exc)
+            with database.transaction(ctx.db):
+                item = mailbox.quarantine(raw, error, source, uid)
+            return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -111,6 +126,7 @@ def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report:
         if stop is not None and stop.is_set():
             break
         stored: dict[str, list[int]] = {}  # folder -> UIDs committed, not yet acknowledged
+        parsed = None
         try:
             if batch[0].size > imap.max_message_bytes:
                 report.add(_too_large(ctx, box, name, batch[0]))
@@ -137,6 +153,11 @@ def _store_batches(ctx: Context, box: Mailbox, name: str, waiting: list, report:
             for outcome in outcomes:
                 report.add(outcome)
         finally:
+            if parsed is not None:
+                # Now, not whenever the generator is collected: left early (a database error),
+                # it stops a worker that still holds answers, which the next batch's messages
+                # would otherwise be given (another mail's content, taken for a duplicate).
+                parsed.close()
             # A crash before this line replays the batch and the duplicate check absorbs it,
             # as it absorbs a crash between a commit and a one-message MOVE.
             _acknowledge(ctx, box, name, stored)

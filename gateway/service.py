@@ -26,11 +26,12 @@ from gateway.progress import QUIET, Progress
 from gateway.routing import rules as rules_module
 from gateway.sender import SendReport, release_dead_claims, send_through_worker
 from gateway.sla import timers as sla_timers
-from gateway.store import database, guards, mailbox, outbox
+from gateway.store import database, files, guards, mailbox, outbox, tickets
 from gateway.transport.imap import Mailbox
 from gateway.transport.smtp_worker import SmtpWorker
 
 log = logging.getLogger("ldp")
+MAX_BACKOFF = 60.0  # seconds between attempts while the mailbox or the database is away
 
 
 def build_context(settings: config_module.Settings, base_dir: Path | None = None,
@@ -117,6 +118,7 @@ class Service:
         batch, in a thread beside intake, and ends with a last pass once intake is done."""
         self._start_workers()
         release_dead_claims(self.ctx)
+        recover_attachments(self.ctx)
         intake, sent = IntakeReport(), SendReport()
         intake_done = threading.Event()
         sender = threading.Thread(target=self._send_until, args=(intake_done, sent),
@@ -165,6 +167,7 @@ class Service:
     def run(self) -> None:
         self._start_workers()
         release_dead_claims(self.ctx)
+        recover_attachments(self.ctx)
         sender = threading.Thread(target=self._sender_loop, name="ldp-sender", daemon=True)
         sender.start()
         try:
@@ -232,17 +235,19 @@ class Service:
         imap = self.ctx.settings.imap
         backoff = 1.0
         while not self.stop.is_set():
-            if not self._hold_lease():
-                self._report_lease_wait()
-                self.stop.wait(imap.poll_interval / 2)
-                continue
             try:
+                # Inside the try: a database that went away (a connection reset) is waited
+                # for with the same capped backoff, and the next transaction reconnects.
+                if not self._hold_lease():
+                    self._report_lease_wait()
+                    self.stop.wait(imap.poll_interval / 2)
+                    continue
                 with Mailbox(imap) as box:
-                    backoff = 1.0
                     while not self.stop.is_set() and self._hold_lease():
                         report = intake_once(self.ctx, box, self.stop, self.outbox_kick,
                                              self.parse_worker, self.intake_busy,
                                              self.progress)
+                        backoff = 1.0  # a round went through: the mailbox and database are up
                         fired = sla_timers.run_timers(self.ctx).fired
                         if report.total or fired:
                             self.outbox_kick.set()
@@ -255,7 +260,7 @@ class Service:
             except TemporaryFailure as exc:
                 log.warning("intake: %s; retrying in %.0f s", exc, backoff)
                 self.stop.wait(backoff)
-                backoff = min(backoff * 2, 300.0)
+                backoff = min(backoff * 2, MAX_BACKOFF)
 
     def _wait_for_mail(self, box: Mailbox) -> None:
         imap = self.ctx.settings.imap
@@ -294,6 +299,18 @@ def describe_holder(holder: str) -> str:
     """`host:pid:token` (Service.holder) as a person reads it: `host pid 1234`."""
     host, _, rest = holder.rpartition(":")[0].rpartition(":")
     return f"{host} pid {rest}" if host and rest.isdigit() else holder
+
+
+def recover_attachments(ctx: Context) -> int:
+    """Attachment files a gateway of this host left pending when it died (store.files)."""
+    if ctx.attachments_dir is None:
+        return 0
+
+    def committed(storage_id: str) -> bool:
+        with database.transaction(ctx.db):
+            return tickets.attachment_stored(storage_id)
+
+    return files.recover(ctx.attachments_dir, committed)
 
 
 def retry_quarantined(ctx: Context, item_id: int) -> Outcome:

@@ -29,6 +29,7 @@ from gateway.domain import Address, Attachment, InboundMail
 from gateway.errors import MalformedMail
 from gateway.parsers import bigparts
 from gateway.parsers.quoting import html_to_text
+from gateway.parsers.threading import MAX_MESSAGE_ID_OCTETS
 
 # mail-parser logs every defect at WARNING; defects are kept on the InboundMail instead.
 logging.getLogger("mailparser").setLevel(logging.ERROR)
@@ -49,7 +50,8 @@ def parse(raw: bytes) -> InboundMail:
         raise MalformedMail("no header found in the first 4096 bytes")
     parsed, found = _parse_lifted(raw)
     headers = _headers(parsed.message)
-    html = "\n".join(parsed.text_html or ())
+    # NUL out of the HTML too: PostgreSQL refuses it in text, and SQLite must store the same.
+    html = "\n".join(parsed.text_html or ()).replace("\x00", "")
     text = _clean_text("\n".join(parsed.text_plain or ()))
     if not text.strip() and html:
         text = _clean_text(html_to_text(html))
@@ -129,10 +131,13 @@ def _placed(lifted, items, plain: str, html: str) -> dict | None:
 
 
 def message_ids(value: str) -> tuple[str, ...]:
-    """Every `<id>` in a header value, in order, without repeats."""
+    """Every `<id>` in a header value, in order, without repeats. An ID longer than RFC 5322's
+    line limit (998 octets, threading.MAX_MESSAGE_ID_OCTETS) is no ID: a mail whose own one is
+    that long is known by the hash of its bytes, and a database index never sees it."""
     seen: dict[str, None] = {}
     for match in MSGID_RE.findall(value or ""):
-        seen.setdefault(match, None)
+        if len(match.encode("utf-8", "replace")) <= MAX_MESSAGE_ID_OCTETS:
+            seen.setdefault(match, None)
     return tuple(seen)
 
 

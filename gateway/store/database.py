@@ -17,14 +17,17 @@ from urllib.parse import unquote, urlparse
 import peewee as pw
 
 from gateway import resources
-from gateway.errors import ConfigError, IncompleteInstallation, TemporaryFailure
+from gateway.errors import ConfigError, DatabaseRefused, IncompleteInstallation, TemporaryFailure
 from gateway.messages import t
+from gateway.store import files, outage
 from gateway.store.models import ALL_MODELS, database_proxy
 
 MIGRATIONS_DIR = resources.migrations()
+SKIP = "--skip--"  # a migration statement that begins so is not for this database
 DIALECT = {
-    "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB"},
-    "postgresql": {"pk": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA"},
+    "sqlite": {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB",
+               "postgresql_only": SKIP},
+    "postgresql": {"pk": "BIGSERIAL PRIMARY KEY", "blob": "BYTEA", "postgresql_only": ""},
 }
 SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": "full", "foreign_keys": 1,
                   "busy_timeout": 15000}
@@ -149,7 +152,7 @@ def _statements(sql: str, name: str) -> list[str]:
     sql = re.sub(r"--[^\n]*", "", sql)
     for key, value in DIALECT[name].items():
         sql = sql.replace("{%s}" % key, value)
-    return [s.strip() for s in sql.split(";") if s.strip()]
+    return [s.strip() for s in sql.split(";") if s.strip() and not s.strip().startswith(SKIP)]
 
 
 @contextmanager
@@ -171,7 +174,8 @@ def transaction(database: pw.Database, durable: bool = True) -> Iterator[None]:
     if gate is not None:
         gate.acquire()
     try:
-        with _transaction(database, durable, outermost):
+        # Attachment files staged inside go into place after the commit, or go (files).
+        with files.following_transaction(), _transaction(database, durable, outermost):
             yield
     finally:
         if gate is not None:
@@ -194,7 +198,17 @@ def _transaction(database: pw.Database, durable: bool, outermost: bool) -> Itera
         finally:
             if sqlite:
                 _restore_synchronous(database)
+    except TemporaryFailure as exc:
+        # An outage met in a savepoint (a message's transaction) and passed up: the batch's
+        # rollback may not have noticed that the connection is gone.
+        if outermost and not isinstance(exc, DatabaseRefused):
+            outage.drop_connection(database)
+        raise
     except TEMPORARY_ERRORS as exc:
+        if not outage.is_outage(exc):
+            raise DatabaseRefused(f"database refused: {_redact(exc)}") from exc
+        if outermost:
+            outage.drop_connection(database)  # the next transaction reconnects
         raise TemporaryFailure(f"database: {_redact(exc)}") from exc
 
 

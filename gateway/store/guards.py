@@ -12,21 +12,34 @@ from gateway.store.database import utcnow
 from gateway.store.models import LeaseRow, OutboxRow, SuppressedAddressRow
 
 
+# How far two hosts' clocks may disagree before one takes the other's live lease for stale.
+CLOCK_TOLERANCE = 30.0
+
+
 def acquire_lease(name: str, holder: str, ttl: float, now: datetime | None = None) -> bool:
-    """Take or renew the lease; True while `holder` has it. Call inside a transaction."""
+    """Take or renew the lease; True while `holder` has it. Call inside a transaction.
+    A lease that expires further ahead than its own duration (and CLOCK_TOLERANCE) was written
+    while a clock was ahead, a day say: it is stale, or intake would wait for that day."""
     now = now or utcnow()
     expires = now + timedelta(seconds=ttl)
     # A conditional update is the claim: only the holder, or anyone after expiry, wins it.
-    won = LeaseRow.update(holder=holder, expires_at=expires).where(
+    won = LeaseRow.update(holder=holder, expires_at=expires, duration=ttl).where(
         LeaseRow.name == name, (LeaseRow.holder == holder) | (LeaseRow.expires_at < now)
     ).execute()
     if won:
         return True
-    if LeaseRow.select().where(LeaseRow.name == name).exists():
-        return False
+    row = LeaseRow.get_or_none(LeaseRow.name == name)
+    if row is not None:
+        ahead = (row.expires_at - now).total_seconds()
+        if ahead <= (row.duration or ttl) + CLOCK_TOLERANCE:
+            return False
+        # Stale: taken only if nobody renewed or took it since it was read.
+        return bool(LeaseRow.update(holder=holder, expires_at=expires, duration=ttl).where(
+            LeaseRow.name == name, LeaseRow.holder == row.holder,
+            LeaseRow.expires_at == row.expires_at).execute())
     try:
         with LeaseRow._meta.database.atomic():
-            LeaseRow.create(name=name, holder=holder, expires_at=expires)
+            LeaseRow.create(name=name, holder=holder, expires_at=expires, duration=ttl)
     except pw.IntegrityError:
         return False
     return True

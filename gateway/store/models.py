@@ -16,14 +16,14 @@ class BaseModel(pw.Model):
 class TicketRow(BaseModel):
     ref = pw.CharField(max_length=32, unique=True, null=True)
     subject = pw.TextField()
-    reporter_email = pw.CharField(max_length=320)
+    reporter_email = pw.TextField()
     reporter_name = pw.TextField(default="")
     level = pw.CharField(max_length=2)
     team = pw.CharField(max_length=64)
     status = pw.CharField(max_length=16)
     priority = pw.CharField(max_length=16)
     category = pw.CharField(max_length=64, null=True)
-    assignee = pw.CharField(max_length=320, null=True)
+    assignee = pw.TextField(null=True)
     language = pw.CharField(max_length=8)
     tags = pw.TextField(default="")
     linked_ticket = pw.ForeignKeyField("self", null=True, column_name="linked_ticket_id")
@@ -41,7 +41,7 @@ class MessageRow(BaseModel):
     direction = pw.CharField(max_length=8)
     visibility = pw.CharField(max_length=8)
     kind = pw.CharField(max_length=64)
-    author_email = pw.CharField(max_length=320, default="")
+    author_email = pw.TextField(default="")
     author_name = pw.TextField(default="")
     message_key = pw.CharField(max_length=1000, unique=True)
     message_id = pw.CharField(max_length=1000, null=True)
@@ -62,7 +62,7 @@ class AttachmentRow(BaseModel):
     message = pw.ForeignKeyField(MessageRow, column_name="message_id", backref="attachments")
     storage_id = pw.CharField(max_length=64, unique=True)
     name = pw.TextField()
-    content_type = pw.CharField(max_length=255)
+    content_type = pw.TextField()
     size = pw.IntegerField()
     sha256 = pw.CharField(max_length=64)
 
@@ -74,7 +74,7 @@ class EventRow(BaseModel):
     ticket = pw.ForeignKeyField(TicketRow, null=True, column_name="ticket_id", backref="events")
     message = pw.ForeignKeyField(MessageRow, null=True, column_name="message_id")
     kind = pw.CharField(max_length=32)
-    actor = pw.CharField(max_length=320)
+    actor = pw.TextField()
     detail = pw.TextField(default="")
     old_value = pw.TextField(null=True)
     new_value = pw.TextField(null=True)
@@ -98,8 +98,8 @@ class OutboxRow(BaseModel):
     ticket = pw.ForeignKeyField(TicketRow, null=True, column_name="ticket_id")
     message_id = pw.CharField(max_length=1000, unique=True)
     template = pw.CharField(max_length=64)
-    sender = pw.CharField(max_length=320)
-    recipient = pw.CharField(max_length=320)
+    sender = pw.TextField()
+    recipient = pw.TextField()
     subject = pw.TextField()
     visibility = pw.CharField(max_length=8)
     text = pw.TextField(default="")
@@ -136,13 +136,14 @@ class LeaseRow(BaseModel):
     name = pw.CharField(max_length=255, unique=True)
     holder = pw.CharField(max_length=255)
     expires_at = pw.DateTimeField()
+    duration = pw.FloatField(default=0)  # seconds; 0 in rows written before 0007
 
     class Meta:
         table_name = "lease"
 
 
 class SuppressedAddressRow(BaseModel):
-    email = pw.CharField(max_length=320, unique=True)
+    email = pw.TextField(unique=True)
     reason = pw.TextField()
     created_at = pw.DateTimeField()
 

@@ -5,8 +5,6 @@ The caller holds the transaction (`database.transaction`); nothing here commits 
 from __future__ import annotations
 
 import hashlib
-import os
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +15,8 @@ from gateway.domain import (Address, Direction, InboundMail, Level, Priority, Ro
                             Status, Ticket, Visibility)
 from gateway.errors import DuplicateMessage, NotFound
 from gateway.messages import t
-from gateway.store import database
+from gateway.parsers.threading import THREAD_LOOKUP_IDS
+from gateway.store import database, files
 from gateway.store.database import utcnow
 from gateway.store.models import (AttachmentRow, EventRow, MessageRow, OutboxRow, TicketRow)
 
@@ -62,17 +61,14 @@ def message_seen(key: str) -> bool:
 
 
 def ticket_for_message_ids(message_ids: tuple[str, ...]) -> Ticket | None:
-    """The ticket of the first id that names one of its messages, ours or the reporter's."""
-    if not message_ids:
+    """The ticket of the first id that names one of its messages, ours or the reporter's.
+    Reads at most THREAD_LOOKUP_IDS ids (threading.referenced_ids picks which), in one query
+    of one fixed text: the unused places are NULL, which matches nothing."""
+    ids = tuple(dict.fromkeys(message_ids))[:THREAD_LOOKUP_IDS]
+    if not ids:
         return None
-    ids = tuple(dict.fromkeys(message_ids))
-    marks = ", ".join("?" * len(ids))
-    # Hand-written and cached per id count: peewee built two queries anew for every mail.
-    rows = database.execute(MessageRow, (
-        f'SELECT "message_id", "ticket_id" FROM "message" WHERE "message_id" IN ({marks}) '
-        'AND "ticket_id" IS NOT NULL UNION ALL '
-        f'SELECT "message_id", "ticket_id" FROM "outbox" WHERE "message_id" IN ({marks}) '
-        'AND "ticket_id" IS NOT NULL'), ids + ids).fetchall()
+    padded = ids + (None,) * (THREAD_LOOKUP_IDS - len(ids))
+    rows = database.execute(MessageRow, _THREAD_LOOKUP, padded + padded).fetchall()
     found: dict[str, int] = {}
     for message_id, ticket_id in rows:
         found.setdefault(message_id, ticket_id)
@@ -80,6 +76,15 @@ def ticket_for_message_ids(message_ids: tuple[str, ...]) -> Ticket | None:
         if message_id in found:
             return ticket_by_id(found[message_id])
     return None
+
+
+_MARKS = ", ".join("?" * THREAD_LOOKUP_IDS)
+# Hand-written: peewee built two queries anew for every mail.
+_THREAD_LOOKUP = (
+    f'SELECT "message_id", "ticket_id" FROM "message" WHERE "message_id" IN ({_MARKS}) '
+    'AND "ticket_id" IS NOT NULL UNION ALL '
+    f'SELECT "message_id", "ticket_id" FROM "outbox" WHERE "message_id" IN ({_MARKS}) '
+    'AND "ticket_id" IS NOT NULL')
 
 
 def get_ticket(ref: str) -> Ticket:
@@ -150,22 +155,28 @@ def add_message(ticket: Ticket | None, mail: InboundMail, *, kind: str,
     except pw.IntegrityError as exc:
         raise DuplicateMessage(f"message {mail.dedup_key} is already stored") from exc
     if attachments_dir is not None:
-        for attachment in mail.attachments:
-            _store_attachment(row_id, attachment, attachments_dir)
+        for index, attachment in enumerate(mail.attachments):
+            _store_attachment(row_id, attachment, attachments_dir,
+                              attachment_id(mail.dedup_key, index))
     return row_id
 
 
-def _store_attachment(message_id: int, attachment, folder: Path) -> None:
-    # The bytes go under a generated id: the sender's name is only ever a display label.
-    storage_id = uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / storage_id
+def attachment_id(message_key: str, index: int) -> str:
+    """The file name of a message's `index`th attachment: derived from the message, so a
+    retry of the same message names (and reuses) the same file. Never the sender's name."""
+    return hashlib.sha256(f"{message_key}\0{index}".encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def attachment_stored(storage_id: str) -> bool:
+    return database.execute(AttachmentRow, 'SELECT 1 FROM "attachment" WHERE "storage_id" = ? '
+                            "LIMIT 1", (storage_id,)).fetchone() is not None
+
+
+def _store_attachment(message_id: int, attachment, folder: Path, storage_id: str) -> None:
     # Read once: a large attachment is decoded from the raw message on every read of `payload`.
     payload = attachment.payload
-    with open(path, "xb") as handle:
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
+    # Written under a pending name, in place only once the transaction commits (files).
+    files.stage(folder, storage_id, payload)
     database.insert(AttachmentRow, message=message_id, storage_id=storage_id, name=attachment.name,
                     content_type=attachment.content_type, size=len(payload),
                     sha256=hashlib.sha256(payload).hexdigest())
