@@ -207,7 +207,7 @@ def reporter_notice(ticket: Ticket, mail: InboundMail | None, template: str,
 
 def internal_notes(ticket: Ticket, limit: int = 5) -> list[dict[str, str]]:
     """The latest internal notes of agents on a ticket, oldest first."""
-    return [{"author": f"{name} <{email}>" if name else email, "text": text.strip() or "-"}
+    return [{"author": str(Address(email, name)), "text": text.strip() or "-"}
             for name, email, text in tickets.latest_notes(ticket, limit)]
 
 
