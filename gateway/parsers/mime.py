@@ -48,17 +48,17 @@ def parse(raw: bytes) -> InboundMail:
     if b":" not in raw[:4096]:
         raise MalformedMail("no header found in the first 4096 bytes")
     parsed, found = _parse_lifted(raw)
-    headers, raw_addresses = _headers(parsed.message)
+    headers, address_headers = _headers(parsed.message)
     html = "\n".join(parsed.text_html or ())
     text = _clean_text("\n".join(parsed.text_plain or ()))
     if not text.strip() and html:
         text = _clean_text(html_to_text(html))
     return InboundMail(
         message_id=_first_id(headers.get("message-id", ())),
-        sender=addresses.sender(raw_addresses.get("from", ())),
-        to=_addresses(raw_addresses.get("to", ())),
-        cc=_addresses(raw_addresses.get("cc", ())),
-        reply_to=_addresses(raw_addresses.get("reply-to", ())),
+        sender=addresses.sender(tuple(text for text, _ in address_headers.get("from", ()))),
+        to=_addresses(address_headers.get("to", [])),
+        cc=_addresses(address_headers.get("cc", [])),
+        reply_to=_addresses(address_headers.get("reply-to", [])),
         subject=_one_line(headers.get("subject", ("",))[0])[:MAX_SUBJECT],
         date=_date(headers.get("date", ())),
         in_reply_to=message_ids(" ".join(headers.get("in-reply-to", ()))),
@@ -143,29 +143,29 @@ def safe_filename(name: str | None) -> str:
     return name or "attachment"
 
 
-def _headers(message) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
-    """(every header decoded, the raw values of the address headers). Address headers are
-    parsed raw and kept as `addresses.shown` rebuilds them: only display names decoded."""
+def _headers(message) -> tuple[dict[str, tuple[str, ...]], dict[str, list]]:
+    """(every header decoded, each address header's raw values with what they hold). Address
+    headers are parsed raw and kept as `addresses.shown` rebuilds them: only names decoded."""
     headers: dict[str, list[str]] = {}
-    raw: dict[str, list[str]] = {}
+    found: dict[str, list] = {}
     for (name, value), (_, fetched) in zip(message.raw_items(), message.items()):
         name = name.lower()
         if name in addresses.ADDRESS_HEADERS:
             text = addresses.raw_text(value)
-            raw.setdefault(name, []).append(text)
-            headers.setdefault(name, []).append(addresses.shown(text, addresses.parse_list(text)))
+            parsed = addresses.parse_list(text)
+            found.setdefault(name, []).append((text, parsed))
+            headers.setdefault(name, []).append(addresses.shown(text, parsed))
         else:
             headers.setdefault(name, []).append(_decode(fetched))
-    return ({name: tuple(values) for name, values in headers.items()},
-            {name: tuple(values) for name, values in raw.items()})
-
-
-def _addresses(values: tuple[str, ...]) -> tuple[Address, ...]:
-    return tuple(a for value in values for a in addresses.parse_list(value))
+    return {name: tuple(values) for name, values in headers.items()}, found
 
 
 def _one_line(value: str) -> str:
     return safetext.one_line(value)
+
+
+def _addresses(found: list) -> tuple[Address, ...]:
+    return tuple(address for _text, parsed in found for address in parsed)
 
 
 def _first_id(values: tuple[str, ...]) -> str | None:
