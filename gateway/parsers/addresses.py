@@ -79,7 +79,12 @@ def _parse(text: str, groups: bool) -> tuple[Address, ...]:
         return ()
     pairs = getaddresses([text])
     if len(pairs) != expected:
-        return ()
+        # "rina@x.id <rina@x.id>" (an address as its own unquoted name, as some mailers
+        # write it) reads as two; both readings give the same mailbox, so nothing is guessed.
+        emails = {email.lower() for _name, email in pairs}
+        if len(emails) != 1 or expected != 1:
+            return ()
+        pairs = [("", pairs[-1][1])]
     result = []
     for name, email in pairs:
         if not email and not name:

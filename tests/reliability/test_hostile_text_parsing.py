@@ -38,6 +38,7 @@ FROM_VALUES = [
     ("=?iso-8859-1?q?Jos=E9?= <jose@x.id>", ("jose@x.id", "José")),
     ("José Ñandú <jose@exämple.id>", ("jose@exämple.id", "José Ñandú")),
     ("Rina\r\n Wati <rina@x.id>", ("rina@x.id", "Rina Wati")),
+    ("rina@x.id <Rina@x.id>", ("rina@x.id", "")),  # an address as its own name: one reading
     ("=?utf-8?q?budi=40lkpp=2Eexample?= <intern@lkpp.example>",
      ("intern@lkpp.example", "budi@lkpp.example")),
     ("=?utf-8?q?a=22_=3Cbudi=40lkpp=2Eexample=3E?= <intern@lkpp.example>",
