@@ -49,15 +49,18 @@ def raw_text(value: object) -> str:
 def parse_list(value: str) -> tuple[Address, ...]:
     """The mailboxes of one raw address header, lower-cased, each with its decoded display
     name; () when the header cannot be read without guessing (see the module docstring)."""
-    return _parse(_unfold(value), groups=True)
+    return _parse(_unfold(value))
 
 
-def sender(values: tuple[str, ...]) -> Address | None:
-    """The one mailbox of the one raw From header, or None when there is not exactly one."""
-    if len(values) != 1:
+def sender(headers: list[tuple[str, tuple[Address, ...]]]) -> Address | None:
+    """The one mailbox of the one From header, given as (raw value, `parse_list` of it), or
+    None when there is not exactly one, or it is a group."""
+    if len(headers) != 1:
         return None
-    found = _parse(_unfold(values[0]), groups=False)
-    return found[0] if len(found) == 1 else None
+    text, found = headers[0]
+    if len(found) != 1 or _shape(_unfold(text))[2]:
+        return None
+    return found[0]
 
 
 def shown(value: str, parsed: tuple[Address, ...]) -> str:
@@ -73,9 +76,9 @@ def display_name(raw_name: str) -> str:
     return safetext.one_line(encoded_words.decode(raw_name))
 
 
-def _parse(text: str, groups: bool) -> tuple[Address, ...]:
-    balanced, expected, grouped = _shape(text)
-    if not balanced or (grouped and not groups):
+def _parse(text: str) -> tuple[Address, ...]:
+    balanced, expected, _grouped = _shape(text)
+    if not balanced:
         return ()
     pairs = getaddresses([text])
     if len(pairs) != expected:

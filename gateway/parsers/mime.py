@@ -55,7 +55,7 @@ def parse(raw: bytes) -> InboundMail:
         text = _clean_text(html_to_text(html))
     return InboundMail(
         message_id=_first_id(headers.get("message-id", ())),
-        sender=addresses.sender(tuple(text for text, _ in address_headers.get("from", ()))),
+        sender=addresses.sender(address_headers.get("from", [])),
         to=_addresses(address_headers.get("to", [])),
         cc=_addresses(address_headers.get("cc", [])),
         reply_to=_addresses(address_headers.get("reply-to", [])),
