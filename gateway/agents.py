@@ -6,8 +6,10 @@ and runs inside the pipeline's transaction, so a block is applied whole or not a
    In-Reply-To/References, or a DKIM/DMARC pass for the agent's domain in the topmost
    Authentication-Results of our own server (both, in strict mode). A reply that proves
    nothing is stored as an ordinary message, applies nothing, and leaves an event.
-2. Commands are read only from the top of the fresh text of the plain-text part: never from
-   quoted history, never from HTML alone. The rest, without the agent's signature, is the body.
+2. Commands are read only from the top of the fresh text of the plain-text part of the
+   agent's own body: never from quoted history, attached or forwarded messages, inline logs or
+   HTML alone (where hidden elements and comments are not text). The rest, without the
+   agent's signature, is the body, and the only text of the mail that can reach the reporter.
 3. `agents_plan` checks every line; one bad line refuses the whole block, with a receipt naming
    each line's problem. #check only reports what would happen.
 4. An applied block updates the ticket once, writes an event per line, and sends the mail
@@ -24,7 +26,7 @@ from gateway import pipeline
 from gateway.agents_plan import PRIMARY, Plan, Step, make_plan
 from gateway.config import Agent
 from gateway.domain import Command, Disposition, InboundMail, Outcome, Ticket, Visibility
-from gateway.parsers import auth, commands as command_parser, quoting, threading
+from gateway.parsers import auth, commands as command_parser, own_text, quoting, threading
 from gateway.store import tickets
 
 log = logging.getLogger("ldp.agents")
@@ -78,33 +80,34 @@ def verify(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context) -> auth.Ver
 
 def read_reply(mail: InboundMail, agent: Agent) -> Reply:
     """The command block and the body of an agent's reply (see the module docstring)."""
-    plain = has_plain_part(mail)
-    found, body = command_parser.parse_block(agent_fresh_text(mail, plain))
+    fresh, plain = own_fresh_text(mail)
+    found, body = command_parser.parse_block(fresh)
     if not plain:
         # What an HTML-only reply seems to command is shown back as refused, never run.
         found = tuple(replace(c, error=HTML_ONLY) for c in found)
     return Reply(found, strip_agent_signature(body, agent.name, agent.email))
 
 
-def agent_fresh_text(mail: InboundMail, plain: bool) -> str:
+def own_fresh_text(mail: InboundMail) -> tuple[str, bool]:
+    """What the agent wrote above the quote in the mail itself, and whether it is from a
+    plain-text part. Attached and forwarded messages, inline logs and any part after the
+    first are not the agent's words (`own_text`): neither read for commands nor sent on."""
+    own = own_text.own_body(mail.raw)
+    plain = bool(own.plain.strip()) or not own.html.strip()
+    return agent_fresh_text(own.plain if plain else "", own.html, plain), plain
+
+
+def agent_fresh_text(text: str, html: str, plain: bool) -> str:
     """What the agent wrote above the quote. The quoting rule that a mail with nothing above a
     quoted header block is a forward (so the quoted mail is the message) suits a reporter, but
     for an agent it would turn our own notification, internal notes and all, into the agent's
     words. A marker line on top means there is always something above the block."""
     if plain:
-        text = quoting.fresh_text(f"{_TOP_MARKER}\n\n{mail.text}")
+        text = quoting.fresh_text(f"{_TOP_MARKER}\n\n{text}")
     else:
-        text = quoting.fresh_text("", f"<div>{_TOP_MARKER}</div>{mail.html}")
+        text = quoting.fresh_text("", f"<div>{_TOP_MARKER}</div>{html}")
     lines = text.split("\n")
     return "\n".join(lines[1:] if lines[0].strip() == _TOP_MARKER else lines).strip("\n")
-
-
-def has_plain_part(mail: InboundMail) -> bool:
-    """False when the text is only the parser's rendering of the HTML (no text/plain part)."""
-    if not mail.html.strip():
-        return True
-    rendered = quoting.html_to_text(mail.html).replace("\x00", "")
-    return mail.text != rendered.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def strip_agent_signature(body: str, name: str, email: str) -> str:

@@ -26,19 +26,21 @@ from markupsafe import Markup, escape
 
 from gateway import resources
 from gateway.domain import Notice, OutgoingMail, Visibility
+from gateway.parsers import safetext
 
 TEMPLATES_DIR = resources.email_templates()
 LANGUAGES = ("id", "en")
 LOOP_HEADER = "X-LDP-Loop"
 HEADER_POLICY = SMTP.clone(max_line_length=998)
 QP_LINE = 76  # RFC 2045: encoded lines of at most 76 characters
-HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 CRLF = "\r\n"
 
 
 def clean_header(value: str, limit: int = 900) -> str:
-    """One safe header line: control characters (CR and LF above all) become spaces."""
-    return HEADER_UNSAFE.sub(" ", value or "").strip()[:limit]
+    """One safe header line: control characters (CR and LF above all) become spaces, and
+    bidi controls go, so no header reads in an order other than its characters'."""
+    return HEADER_UNSAFE.sub(" ", safetext.without_bidi(value or "")).strip()[:limit]
 
 
 def make_message_id(domain: str, ref: str | None, token: str | None = None) -> str:

@@ -59,7 +59,14 @@ class Address:
     name: str = ""
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>" if self.name else self.email
+        if not self.name:
+            return self.email
+        name = self.name
+        if any(c in name for c in '()<>@,;:\\"[]'):
+            # Quoted as RFC 5322 quotes it, so a name that looks like an address (or holds
+            # angle brackets) never passes for the address that follows it.
+            name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"{name} <{self.email}>"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway import config as config_module
-from gateway import pipeline, views
+from gateway import agents, pipeline, views
 from gateway.errors import MalformedMail
 from gateway.parsers import commands, mime, quoting, threading
 from gateway.routing import chain
@@ -16,7 +16,8 @@ def describe_mail(raw: bytes, settings: config_module.Settings) -> dict[str, Any
     mail = mime.parse(raw)
     machine = pipeline.classify(mail, settings)
     fresh = quoting.fresh_text(mail.text, mail.html)
-    parsed, _body = commands.parse_block(fresh)
+    # Commands as an agent's reply is read: only from the top of the mail's own body.
+    parsed, _body = commands.parse_block(agents.own_fresh_text(mail)[0])
     extra = {"fresh_text": fresh,
              "commands": [{"line": c.line, "command": c.name, "args": list(c.args),
                            "error": c.error} for c in parsed]}

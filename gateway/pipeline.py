@@ -186,7 +186,9 @@ def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     recipients = [ctx.settings.agent(ticket.assignee)] if ticket.assignee else []
     # Colleagues get what is new in the reply, and the internal notes kept so far.
     extra = {"text": quoting.fresh_text(mail.text, mail.html) or mail.text,
-             "author": str(mail.sender), "notes": internal_notes(ticket)}
+             "author": str(mail.sender), "notes": internal_notes(ticket),
+             # Labelled by who wrote it: a colleague in Cc is not the reporter.
+             "from_reporter": from_reporter, "author_email": mail.sender.email}
     for notice in team_notices(ticket, mail, ctx, "agent_follow_up", extra,
                                only=[a for a in recipients if a]):
         enqueue(ctx, ticket, notice)
@@ -216,7 +218,7 @@ def reporter_notice(ticket: Ticket, mail: InboundMail | None, template: str,
 
 def internal_notes(ticket: Ticket, limit: int = 5) -> list[dict[str, str]]:
     """The latest internal notes of agents on a ticket, oldest first."""
-    return [{"author": f"{name} <{email}>" if name else email, "text": text.strip() or "-"}
+    return [{"author": str(Address(email, name)), "text": text.strip() or "-"}
             for name, email, text in tickets.latest_notes(ticket, limit)]
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from gateway.domain import InboundMail, MachineVerdict, Ticket
+from gateway.parsers.safetext import shown
 from gateway.store import tickets as ticket_store
 
 
@@ -13,8 +14,10 @@ def _time(value: datetime | None) -> str | None:
 
 
 def ticket_summary(ticket: Ticket) -> dict[str, Any]:
-    return {"ref": ticket.ref, "subject": ticket.subject, "reporter": ticket.reporter.email,
-            "reporter_name": ticket.reporter.name, "level": ticket.level.value,
+    # Headers and file names are shown without bidi controls, whenever they were stored.
+    return {"ref": ticket.ref, "subject": shown(ticket.subject),
+            "reporter": shown(ticket.reporter.email),
+            "reporter_name": shown(ticket.reporter.name), "level": ticket.level.value,
             "team": ticket.team, "status": ticket.status.value,
             "priority": ticket.priority.value, "category": ticket.category,
             "assignee": ticket.assignee, "language": ticket.language, "tags": list(ticket.tags),
@@ -27,9 +30,11 @@ def ticket_full(ticket: Ticket) -> dict[str, Any]:
     messages.sort(key=lambda m: m.created_at)
     return {**ticket_summary(ticket),
             "messages": [{"direction": m.direction, "visibility": m.visibility, "kind": m.kind,
-                          "from": m.author, "subject": m.subject, "text": m.text,
+                          "from": shown(m.author), "subject": shown(m.subject),
+                          "text": m.text,
                           "message_id": m.message_id, "at": _time(m.created_at),
-                          "attachments": [{"name": n, "size": s, "content_type": c}
+                          "attachments": [{"name": shown(n), "size": s,
+                                           "content_type": c}
                                           for n, s, c in m.attachments]}
                          for m in messages],
             "events": [{"kind": e.kind, "actor": e.actor, "at": _time(e.at), "detail": e.detail,
@@ -55,7 +60,8 @@ def parsed_mail(mail: InboundMail, machine: MachineVerdict | None,
 
 def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     """A plain aligned text table."""
-    cells = [[str(c) if c is not None else "-" for c in row] for row in [header, *rows]]
+    cells = [[shown(str(c)) if c is not None else "-" for c in row]
+             for row in [header, *rows]]
     widths = [min(60, max(len(row[i]) for row in cells)) for i in range(len(header))]
     lines = ["  ".join(c[:60].ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))

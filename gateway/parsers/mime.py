@@ -13,21 +13,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import email
 import hashlib
 import logging
 import re
 import unicodedata
 from datetime import datetime, timezone
-from email.header import decode_header, make_header
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 import mailparser
 
 from gateway.domain import Address, Attachment, InboundMail
 from gateway.errors import MalformedMail
-from gateway.parsers import bigparts
+from gateway.parsers import addresses, bigparts, encoded_words, safetext
 from gateway.parsers.quoting import html_to_text
 from gateway.parsers.threading import MAX_MESSAGE_ID_OCTETS
 
@@ -40,6 +38,9 @@ WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                     *(f"lpt{i}" for i in range(10))}
 MAX_NAME_BYTES = 150
 MAX_SUBJECT = 1000  # a subject is a line for people; a 5 MB one is an attack, not a title
+# RFC 2047 decoding of everything but addresses; moved to its own module, kept here by name.
+_decode = encoded_words.decode
+_codec = encoded_words.codec
 
 
 def parse(raw: bytes) -> InboundMail:
@@ -49,19 +50,18 @@ def parse(raw: bytes) -> InboundMail:
     if b":" not in raw[:4096]:
         raise MalformedMail("no header found in the first 4096 bytes")
     parsed, found = _parse_lifted(raw)
-    headers = _headers(parsed.message)
+    headers, address_headers = _headers(parsed.message)
     # NUL out of the HTML too: PostgreSQL refuses it in text, and SQLite must store the same.
     html = "\n".join(parsed.text_html or ()).replace("\x00", "")
     text = _clean_text("\n".join(parsed.text_plain or ()))
     if not text.strip() and html:
         text = _clean_text(html_to_text(html))
-    senders = _addresses(headers.get("from", ()))
     return InboundMail(
         message_id=_first_id(headers.get("message-id", ())),
-        sender=senders[0] if senders else None,
-        to=_addresses(headers.get("to", ())),
-        cc=_addresses(headers.get("cc", ())),
-        reply_to=_addresses(headers.get("reply-to", ())),
+        sender=addresses.sender(address_headers.get("from", [])),
+        to=_addresses(address_headers.get("to", [])),
+        cc=_addresses(address_headers.get("cc", [])),
+        reply_to=_addresses(address_headers.get("reply-to", [])),
         subject=_one_line(headers.get("subject", ("",))[0])[:MAX_SUBJECT],
         date=_date(headers.get("date", ())),
         in_reply_to=message_ids(" ".join(headers.get("in-reply-to", ()))),
@@ -144,7 +144,7 @@ def message_ids(value: str) -> tuple[str, ...]:
 def safe_filename(name: str | None) -> str:
     """A display name that cannot leave its folder or confuse a file system or a shell."""
     name = unicodedata.normalize("NFC", name or "")
-    name = CONTROL_RE.sub("", name)
+    name = safetext.without_bidi(CONTROL_RE.sub("", name))
     name = re.split(r"[/\\]", name)[-1]
     name = name.replace(":", "_").strip().lstrip(". ").rstrip(". ")
     stem, dot, ext = name.rpartition(".")
@@ -159,47 +159,29 @@ def safe_filename(name: str | None) -> str:
     return name or "attachment"
 
 
-def _headers(message) -> dict[str, tuple[str, ...]]:
+def _headers(message) -> tuple[dict[str, tuple[str, ...]], dict[str, list]]:
+    """(every header decoded, each address header's raw values with what they hold). Address
+    headers are parsed raw and kept as `addresses.shown` rebuilds them: only names decoded."""
     headers: dict[str, list[str]] = {}
-    for name, value in message.items():
-        headers.setdefault(name.lower(), []).append(_decode(value))
-    return {name: tuple(values) for name, values in headers.items()}
-
-
-def _decode(value) -> str:
-    """RFC 2047 decoding that never fails: a word in an unknown or lying charset is decoded
-    as utf-8 with replacement characters, never left as `=?...?=` soup."""
-    text = str(value)
-    try:
-        parts = decode_header(text)
-    except (ValueError, binascii.Error):
-        return text.replace("\x00", "")
-    if all(isinstance(chunk, str) for chunk, _ in parts):
-        return text.replace("\x00", "")
-    try:
-        return str(make_header(parts)).replace("\x00", "")
-    except (LookupError, UnicodeError, ValueError):
-        pass
-    decoded = []
-    for chunk, charset in parts:
-        if isinstance(chunk, str):
-            decoded.append(chunk)
+    found: dict[str, list] = {}
+    for (name, value), (_, fetched) in zip(message.raw_items(), message.items()):
+        name = name.lower()
+        if name in addresses.ADDRESS_HEADERS:
+            text = addresses.raw_text(value)
+            parsed = addresses.parse_list(text)
+            found.setdefault(name, []).append((text, parsed))
+            headers.setdefault(name, []).append(addresses.shown(text, parsed))
         else:
-            decoded.append(chunk.decode(_codec(charset), "replace"))
-    return "".join(decoded).replace("\x00", "")
+            headers.setdefault(name, []).append(_decode(fetched))
+    return {name: tuple(values) for name, values in headers.items()}, found
 
 
 def _one_line(value: str) -> str:
-    return re.sub(r"\s+", " ", CONTROL_RE.sub(" ", value)).strip()
+    return safetext.one_line(value)
 
 
-def _addresses(values: tuple[str, ...]) -> tuple[Address, ...]:
-    result = []
-    for name, email in getaddresses([v.replace("\r", " ").replace("\n", " ") for v in values]):
-        email = email.strip().lower()
-        if "@" in email and not CONTROL_RE.search(email) and " " not in email:
-            result.append(Address(email=email, name=_one_line(name)))
-    return tuple(result)
+def _addresses(found: list) -> tuple[Address, ...]:
+    return tuple(address for _text, parsed in found for address in parsed)
 
 
 def _first_id(values: tuple[str, ...]) -> str | None:
@@ -220,14 +202,6 @@ def _date(values: tuple[str, ...]) -> datetime | None:
 def _clean_text(text: str) -> str:
     # NUL and lone CRs only ever cause trouble downstream (PostgreSQL refuses NUL in text).
     return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _codec(charset: str | None) -> str:
-    """The declared charset when Python knows it; mislabelled ones (uft-8...) become utf-8."""
-    try:
-        return codecs.lookup(charset or "utf-8").name
-    except LookupError:
-        return "utf-8"
 
 
 def _attachments(items, raw: bytes, lifted: dict) -> list[Attachment]:

@@ -4,7 +4,10 @@ Owns the HTML half of quote stripping: one streaming pass over the markup with t
 library's `html.parser`, so the cost stays linear however deep or large the document is.
 Block elements become line breaks, `<br>` a newline, `<blockquote>` content is prefixed with
 `> ` (so the plain-text rules in `quoting` can treat it like any other quote), links keep their
-text, and script/style content is dropped. `gateway.parsers.quoting` decides what is fresh text.
+text, and script/style content is dropped. What a reader never sees is never text: comments,
+and elements hidden by the `hidden` attribute or by `display:none`, `visibility:hidden` or
+`mso-hide:all` in their style (an agent's hidden line is neither a command nor an answer).
+`gateway.parsers.quoting` decides what is fresh text.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ _QUOTE_CLASSES = frozenset({"gmail_quote", "gmail_quote_container", "gmail_attr"
                             "moz-signature", "yahoo_quoted"})
 _QUOTE_IDS = frozenset({"divrplyfwdmsg", "appendonsend", "olk_src_body_section"})
 _SPACES = re.compile(r"[ \t\r\n\f\v\xa0\u200b]+")
+_HIDING_STYLES = ("display:none", "visibility:hidden", "mso-hide:all")
 
 
 class _Stop(Exception):
@@ -46,6 +50,8 @@ class _Renderer(HTMLParser):
         self._skip = 0
         self._pre = 0
         self._mso_mark = -1
+        self._hidden: str | None = None  # the tag of the hidden element being skipped
+        self._hidden_depth = 0  # its nesting: <div hidden><div></div></div> ends at the 2nd
 
     # -- output helpers -------------------------------------------------------------------
     def _newline(self) -> None:
@@ -71,10 +77,17 @@ class _Renderer(HTMLParser):
 
     # -- parser callbacks -----------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._hidden is not None:
+            self._hidden_depth += tag == self._hidden and tag not in _VOID
+            return
         if tag in _SKIP:
             self._skip += 1
             return
         attr = {k: (v or "") for k, v in attrs}
+        if attrs and _is_hidden(attr):
+            if tag not in _VOID:  # a hidden void element (<img hidden>) hides only itself
+                self._hidden, self._hidden_depth = tag, 1
+            return
         if self.stop_at_quote and _is_quote_marker(tag, attr):
             self._line_break()
             raise _Stop
@@ -103,6 +116,12 @@ class _Renderer(HTMLParser):
             self.candidates.append(len(self.lines))
 
     def handle_endtag(self, tag: str) -> None:
+        if self._hidden is not None:
+            if tag == self._hidden:
+                self._hidden_depth -= 1
+                if not self._hidden_depth:
+                    self._hidden = None
+            return
         if tag in _SKIP:
             self._skip = max(0, self._skip - 1)
         elif tag in _VOID:
@@ -124,7 +143,7 @@ class _Renderer(HTMLParser):
             self._line_break()
 
     def handle_data(self, data: str) -> None:
-        if self._skip:
+        if self._skip or self._hidden is not None:
             return
         if self._pre:
             parts = data.replace("\r\n", "\n").split("\n")
@@ -157,6 +176,17 @@ def _is_quote_marker(tag: str, attr: dict[str, str]) -> bool:
     if ident in _QUOTE_IDS or "yahoo_quoted" in ident:
         return True
     return any(c.startswith("yahoo_quoted") for c in classes)
+
+
+def _is_hidden(attr: dict[str, str]) -> bool:
+    """True for an element a mail client does not show (its content is no one's text)."""
+    if "hidden" in attr:
+        return True
+    style = attr.get("style")
+    if not style:
+        return False
+    style = re.sub(r"\s+", "", style).lower()
+    return any(hiding in style for hiding in _HIDING_STYLES)
 
 
 def _has_top_border(attr: dict[str, str]) -> bool:

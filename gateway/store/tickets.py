@@ -225,8 +225,8 @@ def messages(ticket: Ticket) -> list[MessageView]:
     for r in rows:
         files = tuple((a.name, a.size, a.content_type) for a in r.attachments)
         result.append(MessageView(r.direction, r.visibility, r.kind,
-                                  f"{r.author_name} <{r.author_email}>" if r.author_name
-                                  else r.author_email, r.subject, r.text, r.message_id,
+                                  str(Address(r.author_email, r.author_name)), r.subject,
+                                  r.text, r.message_id,
                                   r.created_at, files))
     return result
 

@@ -23,7 +23,7 @@ from tests.conftest import deliver, make_settings
 from tests.reliability import refusal
 
 pytestmark = pytest.mark.integration
-LONG_ADDRESS = "a" * 988 + "@pemda.go.id"  # 1,000 characters
+LONG_ADDRESS = "a" * 242 + "@pemda.go.id"  # 254 characters: the longest address RFC 5321 allows
 LONG_TYPE = "application/x-" + "b" * 986  # 1,000 characters
 LONG_NAME = "c" * 996 + ".pdf"
 
@@ -45,8 +45,8 @@ def long_headers() -> bytes:
 
 def test_a_1000_character_address_type_and_file_name_are_stored_whole_on_both(
         imap_server, smtp_sink, db_url, tmp_path):
-    """PostgreSQL's VARCHAR(320) and VARCHAR(255) quarantined this mail, SQLite stored it:
-    now both store what the parser read."""
+    """PostgreSQL's VARCHAR(255) quarantined this mail, SQLite stored it: now both store what
+    the parser read (the longest address there is, a 1,000-character type and file name)."""
     settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
     deliver(imap_server, settings.imap.folder, long_headers())
     intake, _ = Service(build_context(settings, tmp_path)).run_once()
@@ -60,6 +60,22 @@ def test_a_1000_character_address_type_and_file_name_are_stored_whole_on_both(
     assert len(row.content_type) == 1000
     assert MessageRow.get(MessageRow.message_id == "<long@x.id>").author_email == LONG_ADDRESS
     assert mailbox.list_quarantine() == []
+
+
+def test_a_from_address_longer_than_any_real_one_is_quarantined_alike_on_both(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """A 1,000-character address in From cannot be answered (RFC 5321: 254 at most): both
+    databases quarantine the mail with the same reason, and no ticket exists."""
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
+    too_long = "a" * 988 + "@pemda.go.id"
+    deliver(imap_server, settings.imap.folder,
+            long_headers().replace(LONG_ADDRESS.encode(), too_long.encode()))
+    intake, _ = Service(build_context(settings, tmp_path)).run_once()
+
+    assert [o.disposition for o in intake.outcomes] == [Disposition.QUARANTINED]
+    assert [item.error for item in mailbox.list_quarantine()] == [
+        "no sender address in From"]
+    assert TicketRow.select().count() == 0
 
 
 def test_an_address_over_the_b_tree_row_limit_is_stored_and_found_on_both(db_url, tmp_path):
