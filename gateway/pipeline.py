@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from gateway import config as config_module
-from gateway import loops
+from gateway import excerpt, loops
 from gateway.compose import Composer
 from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVerdict, Notice,
                             Outcome, Precomputed, RoutingDecision, Status, Ticket,
@@ -206,9 +206,10 @@ def reporter_notice(ticket: Ticket, mail: InboundMail | None, template: str,
 
 
 def internal_notes(ticket: Ticket, limit: int = 5) -> list[dict[str, str]]:
-    """The latest internal notes of agents on a ticket, oldest first."""
-    return [{"author": f"{name} <{email}>" if name else email, "text": text.strip() or "-"}
-            for name, email, text in tickets.latest_notes(ticket, limit)]
+    """The latest internal notes of agents on a ticket, oldest first (each a bounded excerpt)."""
+    return excerpt.shared([{"author": f"{name} <{email}>" if name else email,
+                            "text": text.strip() or "-"}
+                           for name, email, text in tickets.latest_notes(ticket, limit)])
 
 
 def command_words(language: str) -> str:
@@ -226,6 +227,10 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
                "attachments": [a.name for a in mail.attachments] if mail else [],
                "author": str(mail.sender) if mail and mail.sender else "", "notes": [],
                **(extra or {})}
+    # A notice carries a bounded excerpt of the mail; the ticket keeps the whole text.
+    text = excerpt.fields(context["text"])
+    context.update(text=text["text"], text_cut=text["cut"], text_size=text["size"],
+                   text_shown=text["shown"])
     return [Notice(template=template, to=Address(agent.email, agent.name),
                    language=agent.language, ticket_ref=ticket.ref,
                    context={**context, "command_words": command_words(agent.language)},
@@ -261,8 +266,7 @@ def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
     return mail.message_id
 
 
-def human_size(count: int) -> str:
-    return f"{count / 1048576:.1f} MB" if count >= 1048576 else f"{count / 1024:.0f} KB"
+human_size = excerpt.human_size
 
 
 def refuse_too_large(ctx: Context, header: bytes, size: int, limit: int) -> str | None:
