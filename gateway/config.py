@@ -97,6 +97,9 @@ class Loops:
 
     auto_per_hour: int = 10
     auto_per_day: int = 40
+    # New tickets one sender (not an agent) may open an hour; past it mails are held in
+    # quarantine and the L0 leads are told (gateway/flood.py). 0 turns the cap off.
+    new_tickets_per_hour: int = 20
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from gateway import config as config_module
-from gateway import pipeline
+from gateway import flood_notice, pipeline
 from gateway.domain import Disposition, Outcome, Precomputed
 from gateway.errors import TemporaryFailure
 from gateway.parse_worker import Parse, ParserFailed, ParseWorker
@@ -91,6 +91,8 @@ def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None,
         busy.set()
     try:
         _store_batches(ctx, box, name, waiting, report, stop, kick, parser)
+        with database.transaction(ctx.db):  # after the round, so the count is the round's
+            flood_notice.notify_leads(ctx)
     finally:
         if busy is not None and busy.is_set():
             busy.clear()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from gateway import config as config_module
-from gateway import excerpt, loops
+from gateway import excerpt, flood, loops
 from gateway.compose import Composer
 from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVerdict, Notice,
                             Outcome, Precomputed, RoutingDecision, Status, Ticket,
@@ -136,6 +136,10 @@ def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None,
     if decision.drop:
         tickets.add_message(None, mail, kind="dropped", visibility=Visibility.INTERNAL)
         return Outcome(Disposition.DROPPED, detail=f"dropped by {', '.join(decision.matched)}",
+                       message_key=mail.dedup_key)
+    held = flood.over_cap(settings, mail)
+    if held is not None:
+        return Outcome(Disposition.HELD, detail=f"quarantine #{flood.hold(mail, held)}: {held}",
                        message_key=mail.dedup_key)
     language = decision.language or settings.support.language
     ticket = tickets.open_ticket(mail, decision, prefix=settings.support.ticket_prefix,
