@@ -5,7 +5,8 @@
     python -m bench ingest latency       only some parts (the ceilings run when ingest needs them)
     python -m bench --db sqlite          only SQLite (PostgreSQL is used when it answers)
 
-Parts: corpus (1), limit (2), ingest (3), latency (4), memory (5), outgoing (6). Each prints a
+Parts: corpus (1), limit (2), ingest (3), latency (4), memory (5), outgoing (6), hostile (7:
+one huge mail's peak memory, one flooding sender's tickets). Each prints a
 table and one JSON line starting with {"bench": ...}; `--json FILE` also appends those lines
 to FILE. The servers are the tests' own: Dovecot where installed (else pymap) and an aiosmtpd
 sink; every system under test is a child process timed from spawn.
@@ -21,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PARTS = ("corpus", "limit", "ingest", "latency", "memory", "outgoing")
+PARTS = ("corpus", "limit", "ingest", "latency", "memory", "outgoing", "hostile")
 
 
 @dataclass
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         if any(p in parts for p in ("corpus", "limit", "ingest", "outgoing")):
             state.results.append(corpus_part(state))
         steps = {"limit": "ingest:ceilings", "ingest": "ingest:ingest", "latency": "latency:run",
-                 "memory": "memory:run", "outgoing": "outgoing:run"}
+                 "memory": "memory:run", "outgoing": "outgoing:run", "hostile": "hostile:run"}
         for part in PARTS[1:]:
             if part in parts:
                 module, function = steps[part].split(":")
