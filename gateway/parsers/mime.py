@@ -19,6 +19,7 @@ import logging
 import re
 import unicodedata
 from datetime import datetime, timezone
+from email.feedparser import FeedParser
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -73,9 +74,25 @@ def parse(raw: bytes) -> InboundMail:
     )
 
 
+FEED_CHARS = 64 * 1024
+
+
+def _parse_bytes(raw: bytes):
+    """What mailparser.parse_from_bytes returns, with half its peak memory: the standard
+    library's message_from_bytes reads the message through a StringIO, which holds it four
+    bytes a character (a 12 MB mail peaked at 101 MB there); fed to the same FeedParser in
+    slices, the message is the same."""
+    parser = FeedParser()
+    text = raw.decode("ascii", "surrogateescape")  # what BytesParser does
+    for start in range(0, len(text), FEED_CHARS):
+        parser.feed(text[start:start + FEED_CHARS])
+    del text
+    return mailparser.MailParser(parser.close())
+
+
 def _mailparser(raw: bytes):
     try:
-        return mailparser.parse_from_bytes(raw)
+        return _parse_bytes(raw)
     except Exception as exc:  # mail-parser raises anything from deep inside email.*
         raise MalformedMail(f"unparseable MIME: {type(exc).__name__}: {exc}") from exc
 
@@ -86,7 +103,7 @@ def _parse_lifted(raw: bytes):
     skeleton, lifted = bigparts.lift(raw)
     if lifted:
         try:
-            parsed = mailparser.parse_from_bytes(skeleton)
+            parsed = _parse_bytes(skeleton)
         except Exception:  # the whole parse below raises it again, or succeeds
             parsed = None
         del skeleton  # a copy of the small parts; the parse keeps what it needs
