@@ -1,6 +1,6 @@
-"""`python -m bench` (or `make bench`): the six benchmark parts, end to end, on this machine.
+"""`python -m bench` (or `make bench`): the seven benchmark parts, end to end, on this machine.
 
-    python -m bench                      all six parts (about ten minutes on 2 cores)
+    python -m bench                      all seven parts (about ten minutes on 2 cores)
     python -m bench --quick              smaller sizes and shorter streams (two or three minutes)
     python -m bench ingest latency       only some parts (the ceilings run when ingest needs them)
     python -m bench --db sqlite          only SQLite (PostgreSQL is used when it answers)
