@@ -1,13 +1,13 @@
-"""`python -m bench` (or `make bench`): the six benchmark parts, end to end, on this machine.
+"""`python -m bench` (or `make bench`): the eight benchmark parts, end to end, on this machine.
 
-    python -m bench                      all six parts (about ten minutes on 2 cores)
+    python -m bench                      all eight parts (about ten minutes on 2 cores)
     python -m bench --quick              smaller sizes and shorter streams (two or three minutes)
     python -m bench ingest latency       only some parts (the ceilings run when ingest needs them)
     python -m bench --db sqlite          only SQLite (PostgreSQL is used when it answers)
 
 Parts: corpus (1), limit (2), ingest (3), latency (4), memory (5), outgoing (6), hostile (7:
-seconds to store a reply naming 130,000 References). Each prints a
-table and one JSON line starting with {"bench": ...}; `--json FILE` also appends those lines
+seconds to store a reply naming 130,000 References), huge (8: one huge mail's peak memory, one
+flooding sender's tickets). Each prints a table and one JSON line starting with {"bench": ...}; `--json FILE` also appends those lines
 to FILE. The servers are the tests' own: Dovecot where installed (else pymap) and an aiosmtpd
 sink; every system under test is a child process timed from spawn.
 """
@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PARTS = ("corpus", "limit", "ingest", "latency", "memory", "outgoing", "hostile")
+PARTS = ("corpus", "limit", "ingest", "latency", "memory", "outgoing", "hostile", "huge")
 
 
 @dataclass
@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         if any(p in parts for p in ("corpus", "limit", "ingest", "outgoing")):
             state.results.append(corpus_part(state))
         steps = {"limit": "ingest:ceilings", "ingest": "ingest:ingest", "latency": "latency:run",
-                 "memory": "memory:run", "outgoing": "outgoing:run", "hostile": "hostile:run"}
+                 "memory": "memory:run", "outgoing": "outgoing:run", "hostile": "hostile:run",
+                 "huge": "huge_mail:run"}
         for part in PARTS[1:]:
             if part in parts:
                 module, function = steps[part].split(":")

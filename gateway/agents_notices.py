@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from gateway import pipeline
+from gateway import excerpt, pipeline
 from gateway.agents_plan import Plan, State, Step
 from gateway.config import Agent
 from gateway.domain import Address, InboundMail, Level, Notice, Ticket
@@ -109,7 +109,8 @@ def help_notice(ctx: pipeline.Context, ticket: Ticket, mail: InboundMail,
 
 
 def history(ticket: Ticket) -> list[dict[str, str]]:
-    """The ticket's conversation so far: the report, replies, notes and answers, oldest first."""
+    """The ticket's conversation so far: the report, replies, notes and answers, oldest first,
+    each a bounded excerpt (all of them together within excerpt.NOTICE_TEXT_CHARS)."""
     entries = []
     for message in tickets.messages(ticket):
         if message.direction != "inbound" or message.kind not in HISTORY_KINDS:
@@ -118,7 +119,7 @@ def history(ticket: Ticket) -> list[dict[str, str]]:
         text = quoting.fresh_text(message.text) if message.kind == "reply" else message.text
         entries.append({"kind": message.kind, "author": message.author,
                         "text": text.strip() or "-"})
-    return entries
+    return excerpt.shared(entries)
 
 
 def state_context(ctx: pipeline.Context, ticket: Ticket, state: State) -> dict[str, Any]:

@@ -116,6 +116,8 @@ RULES: dict[str, Callable[[Any], Verdict]] = {
     "security.authserv_id": matches(WORD, "word", optional=True),
     "loops.auto_per_hour": whole(0),
     "loops.auto_per_day": whole(0),
+    "loops.suppress_days": whole(1),
+    "loops.new_tickets_per_hour": whole(0),
     "sla.reminder_share": share,
     "sla.holidays_country": country,
     "teams.id": matches(WORD, "word"),

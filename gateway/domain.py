@@ -51,6 +51,7 @@ class Disposition(StrEnum):
     DROPPED = "dropped"
     REFUSED = "refused"
     QUARANTINED = "quarantined"
+    HELD = "held"  # kept in quarantine, unanswered: its sender is over the new-ticket cap
 
 
 @dataclass(frozen=True)

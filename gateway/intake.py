@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from gateway import config as config_module
-from gateway import pipeline, poison
+from gateway import flood_notice, pipeline, poison
 from gateway.domain import Disposition, Outcome, Precomputed
 from gateway.errors import DatabaseRefused, TemporaryFailure
 from gateway.parse_worker import Parse, ParserFailed, ParseWorker
@@ -109,6 +109,8 @@ def intake_once(ctx: Context, box: Mailbox, stop: threading.Event | None = None,
     counter = progress.counter("progress_intake", len(waiting))
     try:
         _store_batches(ctx, box, name, waiting, report, stop, kick, parser, counter)
+        with database.transaction(ctx.db):  # after the round, so the count is the round's
+            flood_notice.notify_leads(ctx)
     finally:
         counter.finish()
         if busy is not None and busy.is_set():

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from gateway import bounce_trust, loops
+from gateway import bounce_trust, excerpt, flood, loops
 from gateway import config as config_module
 from gateway.compose import Composer
 from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVerdict, Notice,
@@ -146,6 +146,10 @@ def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None,
         tickets.add_message(None, mail, kind="dropped", visibility=Visibility.INTERNAL)
         return Outcome(Disposition.DROPPED, detail=f"dropped by {', '.join(decision.matched)}",
                        message_key=mail.dedup_key)
+    held = flood.over_cap(settings, mail)
+    if held is not None:
+        return Outcome(Disposition.HELD, detail=f"quarantine #{flood.hold(mail, held)}: {held}",
+                       message_key=mail.dedup_key)
     language = decision.language or settings.support.language
     ticket = tickets.open_ticket(mail, decision, prefix=settings.support.ticket_prefix,
                                  language=language, linked=linked)
@@ -217,9 +221,9 @@ def reporter_notice(ticket: Ticket, mail: InboundMail | None, template: str,
 
 
 def internal_notes(ticket: Ticket, limit: int = 5) -> list[dict[str, str]]:
-    """The latest internal notes of agents on a ticket, oldest first."""
-    return [{"author": str(Address(email, name)), "text": text.strip() or "-"}
-            for name, email, text in tickets.latest_notes(ticket, limit)]
+    """The latest internal notes of agents on a ticket, oldest first (each a bounded excerpt)."""
+    return excerpt.shared([{"author": str(Address(email, name)), "text": text.strip() or "-"}
+                           for name, email, text in tickets.latest_notes(ticket, limit)])
 
 
 def command_words(language: str) -> str:
@@ -237,6 +241,10 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
                "attachments": [a.name for a in mail.attachments] if mail else [],
                "author": str(mail.sender) if mail and mail.sender else "", "notes": [],
                **(extra or {})}
+    # A notice carries a bounded excerpt of the mail; the ticket keeps the whole text.
+    text = excerpt.fields(context["text"])
+    context.update(text=text["text"], text_cut=text["cut"], text_size=text["size"],
+                   text_shown=text["shown"])
     return [Notice(template=template, to=Address(agent.email, agent.name),
                    language=agent.language, ticket_ref=ticket.ref,
                    context={**context, "command_words": command_words(agent.language)},
@@ -272,8 +280,7 @@ def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
     return mail.message_id
 
 
-def human_size(count: int) -> str:
-    return f"{count / 1048576:.1f} MB" if count >= 1048576 else f"{count / 1024:.0f} KB"
+human_size = excerpt.human_size
 
 
 def refuse_too_large(ctx: Context, header: bytes, size: int, limit: int) -> str | None:

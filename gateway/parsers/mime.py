@@ -19,6 +19,7 @@ import logging
 import re
 import unicodedata
 from datetime import datetime, timezone
+from email.feedparser import FeedParser
 from email.utils import parsedate_to_datetime
 
 import mailparser
@@ -76,6 +77,22 @@ def parse(raw: bytes) -> InboundMail:
     )
 
 
+FEED_CHARS = 64 * 1024
+
+
+def _feed(raw: bytes):
+    """The standard library's tree of a message, as message_from_bytes makes it, with half its
+    peak memory: message_from_bytes reads the message through a StringIO, which holds it four
+    bytes a character (a 12 MB mail peaked at 101 MB there); fed to the same FeedParser in
+    slices, the tree is the same."""
+    parser = FeedParser()
+    text = raw.decode("ascii", "surrogateescape")  # what BytesParser does
+    for start in range(0, len(text), FEED_CHARS):
+        parser.feed(text[start:start + FEED_CHARS])
+    del text
+    return parser.close()
+
+
 def _mailparser(raw: bytes):
     try:
         return mailparser.MailParser(_message(raw))
@@ -87,7 +104,7 @@ def _message(raw: bytes):
     """The stdlib tree mail-parser reads. A part whose boundary never starts (a returned
     message cut short, as SendGrid's reports have) makes mail-parser look for it in the top
     level's epilogue, which it assumes is a string: an empty one is the same as none."""
-    message = email.message_from_bytes(raw)
+    message = _feed(raw)
     if message.is_multipart() and message.epilogue is None and message.get_boundary():
         message.epilogue = ""
     return message

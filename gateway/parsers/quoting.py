@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.parsers.quoting_html import html_to_text, render
+from gateway.parsers.quoting_html import head_end, html_to_text, render
 
 __all__ = ["fresh_text", "strip_quotes", "strip_signature", "html_to_text"]
 
@@ -283,8 +283,9 @@ def _is_mobile_signature(line: str) -> bool:
 
 # -- HTML --------------------------------------------------------------------------------------
 def _html_body(html: str) -> str:
-    """Rendered HTML up to the first quote marker, or to an Outlook header block after a rule."""
-    text, candidates = render(html, stop_at_quote=True)
+    """Rendered HTML up to the first quote marker, or to an Outlook header block after a rule.
+    Only the head of a huge body is rendered: fresh text is at the top."""
+    text, candidates = render(html[:head_end(html)], stop_at_quote=True)
     if not text.strip():
         # Nothing above the quote marker: a forward without comment, which the plain-text
         # rules turn into the forwarded body.

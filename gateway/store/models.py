@@ -151,5 +151,25 @@ class SuppressedAddressRow(BaseModel):
         table_name = "suppressed_address"
 
 
+class HeldMailRow(BaseModel):
+    """A mail kept in quarantine because its sender was over the cap on new tickets."""
+
+    quarantine_id = pw.IntegerField()
+    sender = pw.TextField()
+    digest = pw.CharField(max_length=64)
+    held_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "held_mail"
+
+
+class FloodNoticeRow(BaseModel):
+    sender = pw.TextField(unique=True)
+    notified_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "flood_notice"
+
+
 ALL_MODELS = (TicketRow, MessageRow, AttachmentRow, EventRow, MailboxCursorRow, OutboxRow,
-              QuarantineRow, LeaseRow, SuppressedAddressRow)
+              QuarantineRow, LeaseRow, SuppressedAddressRow, HeldMailRow, FloodNoticeRow)

@@ -41,7 +41,8 @@ def test_imap_cut_mid_idle_and_mid_fetch_recovers_and_loses_nothing(
         username, password = imap_server.username, imap_server.password
 
     settings = make_settings(tmp_path, db_url, Server, smtp_sink,
-                             imap={"timeout": 5, "batch_size": 5})
+                             imap={"timeout": 5, "batch_size": 5},
+                             loops={"new_tickets_per_hour": 0})  # all from one reporter
     deliver(imap_server, settings.imap.folder)  # the folder exists before the service starts
     service = Service(build_context(settings, tmp_path))
     runner = threading.Thread(target=service.run, daemon=True)

@@ -40,7 +40,8 @@ def test_a_poison_message_first_in_a_batch_of_100_is_quarantined_and_99_are_stor
     # The crash is patched into this process's parser, so the parse worker stays off here;
     # tests/integration/test_parse_worker.py covers a worker that fails.
     settings = make_settings(tmp_path, db_url, imap_server, smtp_sink,
-                             imap={"batch_size": 25, "parse_worker": False})
+                             imap={"batch_size": 25, "parse_worker": False},
+                             loops={"new_tickets_per_hour": 0})  # 97 mails of one reporter
     poison = mails.report(subject="RACUN", message_id="<poison@x.id>")
     normal = [mails.report(subject=f"Laporan {i}", message_id=f"<ok-{i}@x.id>")
               for i in range(96)]

@@ -74,6 +74,8 @@ def test_the_good_configuration_has_no_problem_and_gives_the_same_settings_as_co
     ("support.ticket_prefix", "L.D.P", "1 to 16 ASCII letters or digits starting with a letter "
                                        "(like LDP): ticket numbers and reply tokens carry it"),
     ("loops.auto_per_hour", -1, "a whole number of at least 0"),
+    ("loops.new_tickets_per_hour", -5, "a whole number of at least 0"),
+    ("loops.suppress_days", 0, "a whole number of at least 1"),
     ("smtp.timeout", 0, "a number of seconds above 0 and at most 3600"),
     ("smtp.max_attempts", 0, "a whole number from 1 to 100"),
     ("support.address", "@", "an email address like name@domain.example"),
