@@ -37,8 +37,28 @@ MEASURE = {
     "resolution": ("penyelesaian", "resolution"),
     "update": ("pembaruan kepada pelapor", "update to the reporter"),
 }
+# What the command line shows of outgoing mail and of a processed message.
+OUTBOX = {
+    "pending": ("menunggu", "pending"),
+    "sending": ("sedang dikirim", "sending"),
+    "sent": ("terkirim", "sent"),
+    "dead": ("gagal", "dead"),
+}
+DISPOSITION = {
+    "new_ticket": ("tiket baru", "new_ticket"),
+    "follow_up": ("tindak lanjut", "follow_up"),
+    "duplicate": ("duplikat", "duplicate"),
+    "machine": ("email otomatis", "machine"),
+    "dropped": ("dibuang", "dropped"),
+    "refused": ("ditolak", "refused"),
+    "quarantined": ("dikarantina", "quarantined"),
+}
+DIRECTION = {"inbound": ("masuk", "inbound"), "outbound": ("keluar", "outbound")}
+VISIBILITY = {"public": ("publik", "public"), "internal": ("internal", "internal")}
 TABLES: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "status": STATUS, "priority": PRIORITY, "field": FIELD, "measure": MEASURE,
+    "outbox": OUTBOX, "disposition": DISPOSITION, "direction": DIRECTION,
+    "visibility": VISIBILITY,
 }
 
 

@@ -137,7 +137,8 @@ def fields(text: str) -> set[str]:
 
 
 CATALOGUES = {
-    "messages": messages.TEXT, "problems": problems.TEXT, "sla labels": sla_render.LABELS,
+    "messages": messages.TEXT, "headings": messages.HEADINGS, "problems": problems.TEXT,
+    "sla labels": sla_render.LABELS,
     **{f"vocabulary {kind}": table for kind, table in vocabulary.TABLES.items()},
 }
 ENTRIES = [(catalogue, key, pair) for catalogue, table in CATALOGUES.items()
