@@ -1,9 +1,10 @@
 """Which agent may issue which command on which ticket, as an ordered table of rules.
 
 `check` walks `RULES` in order; the first rule that applies to the command and fails refuses it,
-and the answer names that rule, so a refusal receipt always says which rule and why. A rule
-applies to the commands in its `commands` set (None: every command) minus those in `unless`;
-an admin skips the rules marked `admin_exempt`.
+and the answer is a Problem carrying that rule's name: the event of a refusal says which rule and
+why, the receipt says why in the agent's language. A rule applies to the commands in its
+`commands` set (None: every command) minus those in `unless`; an admin skips the rules marked
+`admin_exempt`.
 
 The levels table (`routing.levels`) decides whether a command makes sense for the ticket's
 state; this table decides only whether this actor may issue it.
