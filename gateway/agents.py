@@ -27,11 +27,11 @@ from gateway.agents_plan import PRIMARY, Plan, Step, make_plan
 from gateway.config import Agent
 from gateway.domain import Command, Disposition, InboundMail, Outcome, Ticket, Visibility
 from gateway.parsers import auth, commands as command_parser, own_text, quoting, threading
+from gateway.problems import problem
 from gateway.store import tickets
 
 log = logging.getLogger("ldp.agents")
-HTML_ONLY = ("commands are read only from the plain-text part of a reply, "
-             "and this reply has HTML only")
+HTML_ONLY = problem("html_only")
 # A closing line above a signature ("Salam,", "Best regards"); one that ends a sentence
 # ("Terima kasih atas kesabaran Ibu.") is part of the message and stays.
 _CLOSING = re.compile(r"(salam|wassalam|hormat (saya|kami)|terima ?kasih|regards|best regards|"

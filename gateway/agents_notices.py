@@ -16,6 +16,8 @@ from gateway.agents_plan import Plan, State, Step
 from gateway.config import Agent
 from gateway.domain import Address, InboundMail, Level, Notice, Ticket
 from gateway.parsers import auth, commands, quoting
+from gateway.parsers.commands import command_word
+from gateway.problems import problem
 from gateway.store import tickets
 
 # Inbound message kinds worth showing colleagues; commands, checks, unverified mail from an
@@ -44,7 +46,8 @@ def reporter_notices(ctx: pipeline.Context, ticket: Ticket, plan: Plan) -> list[
     if message and not items:
         items.append(("reporter_reply", {}))
     in_reply_to, references = reporter_thread(ticket)
-    base = {"ref": ticket.ref, "subject": ticket.subject, "reporter_name": ticket.reporter.name}
+    base = {"ref": ticket.ref, "subject": ticket.subject, "status": ticket.status.value,
+            "reporter_name": ticket.reporter.name}
     return [Notice(template=template, to=ticket.reporter, language=ticket.language,
                    context={**base, **extra, "message": message if i == 0 else ""},
                    ticket_ref=ticket.ref, in_reply_to=in_reply_to, references=references,
@@ -95,7 +98,7 @@ def receipt_notice(ctx: pipeline.Context, ticket: Ticket, mail: InboundMail, age
     """What the block did ("applied"), would do ("check") or why it did nothing ("refused")."""
     state = plan.before if mode == "refused" else plan.after
     context = {**state_context(ctx, ticket, state), "mode": mode, "valid": plan.ok,
-               "steps": [_step_context(step, mode) for step in plan.steps]}
+               "steps": [_step_context(step, mode, agent.language) for step in plan.steps]}
     return _agent_notice(ctx, ticket, agent, "agent_receipt", context, _under(mail))
 
 
@@ -146,11 +149,16 @@ def _under(mail: InboundMail) -> tuple[str | None, tuple[str, ...]]:
         r for r in (*mail.references, mail.message_id) if r))
 
 
-def _step_context(step: Step, mode: str) -> dict[str, Any]:
+def _step_context(step: Step, mode: str, language: str) -> dict[str, Any]:
     # A refused block changed nothing, so its good lines show no changes, only that they passed.
     changes = [] if mode == "refused" else [
         {"field": c.field, "old": c.old or "-", "new": c.new or "-"} for c in step.changes]
-    return {"line": step.command.line, "name": step.command.name, "error": step.error,
+    # Problems and the default line are worded here, in the agent's language: the parser and
+    # the plan only name them.
+    line = (problem("default_line", command=step.command.name).text(language, command_word)
+            if step.implicit else step.command.line)
+    error = step.error.text(language, command_word) if step.error else None
+    return {"line": line, "name": step.command.name, "error": error,
             "implicit": step.implicit, "changes": changes, "effect": mode != "refused"}
 
 

@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 from gateway.config import Agent, Settings, Team
 from gateway.domain import Command, Level, Priority, Status, Ticket, Transition
 from gateway.errors import InvalidTransition
+from gateway.problems import Problem, problem
 from gateway.routing import levels, permissions
 
 FIELDS = ("level", "team", "status", "priority", "category", "assignee")
@@ -28,7 +29,7 @@ PRIMARY = {"escalate": "level", "return": "level", "team": "team", "assign": "as
 
 
 class Refusal(Exception):
-    """A line whose value does not fit the ticket or the configuration."""
+    """A line whose value does not fit the ticket or the configuration; carries a Problem."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Step:
     """One line of the block: what it changes, or why it cannot run."""
 
     command: Command
-    error: str | None = None
+    error: Problem | None = None
     changes: tuple[Change, ...] = ()
     implicit: bool = False  # the default #note or #reply of a reply that names neither
 
@@ -118,7 +119,7 @@ def make_plan(ticket: Ticket, commands: Sequence[Command], body: str, agent: Age
             try:
                 after = _run(command, state, actor, settings)
             except (InvalidTransition, Refusal) as exc:
-                error = str(exc)
+                error = exc.args[0]
             else:
                 changes, state = _diff(state, after), after
         if command.name in DESTINATIONS and error is None:
@@ -140,14 +141,14 @@ def _with_default(commands: tuple[Command, ...], body: str,
     return (*commands, default), default
 
 
-def _destination_error(command: Command, body: str, chosen: str | None) -> str | None:
+def _destination_error(command: Command, body: str, chosen: str | None) -> Problem | None:
     if command.name not in DESTINATIONS:
         return None
     if chosen is not None:
-        return (f"#{command.name} conflicts with #{chosen} above: the message goes either to "
-                "the reporter (#reply) or into an internal note (#note)")
+        return problem("destination_conflict", command=command.name, chosen=chosen,
+                       reply="reply", note="note")
     if not body.strip():
-        return f"#{command.name} needs a message below the command lines"
+        return problem("needs_message", command=command.name)
     return None
 
 
@@ -172,7 +173,7 @@ def _team(command: Command, state: State, transition: Transition, actor: permiss
           settings: Settings) -> State:
     organisation, current = command.args[0], _organisation(settings, state.team)
     if current.lower() == organisation.lower():
-        raise Refusal(f"the ticket is already with the {current} team ({state.team})")
+        raise Refusal(problem("same_team", organisation=current, team=state.team))
     team = _team_at(settings, state.level, organisation)
     return replace(state, team=team.id, assignee=None)
 
@@ -183,16 +184,15 @@ def _assign(command: Command, state: State, transition: Transition, actor: permi
     # The permission rule looked at the level the ticket started at; a line above may have
     # moved it since, and the assignee must work at the level the ticket is at by now.
     if target not in agents_at(settings, state.level):
-        raise Refusal(f"{target} is not an {state.level} agent (the ticket is at "
-                      f"{state.level} by this line)")
+        raise Refusal(problem("assignee_level", email=target, level=state.level))
     return replace(state, assignee=target)
 
 
 def _take(command: Command, state: State, transition: Transition, actor: permissions.Actor,
           settings: Settings) -> State:
     if actor.role != "admin" and actor.level != state.level:
-        raise Refusal(f"{actor.email} is an {actor.level} agent; the ticket is at "
-                      f"{state.level} by this line")
+        raise Refusal(problem("taker_level", email=actor.email, actor_level=actor.level,
+                              level=state.level))
     return replace(state, assignee=actor.email)
 
 
@@ -207,8 +207,8 @@ def _category(command: Command, state: State, transition: Transition,
     name = command.args[0].strip()
     match = next((c for c in known if c.lower() == name.lower()), None)
     if match is None:
-        raise Refusal(f"unknown category {name!r} for {state.level} "
-                      f"(known: {', '.join(known) or 'none'})")
+        raise Refusal(problem("unknown_category", name=name, level=state.level,
+                              known=tuple(known)))
     return replace(state, category=match)
 
 
@@ -227,7 +227,7 @@ def _team_at(settings: Settings, level: Level, organisation: str) -> Team:
     team = next((t for t in settings.teams_at(level)
                  if t.organisation.lower() == organisation.lower()), None)
     if team is None:
-        raise Refusal(f"there is no {organisation} team at {level}")
+        raise Refusal(problem("no_team_at_level", organisation=organisation, level=level))
     return team
 
 
@@ -247,6 +247,6 @@ def _check_final_team(steps: list[Step], before: State, after: State,
         return steps
     index = max(i for i, s in enumerate(steps) if s.change("team"))
     if steps[index].error is None:
-        steps[index] = replace(steps[index], error=f"team {after.team} has no agents: nobody "
-                                                   "would see the ticket there")
+        steps[index] = replace(steps[index],
+                               error=problem("team_without_agents", team=after.team))
     return steps

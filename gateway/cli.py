@@ -26,7 +26,7 @@ from gateway.cli_errors import (CannotCreate, Parser, UsageError, guarded, os_de
                                 require_commands)
 from gateway.domain import Disposition
 from gateway.errors import ConfigError, NotFound
-from gateway.messages import t
+from gateway.messages import heading, t, word
 
 EXIT_OK, EXIT_USAGE, EXIT_DATAERR, EXIT_TEMPFAIL = 0, 2, 65, 75
 
@@ -175,7 +175,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for name in args.files:
         raw = sys.stdin.buffer.read() if name == "-" else _read(name)
         outcome = handle_raw(raw, ctx, source=f"ingest:{name}")
-        words = (outcome.disposition.value, outcome.ticket_ref, outcome.detail)
+        words = (word("disposition", outcome.disposition), outcome.ticket_ref, outcome.detail)
         detail = f"{name}: " + " ".join(w for w in words if w)
         if outcome.disposition == Disposition.QUARANTINED:
             print(t("refused", detail=detail), file=sys.stderr)
@@ -202,12 +202,12 @@ def cmd_parse(args: argparse.Namespace) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return EXIT_OK
     for key in ("message_id", "subject", "thread"):
-        print(f"{key:12} {result.get(key)}")
-    print(f"{'from':12} {result['from']}")
-    print(f"{'to':12} {', '.join(a['email'] for a in result['to'])}")
-    print(f"{'machine':12} {result['machine']}")
+        print(f"{heading(key):14} {result.get(key)}")
+    print(f"{heading('from'):14} {result['from']}")
+    print(f"{heading('to'):14} {', '.join(a['email'] for a in result['to'])}")
+    print(f"{heading('machine'):14} {result['machine']}")
     for item in result["attachments"]:
-        print(f"{'attachment':12} {item['name']} ({item['size']} bytes, {item['content_type']})")
+        print(f"{heading('attachment'):14} {t('attachment_line', **item)}")
     print("\n" + result["text"])
     return EXIT_OK
 
@@ -238,11 +238,12 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
         return EXIT_OK
     for key in ("ref", "subject", "reporter", "level", "team", "status", "priority", "category",
                 "assignee", "linked"):
-        print(f"{key:10} {data[key] if data[key] is not None else '-'}")
-    print("\nmessages:")
+        print(f"{heading(key):10} {word(key, data[key])}")
+    print("\n" + t("messages"))
     for m in data["messages"]:
-        print(f"  {m['at']} {m['direction']:8} {m['visibility']:8} {m['from']}: {m['subject']}")
-    print("\nevents:")
+        print(f"  {m['at']} {word('direction', m['direction']):8} "
+              f"{word('visibility', m['visibility']):8} {m['from']}: {m['subject']}")
+    print("\n" + t("events"))
     for e in data["events"]:
         print(f"  {e['at']} {e['kind']:14} {e['actor']}: {e['detail']}")
     return EXIT_OK
@@ -265,7 +266,7 @@ def cmd_outbox_list(args: argparse.Namespace) -> int:
              "next_attempt_at": i.next_attempt_at.isoformat(timespec="seconds") + "Z",
              "last_error": i.last_error} for i in items]
     _print(args, rows, ["id", "status", "attempts", "to", "subject", "last_error"],
-           t("empty_outbox"))
+           t("empty_outbox"), words={"status": "outbox"})
     return EXIT_OK
 
 
@@ -285,7 +286,8 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
     if not 1 <= args.id <= cli_support.MAX_ROW_ID:  # no database can hold it: not found
         raise NotFound(t("no_quarantined", id=args.id))
     outcome = retry_quarantined(context(args, migrate=False), args.id)
-    detail = f"{outcome.disposition.value} {outcome.ticket_ref or ''} {outcome.detail}".strip()
+    detail = (f"{word('disposition', outcome.disposition)} {outcome.ticket_ref or ''} "
+              f"{outcome.detail}").strip()
     if outcome.disposition == Disposition.QUARANTINED:
         print(t("still_bad", id=args.id, detail=detail), file=sys.stderr)
         return EXIT_DATAERR
@@ -364,7 +366,7 @@ def cmd_rules_explain(args: argparse.Namespace) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         for key, value in result.items():
-            print(f"{key:10} {value}")
+            print(f"{heading(key):10} {value}")
     return EXIT_OK
 
 
@@ -386,11 +388,15 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
 
 
 def _print(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[str],
-           empty: str) -> None:
+           empty: str, words: dict[str, str] | None = None) -> None:
+    """JSON as it is, or a table for people with the values of the `words` columns (column ->
+    vocabulary kind) in the output language."""
+    words = words or {}
     if getattr(args, "json", False):
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif rows:
-        print(views.table([[r.get(c) for c in columns] for r in rows], columns))
+        print(views.table([[word(words[c], r.get(c)) if c in words else r.get(c)
+                            for c in columns] for r in rows], columns))
     else:
         print(empty)
 

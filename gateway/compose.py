@@ -24,7 +24,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from gateway import resources
+from gateway import resources, vocabulary
 from gateway.domain import Notice, OutgoingMail, Visibility
 from gateway.parsers import safetext
 
@@ -106,6 +106,12 @@ def _quoted_printable(text: str) -> str:
     return encoded.replace("\n", CRLF)
 
 
+@jinja2.pass_context
+def _word(context: jinja2.runtime.Context, value: object, kind: str) -> str:
+    """`{{ status | word("status") }}`: a stored value in the mail's language (`vocabulary`)."""
+    return vocabulary.word(kind, value, context.get("language"))
+
+
 def _nl2br(value: str) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(value).split("\n"))
 
@@ -122,6 +128,8 @@ class Composer:
         self._text = jinja2.Environment(autoescape=False, **common)
         self._html = jinja2.Environment(autoescape=True, **common)
         self._html.filters["nl2br"] = _nl2br
+        for environment in (self._text, self._html):
+            environment.filters["word"] = _word
         self.support_address = support_address
         self.support_name = support_name
         self.domain = domain

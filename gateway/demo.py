@@ -14,7 +14,8 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 from gateway import config, resources, views
-from gateway.errors import MissingExtra
+from gateway.errors import ConfigError, MissingExtra
+from gateway.messages import t
 
 SUPPORT = "helpdesk@lpse.example"
 # The demo's stand-in servers. An extra, not a dependency: a production gateway never runs an
@@ -69,15 +70,14 @@ def run_demo() -> int:
         settings = config.from_mapping(_demo_config(workdir, imap.port, sink.port), {},
                                        "(demo)")
         intake, sent = Service(build_context(settings, workdir)).run_once()
-        print(f"LDP Gateway demo: {intake.total} mails read, {sent.sent} mails sent "
-              f"(data in {workdir})\n")
+        print(t("demo_done", read=intake.total, sent=sent.sent, workdir=workdir) + "\n")
         print(views.table(views.ticket_rows(tickets.list_tickets()), views.TICKET_HEADER))
-        print("\nOutgoing mail / email keluar:")
+        print("\n" + t("demo_outgoing"))
         for _sender, recipients, raw in sink.messages:
             message = email.message_from_bytes(raw, policy=default_policy)
-            print(f"  to {', '.join(recipients)}: {message['Subject']}")
+            print(t("demo_sent_to", to=", ".join(recipients), subject=message["Subject"]))
         first = email.message_from_bytes(sink.messages[0][2], policy=default_policy)
-        print("\nThe first acknowledgement / balasan pertama:\n")
+        print("\n" + t("demo_first") + "\n")
         print(first.get_body(("plain",)).get_content())
     finally:
         sink.stop()

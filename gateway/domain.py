@@ -1,6 +1,6 @@
 """The project's own types: every layer above speaks these, never an outside library's.
 
-Plain enums and frozen dataclasses, standard library only.
+Plain enums and frozen dataclasses, standard library only (`problems` below is too).
 """
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Mapping
+
+from gateway.problems import Problem
 
 
 class Level(StrEnum):
@@ -142,7 +144,7 @@ class Command:
     name: str
     args: tuple[str, ...] = ()
     text: str = ""
-    error: str | None = None
+    error: Problem | None = None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def describe_mail(raw: bytes, settings: config_module.Settings) -> dict[str, Any
     parsed, _body = commands.parse_block(agents.own_fresh_text(mail)[0])
     extra = {"fresh_text": fresh,
              "commands": [{"line": c.line, "command": c.name, "args": list(c.args),
-                           "error": c.error} for c in parsed]}
+                           "error": str(c.error) if c.error else None} for c in parsed]}
     return views.parsed_mail(mail, machine, _thread(mail, settings), extra)
 
 

@@ -211,7 +211,7 @@ def ticket_context(ticket: Ticket, ctx: Context) -> dict[str, Any]:
 def reporter_notice(ticket: Ticket, mail: InboundMail | None, template: str,
                     extra: dict[str, Any], ctx: Context | None = None) -> Notice:
     """A mail to the reporter, threaded under their own message."""
-    context = {"ref": ticket.ref, "subject": ticket.subject,
+    context = {"ref": ticket.ref, "subject": ticket.subject, "status": ticket.status.value,
                "reporter_name": ticket.reporter.name, **extra}
     references = (*mail.references, mail.message_id) if mail and mail.message_id else ()
     return Notice(template=template, to=ticket.reporter, language=ticket.language,

@@ -1,10 +1,13 @@
-"""Tickets, outbox rows and parsed mail as plain dicts (the documented JSON) and as tables."""
+"""Tickets, outbox rows and parsed mail as plain dicts (the documented JSON) and as tables.
+Tables are for people: their headings and the statuses in them follow the output language
+(`messages`); the JSON keeps its documented keys and values."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from gateway.domain import InboundMail, MachineVerdict, Ticket
+from gateway.messages import heading, word
 from gateway.parsers.safetext import shown
 from gateway.store import tickets as ticket_store
 
@@ -59,7 +62,8 @@ def parsed_mail(mail: InboundMail, machine: MachineVerdict | None,
 
 
 def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
-    """A plain aligned text table."""
+    """A plain aligned text table, its header in the output language."""
+    header = [heading(name) for name in header]
     cells = [[shown(str(c)) if c is not None else "-" for c in row]
              for row in [header, *rows]]
     widths = [min(60, max(len(row[i]) for row in cells)) for i in range(len(header))]
@@ -69,8 +73,8 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
 
 
 def ticket_rows(items: Iterable[Ticket]) -> list[list[object]]:
-    return [[t.ref, t.level.value, t.status.value, t.priority.value, t.team, t.category,
-             t.assignee, t.reporter.email, t.subject] for t in items]
+    return [[t.ref, t.level.value, word("status", t.status), word("priority", t.priority),
+             t.team, t.category, t.assignee, t.reporter.email, t.subject] for t in items]
 
 
 TICKET_HEADER = ["ref", "level", "status", "priority", "team", "category", "assignee",

@@ -9,7 +9,8 @@ canonical English name. The table `COMMANDS` is the single description of every 
 parser, `help_text` and the tests all read it.
 
 Parsing never raises: an unknown command or a malformed line becomes a `Command` whose `error`
-is a short English sentence, so the pipeline can refuse the block and tell the agent why.
+is a `Problem` (a code and its values, worded in the agent's language only when a receipt shows
+it), so the pipeline can refuse the block and tell the agent why.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from enum import StrEnum
 from typing import Callable
 
 from gateway.domain import Command, Level, Priority
+from gateway.problems import Problem, problem
 
 # A block longer than this is abuse or a mistake; the rest is reported once, not parsed.
 MAX_COMMANDS = 50
@@ -48,7 +50,7 @@ class CommandSpec:
     help_id: str
     args_en: str = ""
     args_id: str = ""
-    noun: str = ""  # what the required text is, for "#x needs <noun>"
+    missing: str = ""  # the problem code when the required text is missing
     levels: tuple[Level, ...] = ()  # the levels LEVEL_TEXT accepts
     choices: tuple[tuple[str, str], ...] = ()  # accepted word -> canonical value
 
@@ -70,15 +72,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "Keep the body as an internal note", "Simpan isi pesan sebagai catatan internal"),
     CommandSpec("escalate", ("eskalasi",), ArgKind.LEVEL_TEXT,
                 "Move the ticket up a level, or to the level named",
-                "Naikkan tiket satu level, atau ke level yang disebut",
-                "[L1|L2] <reason>", "[L1|L2] <alasan>", "a reason", (Level.L1, Level.L2)),
+                "Naikkan tiket satu tingkat, atau ke tingkat yang disebut",
+                "[L1|L2] <reason>", "[L1|L2] <alasan>", "needs_reason", (Level.L1, Level.L2)),
     CommandSpec("return", ("kembalikan",), ArgKind.LEVEL_TEXT,
                 "Move the ticket down a level, or to the level named",
-                "Turunkan tiket satu level, atau ke level yang disebut",
-                "[L0|L1] <reason>", "[L0|L1] <alasan>", "a reason", (Level.L0, Level.L1)),
+                "Turunkan tiket satu tingkat, atau ke tingkat yang disebut",
+                "[L0|L1] <reason>", "[L0|L1] <alasan>", "needs_reason", (Level.L0, Level.L1)),
     CommandSpec("assign", ("tugaskan",), ArgKind.AGENT,
                 "Assign the ticket to an agent of its level",
-                "Tugaskan tiket ke agen di level tiket",
+                "Tugaskan tiket ke agen di tingkat tiket",
                 "<agent email|me>", "<email agen|saya>"),
     CommandSpec("take", ("ambil",), ArgKind.NONE,
                 "Assign the ticket to yourself", "Ambil tiket untuk Anda sendiri"),
@@ -91,23 +93,23 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "low|normal|high|urgent", "rendah|normal|tinggi|mendesak", choices=_PRIORITIES),
     CommandSpec("category", ("kategori",), ArgKind.NAME,
                 "Set the category", "Ubah kategori",
-                "<name>", "<nama>", "a category name"),
+                "<name>", "<nama>", "needs_category"),
     CommandSpec("pending", ("tunda",), ArgKind.TEXT,
                 "Put the ticket on hold, saying what it waits for",
                 "Tunda tiket, dengan alasan yang ditunggu",
-                "<reason>", "<alasan>", "a reason"),
+                "<reason>", "<alasan>", "needs_reason"),
     CommandSpec("progress", ("progres",), ArgKind.TEXT,
                 "Record development progress (L2)", "Catat kemajuan pengembangan (L2)",
-                "<text>", "<teks>", "a progress note"),
+                "<text>", "<teks>", "needs_progress"),
     CommandSpec("resolve", ("selesai",), ArgKind.TEXT,
                 "Mark the ticket resolved", "Tandai tiket selesai",
-                "<resolution>", "<penyelesaian>", "a resolution"),
+                "<resolution>", "<penyelesaian>", "needs_resolution"),
     CommandSpec("close", ("tutup",), ArgKind.NONE, "Close the ticket", "Tutup tiket"),
     CommandSpec("reopen", ("buka",), ArgKind.NONE,
                 "Reopen a resolved or closed ticket",
                 "Buka kembali tiket yang selesai atau ditutup"),
     CommandSpec("check", ("cek",), ArgKind.NONE,
-                "Show the ticket's level and status", "Tampilkan level dan status tiket"),
+                "Show the ticket's level and status", "Tampilkan tingkat dan keadaan tiket"),
     CommandSpec("help", ("bantuan",), ArgKind.NONE,
                 "Show this list", "Tampilkan daftar ini"),
 )
@@ -138,8 +140,7 @@ def parse_block(fresh_text: str) -> tuple[tuple[Command, ...], str]:
             commands.append(parse_line(stripped))
         elif len(commands) == MAX_COMMANDS:
             # One error stands for the whole overflow, so the result stays small.
-            commands.append(_error(stripped, "", f"too many commands: only the first "
-                                                 f"{MAX_COMMANDS} are read"))
+            commands.append(_error(stripped, "", problem("too_many", max=MAX_COMMANDS)))
     return tuple(commands), _trim_blank_lines(lines[body_start:])
 
 
@@ -147,16 +148,16 @@ def parse_line(line: str) -> Command:
     """One `#command` line to a Command, with `error` set when invalid."""
     line = line.strip()
     if not line.startswith("#"):
-        return _error(line, "", "a command line starts with #")
+        return _error(line, "", problem("not_a_command"))
     if len(line) > MAX_LINE_CHARS:
-        return _error(line, "", f"command line longer than {MAX_LINE_CHARS} characters")
+        return _error(line, "", problem("line_too_long", max=MAX_LINE_CHARS))
     after_hash = line[1:]
     if not after_hash or after_hash[0].isspace():
-        return _error(line, "", "missing command name after #")
+        return _error(line, "", problem("missing_name"))
     word, rest = _first_word(after_hash)
     spec = _BY_WORD.get(word.lower())
     if spec is None:
-        return _error(line, word.lower(), f"unknown command #{word}")
+        return _error(line, word.lower(), problem("unknown_command", word=f"#{word}"))
     return _PARSERS[spec.kind](spec, line, rest)
 
 
@@ -170,6 +171,14 @@ def help_text(language: str) -> str:
     return "\n".join([title, *(f"{usage.ljust(width)}  {text}" for usage, text in rows)])
 
 
+def command_word(name: str, language: str) -> str:
+    """The word for the command `name` in `language`: its Indonesian alias for "id", else the
+    name itself (also for a name that is not a command)."""
+    spec = _BY_WORD.get(name)
+    indonesian = language.strip().lower().split("-")[0] == "id"
+    return spec.aliases[0] if spec is not None and indonesian else name
+
+
 def _help_row(spec: CommandSpec, indonesian: bool) -> tuple[str, str]:
     # Each language leads with its own word and names the other one, so both are learnt.
     if indonesian:
@@ -180,25 +189,25 @@ def _help_row(spec: CommandSpec, indonesian: bool) -> tuple[str, str]:
     return usage, f"{text}; {'juga' if indonesian else 'also'} #{other}"
 
 
-def _error(line: str, name: str, message: str) -> Command:
-    return Command(line=line, name=name, error=message)
+def _error(line: str, name: str, error: Problem) -> Command:
+    return Command(line=line, name=name, error=error)
 
 
 def _parse_none(spec: CommandSpec, line: str, rest: str) -> Command:
     if rest:
-        return _error(line, spec.name, f"#{spec.name} takes no arguments")
+        return _error(line, spec.name, problem("no_arguments", command=spec.name))
     return Command(line=line, name=spec.name)
 
 
 def _parse_text(spec: CommandSpec, line: str, rest: str) -> Command:
     if not rest:
-        return _error(line, spec.name, f"#{spec.name} needs {spec.noun}")
+        return _error(line, spec.name, problem(spec.missing, command=spec.name))
     return Command(line=line, name=spec.name, text=rest)
 
 
 def _parse_name(spec: CommandSpec, line: str, rest: str) -> Command:
     if not rest:
-        return _error(line, spec.name, f"#{spec.name} needs {spec.noun}")
+        return _error(line, spec.name, problem(spec.missing, command=spec.name))
     return Command(line=line, name=spec.name, args=(rest,))
 
 
@@ -209,12 +218,12 @@ def _parse_level_text(spec: CommandSpec, line: str, rest: str) -> Command:
         # No level named: the whole rest is the reason, and the table picks the next level.
         args, text = (), rest
     elif level not in spec.levels:
-        allowed = " or ".join(spec.levels)
-        return _error(line, spec.name, f"#{spec.name} level must be {allowed}")
+        return _error(line, spec.name, problem("level_must_be", command=spec.name,
+                                               levels=tuple(spec.levels)))
     else:
         args, text = (level.value,), tail
     if not text:
-        return _error(line, spec.name, f"#{spec.name} needs {spec.noun}")
+        return _error(line, spec.name, problem(spec.missing, command=spec.name))
     return Command(line=line, name=spec.name, args=args, text=text)
 
 
@@ -225,15 +234,16 @@ def _parse_agent(spec: CommandSpec, line: str, rest: str) -> Command:
         return Command(line=line, name=spec.name, args=("me",))
     if _EMAIL.fullmatch(who):
         return Command(line=line, name=spec.name, args=(who,))
-    return _error(line, spec.name, f"#{spec.name} needs an agent email or 'me'")
+    return _error(line, spec.name, problem("needs_agent", command=spec.name))
 
 
 def _parse_choice(spec: CommandSpec, line: str, rest: str) -> Command:
     words = rest.split()
     value = dict(spec.choices).get(words[0].lower()) if len(words) == 1 else None
     if value is None:
-        options = ", ".join(dict.fromkeys(canonical for _, canonical in spec.choices))
-        return _error(line, spec.name, f"#{spec.name} needs one of: {options}")
+        options = tuple(dict.fromkeys(canonical for _, canonical in spec.choices))
+        return _error(line, spec.name, problem("needs_choice", command=spec.name,
+                                               choices=options))
     return Command(line=line, name=spec.name, args=(value,))
 
 

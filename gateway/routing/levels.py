@@ -18,6 +18,7 @@ from typing import Mapping
 
 from gateway.domain import Level, Status, Transition
 from gateway.errors import InvalidTransition
+from gateway.problems import Problem, problem
 
 NEW, OPEN, PENDING, RESOLVED, CLOSED = (
     Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED)
@@ -53,13 +54,13 @@ MOVES: Mapping[str, int] = MappingProxyType(
 
 # Why a missing key is missing, when the bare "not allowed" would leave the agent guessing.
 _LEVEL_HINTS = {
-    ("escalate", _LEVELS[-1]): f"{_LEVELS[-1]} is the highest level",
-    ("return", _LEVELS[0]): f"{_LEVELS[0]} is the lowest level",
+    ("escalate", _LEVELS[-1]): problem("highest_level", level=_LEVELS[-1]),
+    ("return", _LEVELS[0]): problem("lowest_level", level=_LEVELS[0]),
 }
-_COMMAND_HINTS = {"reopen": "only a resolved or closed ticket can be reopened"}
+_COMMAND_HINTS = {"reopen": problem("reopen_only")}
 _STATUS_HINTS = {
-    RESOLVED: "the ticket is resolved: #reopen it first",
-    CLOSED: "the ticket is closed: #reopen it first",
+    RESOLVED: problem("is_resolved", reopen="reopen"),
+    CLOSED: problem("is_closed", reopen="reopen"),
 }
 
 
@@ -90,10 +91,11 @@ TABLE: Mapping[tuple[Level, Status, str], Transition] = _expand(RULES)
 def transition_for(level: Level, status: Status, command: str,
                    target: Level | None = None) -> Transition:
     """The transition `command` makes on a ticket at `level`/`status`; `target` names a level
-    for #escalate or #return. Raises InvalidTransition when the table does not allow it."""
+    for #escalate or #return. Raises InvalidTransition, carrying the Problem, when the table
+    does not allow it."""
     name = command.lower()
     if name not in COMMANDS:
-        raise InvalidTransition(f"unknown command #{command}")
+        raise InvalidTransition(problem("unknown_command", word=f"#{command}"))
     transition = TABLE.get((level, status, name))
     if transition is None:
         raise InvalidTransition(_refusal(level, status, name))
@@ -107,27 +109,28 @@ def _retarget(transition: Transition, level: Level, command: str,
     """The default one-step move replaced by a move to `target`, once it is checked."""
     move = MOVES.get(command)
     if move is None:
-        raise InvalidTransition(f"#{command} does not take a level")
+        raise InvalidTransition(problem("takes_no_level", command=command))
     if target not in _LEVELS:
-        raise InvalidTransition(f"unknown level {target!r}")
+        raise InvalidTransition(problem("unknown_level", level=target))
     target = Level(target)
-    direction = "up" if move > 0 else "down"
     if target == level:
-        raise InvalidTransition(
-            f"cannot {command} an {level} ticket to {target}: it is already there")
+        raise InvalidTransition(problem("already_at_level", command=command, level=level,
+                                        target=target))
     if (_LEVELS.index(target) - _LEVELS.index(level)) * move < 0:
-        raise InvalidTransition(
-            f"cannot {command} an {level} ticket to {target}: #{command} moves {direction}")
+        raise InvalidTransition(problem("moves_up" if move > 0 else "moves_down",
+                                        command=command, level=level, target=target))
     return replace(transition, to_level=target)
 
 
-def _refusal(level: Level, status: Status, command: str) -> str:
+def _refusal(level: Level, status: Status, command: str) -> Problem:
     hint = (_LEVEL_HINTS.get((command, level)) or _COMMAND_HINTS.get(command)
             or _STATUS_HINTS.get(status))
-    allowed = ", ".join(f"#{c}" for c in allowed_commands(level, status))
-    reason = f" ({hint})" if hint else ""
-    return (f"#{command} is not allowed on an {level} ticket in status {status}{reason}; "
-            f"allowed there: {allowed}")
+    allowed = allowed_commands(level, status)
+    if hint is None:
+        return problem("not_allowed", command=command, level=level, status=status,
+                       commands=allowed)
+    return problem("not_allowed_because", command=command, level=level, status=status,
+                   hint=hint, commands=allowed)
 
 
 def allowed_commands(level: Level, status: Status) -> tuple[str, ...]:

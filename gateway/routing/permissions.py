@@ -1,19 +1,21 @@
 """Which agent may issue which command on which ticket, as an ordered table of rules.
 
 `check` walks `RULES` in order; the first rule that applies to the command and fails refuses it,
-and the answer names that rule, so a refusal receipt always says which rule and why. A rule
-applies to the commands in its `commands` set (None: every command) minus those in `unless`;
-an admin skips the rules marked `admin_exempt`.
+and the answer is a Problem carrying that rule's name: the event of a refusal says which rule and
+why, the receipt says why in the agent's language. A rule applies to the commands in its
+`commands` set (None: every command) minus those in `unless`; an admin skips the rules marked
+`admin_exempt`.
 
 The levels table (`routing.levels`) decides whether a command makes sense for the ticket's
 state; this table decides only whether this actor may issue it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Collection
 
 from gateway.domain import Command, Level
+from gateway.problems import Problem, problem
 
 ROLES = ("agent", "admin")
 # Reading commands: every agent may ask, whatever the ticket's level.
@@ -43,52 +45,52 @@ class Request:
 
 @dataclass(frozen=True)
 class Rule:
-    """One permission rule; `test` returns None when satisfied, else the sentence why not."""
+    """One permission rule; `test` returns None when satisfied, else the Problem why not."""
 
     name: str
     commands: frozenset[str] | None  # None: every command
     unless: frozenset[str]
     admin_exempt: bool
     description: str
-    test: Callable[[Request], str | None] = field(repr=False)
+    test: Callable[[Request], Problem | None] = field(repr=False)
 
 
-def _well_formed(request: Request) -> str | None:
-    command = request.command
-    if command.error is None:
-        return None
-    return f"{command.line!r} cannot be carried out: {command.error}"
+def _well_formed(request: Request) -> Problem | None:
+    # The parser's own problem says it best; the receipt shows it under the line.
+    return request.command.error
 
 
-def _known_role(request: Request) -> str | None:
+def _known_role(request: Request) -> Problem | None:
     actor = request.actor
     if actor.role in ROLES:
         return None
-    return f"{actor.email} has the role {actor.role!r}; the roles are {' and '.join(ROLES)}"
+    return problem("unknown_role", email=actor.email, role=actor.role, roles=", ".join(ROLES))
 
 
-def _own_level(request: Request) -> str | None:
+def _own_level(request: Request) -> Problem | None:
     actor = request.actor
     if actor.level == request.ticket_level:
         return None
-    return f"{actor.email} is an {actor.level} agent; the ticket is at {request.ticket_level}"
+    return problem("not_own_level", email=actor.email, actor_level=actor.level,
+                   level=request.ticket_level)
 
 
-def _l2_progress(request: Request) -> str | None:
+def _l2_progress(request: Request) -> Problem | None:
     actor = request.actor
     if actor.level == Level.L2:
         return None
-    return f"#progress is for L2 agents; {actor.email} is an {actor.level} agent"
+    return problem("progress_l2_only", command="progress", email=actor.email,
+                   actor_level=actor.level)
 
 
-def _assign_target(request: Request) -> str | None:
+def _assign_target(request: Request) -> Problem | None:
     args = request.command.args
     target = args[0].lower() if args else ""
     if target == "me":
         target = request.actor.email.lower()
     if target in request.level_agents:
         return None
-    return f"{target or 'nobody'} is not an {request.ticket_level} agent"
+    return problem("not_level_agent", email=target or "-", level=request.ticket_level)
 
 
 RULES: tuple[Rule, ...] = (
@@ -111,9 +113,10 @@ RULES: tuple[Rule, ...] = (
 
 
 def check(actor: Actor, ticket_level: Level, command: Command,
-          level_agents: Collection[str] = ()) -> str | None:
-    """None when `actor` may issue `command` on a ticket at `ticket_level`, else
-    "<rule name>: <why>". `level_agents` are the emails of the agents at the ticket's level."""
+          level_agents: Collection[str] = ()) -> Problem | None:
+    """None when `actor` may issue `command` on a ticket at `ticket_level`, else the Problem
+    why not, naming its rule (`str()` gives "<rule name>: <why>"). `level_agents` are the
+    emails of the agents at the ticket's level."""
     request = Request(actor, ticket_level, command,
                       frozenset(email.lower() for email in level_agents))
     for rule in RULES:
@@ -121,7 +124,7 @@ def check(actor: Actor, ticket_level: Level, command: Command,
             continue
         why = rule.test(request)
         if why is not None:
-            return f"{rule.name}: {why}"
+            return replace(why, rule=rule.name)
     return None
 
 

@@ -16,7 +16,7 @@ COLUMNS = ("level", "team", "opened", "resolved", "escalated_l0_l1", "escalated_
            "returned", "reopened", "first_response_median", "first_response_p90",
            "resolution_median", "resolution_p90", "sla_compliance")
 LABELS = {
-    "level": ("Level", "Level"), "team": ("Tim", "Team"), "opened": ("Dibuka", "Opened"),
+    "level": ("Tingkat", "Level"), "team": ("Tim", "Team"), "opened": ("Dibuka", "Opened"),
     "resolved": ("Selesai", "Resolved"), "escalated_l0_l1": ("Eskalasi L0-L1", "Escalated L0-L1"),
     "escalated_l1_l2": ("Eskalasi L1-L2", "Escalated L1-L2"),
     "returned": ("Dikembalikan", "Returned"), "reopened": ("Dibuka ulang", "Reopened"),
@@ -30,7 +30,7 @@ LABELS = {
     "title": ("Laporan layanan {start} s.d. {end}", "Service report {start} to {end}"),
     "note": ("Waktu dalam jam kerja; waktu menunggu pelapor tidak dihitung.",
              "Times in business hours; time pending on the reporter does not count."),
-    "weekly": ("Tiket per minggu per level", "Tickets per week per level"),
+    "weekly": ("Tiket per minggu per tingkat", "Tickets per week per level"),
     "week": ("Minggu mulai", "Week starting"),
     "distribution": ("Sebaran waktu penyelesaian", "Resolution time distribution"),
     "hours": ("Jam kerja", "Business hours"),

@@ -233,8 +233,7 @@ def test_a_block_with_one_bad_line_applies_nothing_and_the_receipt_names_that_li
                                   "Selamat siang Ibu Rina, mohon dicoba lagi."))
     assert (desk.outcome.disposition.value, desk.outcome.detail) == (
         "refused", "nothing applied: 1 of 3 lines refused: #prioritas sangat-tinggi "
-        "(well-formed: '#prioritas sangat-tinggi' cannot be carried out: #priority needs one "
-        "of: low, normal, high, urgent)")
+        "(well-formed: #priority needs one of: low, normal, high, urgent)")
     assert sorted(sent) == [BUDI]
     assert mails.parse(sent[BUDI][0])["Subject"] == \
         "[LDP-000001] Perintah DITOLAK: Tidak bisa login SPSE"
@@ -329,7 +328,8 @@ def test_a_command_hidden_in_the_html_part_is_never_read(db_url, tmp_path):
 
 def test_a_refused_permission_names_the_rule_that_refused_it(db_url, tmp_path):
     """Sari (L0) may not record L2 progress; Andi (L1, proven by DKIM) may not take an L0
-    ticket: each receipt names the rule, in the agent's language."""
+    ticket: each receipt says why in the agent's language, without the rule's name (the
+    event keeps it)."""
     desk = LocalDesk(db_url, tmp_path, security={"authserv_id": "mx.lpse.example"})
     new = desk.report()
     sari = desk.deliver(gmail_reply("Sari <sari@lkpp.example>", new[SARI][0],
@@ -341,8 +341,12 @@ def test_a_refused_permission_names_the_rule_that_refused_it(db_url, tmp_path):
                      sender="Andi <andi@telkom.example>", message_id="<andi-1@telkom.example>"),
         "Authentication-Results: mx.lpse.example; dkim=pass header.d=telkom.example"))
     assert desk.outcome.disposition.value == "refused"
-    assert "  GALAT: own-level: andi@telkom.example is an L1 agent; the ticket is at L0\n" in \
-        text(andi[ANDI])
+    assert "  KESALAHAN: andi@telkom.example adalah agen L1, sedangkan tiket ini berada di L0\n" \
+        in text(andi[ANDI])
+    # The event keeps the rule's name, for whoever reads the history.
+    assert tickets.events(tickets.get_ticket(REF))[-1].detail == (
+        "nothing applied: 1 of 1 lines refused: #ambil (own-level: andi@telkom.example is an "
+        "L1 agent; the ticket is at L0)")
     assert tickets.get_ticket(REF).assignee is None
 
 
@@ -379,7 +383,7 @@ def test_pending_tells_the_reporter_and_the_reporters_reply_reopens_it(db_url, t
     pending = desk.deliver(budi_says(new[BUDI][0], "#ambil\n#tunda Mohon kirimkan tangkapan "
                                      "layar pesan galat yang muncul saat login."))
     assert mails.parse(pending[RINA][0])["Subject"] == \
-        "[LDP-000001] Penanganan laporan Anda ditunda sementara: Tidak bisa login SPSE"
+        "[LDP-000001] Penanganan laporan Bapak/Ibu ditunda sementara: Tidak bisa login SPSE"
     assert text(pending[RINA]) == PENDING
     assert tickets.get_ticket(REF).status.value == "pending"
     answer = desk.deliver(gmail_reply("Rina Wati <rina@pemkab-bogor.go.id>", pending[RINA][0],
@@ -436,23 +440,23 @@ def test_an_empty_outlook_reply_never_turns_the_quoted_notification_into_a_messa
 
 BAD_LINES = [
     ("#kategori cetak-ulang", "#kategori cetak-ulang",
-     "unknown category 'cetak-ulang' for L0 (known: pertanyaan-umum, akun, tender, email, spse, "
-     "sikap, lainnya)"),
-    ("#eskalasi", "#eskalasi",
-     "well-formed: '#eskalasi' cannot be carried out: #escalate needs a reason"),
-    ("#tim lkpp", "#tim lkpp", "the ticket is already with the LKPP team (l0-lkpp)"),
+     "kategori 'cetak-ulang' tidak dikenal di L0 (kategori yang ada: pertanyaan-umum, akun, "
+     "tender, email, spse, sikap, lainnya)"),
+    ("#eskalasi", "#eskalasi", "#eskalasi perlu diikuti alasannya"),
+    ("#tim lkpp", "#tim lkpp", "tiket sudah dipegang tim LKPP (l0-lkpp)"),
     ("#tugaskan andi@telkom.example", "#tugaskan andi@telkom.example",
-     "assign-target: andi@telkom.example is not an L0 agent"),
+     "andi@telkom.example bukan agen L0"),
     ("#eskalasi L1 Perlu tim teknis", "#eskalasi L1 Perlu tim teknis",
-     "team l1-lkpp has no agents: nobody would see the ticket there"),
-    ("#balas", "#balas", "#reply needs a message below the command lines"),
+     "tim l1-lkpp tidak memiliki agen: tidak ada yang akan melihat tiket di sana"),
+    ("#balas", "#balas", "#balas perlu isi pesan di bawah baris perintah"),
     ("#balas\n#catatan\n\nIsi pesan.", "#catatan",
-     "#note conflicts with #reply above: the message goes either to the reporter (#reply) or "
-     "into an internal note (#note)"),
+     "#catatan bertentangan dengan #balas di atasnya: isi pesan dikirim ke pelapor (#balas) "
+     "atau disimpan sebagai catatan internal (#catatan), tidak keduanya"),
     ("#buka", "#buka",
-     "#reopen is not allowed on an L0 ticket in status new (only a resolved or closed ticket "
-     "can be reopened); allowed there: #reply, #note, #assign, #take, #team, #priority, "
-     "#category, #progress, #escalate, #pending, #resolve, #close, #check, #help"),
+     "#buka tidak dapat dipakai pada tiket L0 yang keadaannya baru (hanya tiket yang selesai "
+     "atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, "
+     "#tugaskan, #ambil, #tim, #prioritas, #kategori, #progres, #eskalasi, #tunda, #selesai, "
+     "#tutup, #cek, #bantuan"),
 ]
 
 
@@ -465,8 +469,8 @@ def test_each_kind_of_bad_line_is_refused_with_its_own_reason(db_url, tmp_path):
         sent = desk.deliver(budi_says(new[BUDI][0], block, f"<bad-{number}@mail.gmail.com>"))
         assert desk.outcome.disposition.value == "refused", block
         receipt = text(sent[BUDI])
-        assert f"\n{line}\n  GALAT: {reason}\n" in receipt, receipt
-        assert receipt.count("GALAT:") == 1  # that line alone
+        assert f"\n{line}\n  KESALAHAN: {reason}\n" in receipt, receipt
+        assert receipt.count("KESALAHAN:") == 1  # that line alone
     ticket = tickets.get_ticket(REF)
     assert (ticket.level.value, ticket.team, ticket.status.value) == ("L0", "l0-lkpp", "new")
     assert [e.kind for e in tickets.events(ticket)] == \
@@ -474,16 +478,18 @@ def test_each_kind_of_bad_line_is_refused_with_its_own_reason(db_url, tmp_path):
 
 
 # -- what each person receives, word for word ------------------------------------------------
-ACK = ('[LDP-000001] Laporan Anda telah diterima: Tidak bisa login SPSE', """\
+ACK = ('[LDP-000001] Laporan Bapak/Ibu telah kami terima: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
 
-Terima kasih telah menghubungi Layanan Dukungan Pengguna. Laporan Anda telah kami terima dan dicatat dengan nomor tiket LDP-000001.
+Terima kasih telah menghubungi Layanan Dukungan Pengguna. Laporan Bapak/Ibu telah kami terima dan kami catat dengan nomor tiket LDP-000001.
 
-Subjek: Tidak bisa login SPSE
+Nomor tiket : LDP-000001
+Perihal     : Tidak bisa login SPSE
+Keadaan     : baru
 
-Apa selanjutnya: tim Level 0 kami akan menganalisis laporan Anda dan memberikan tanggapan melalui email. Bila diperlukan penanganan teknis, tiket Anda akan kami teruskan ke tim teknis dan Anda akan diberi kabar.
+Langkah selanjutnya: petugas layanan kami akan menelaah laporan Bapak/Ibu dan memberikan tanggapan melalui email. Bila diperlukan penanganan teknis, tiket ini akan kami teruskan ke tim teknis dan Bapak/Ibu akan kami kabari.
 
-Untuk menambahkan informasi atau lampiran, balas email ini tanpa menghapus [LDP-000001] dari subjeknya, agar balasan Anda masuk ke tiket yang sama.
+Untuk menambahkan keterangan atau lampiran, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya, agar balasan Bapak/Ibu masuk ke tiket yang sama.
 
 Hormat kami,
 Layanan Dukungan Pengguna
@@ -492,8 +498,8 @@ NEW_TICKET_ID = ('[LDP-000001] Tiket baru L0: Tidak bisa login SPSE', """\
 Tiket baru LDP-000001 masuk ke LKPP Level 0 (L0).
 
 Pelapor  : Rina Wati <rina@pemkab-bogor.go.id>
-Subjek   : Tidak bisa login SPSE
-Status   : new
+Perihal  : Tidak bisa login SPSE
+Keadaan  : baru
 Prioritas: normal
 Kategori : -
 
@@ -530,16 +536,20 @@ Rina
 
 Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #team #priority #category #pending #progress #resolve #close #reopen #check #help. Send #help for details.
 """)
-ANSWER = ('[LDP-000001] Tanggapan atas laporan Anda: Tidak bisa login SPSE', """\
+ANSWER = ('[LDP-000001] Tanggapan atas laporan Bapak/Ibu: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
 
-Berikut tanggapan petugas kami atas laporan Anda dengan nomor tiket LDP-000001:
+Berikut tanggapan petugas kami atas laporan Bapak/Ibu dengan nomor tiket LDP-000001:
 
 Selamat siang Ibu Rina,
 
 Mohon coba atur ulang kata sandi melalui menu "Lupa Password" di halaman login SPSE, lalu login kembali dengan kata sandi yang baru.
 
-Untuk menanggapi, balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
+Nomor tiket : LDP-000001
+Perihal     : Tidak bisa login SPSE
+Keadaan     : diproses
+
+Untuk menanggapi, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
 
 Hormat kami,
 Layanan Dukungan Pengguna
@@ -548,7 +558,7 @@ RECEIPT_1 = ('[LDP-000001] Perintah dijalankan: Tidak bisa login SPSE', """\
 Perintah Anda pada tiket LDP-000001 telah dijalankan.
 
 #ambil
-  status: new -> open
+  keadaan: baru -> diproses
   petugas: - -> budi@lkpp.example
 #kategori akun
   kategori: - -> akun
@@ -556,9 +566,9 @@ Perintah Anda pada tiket LDP-000001 telah dijalankan.
   isi pesan dikirim ke pelapor
 
 Keadaan tiket sekarang:
-Level    : L0
+Tingkat  : L0
 Tim      : LKPP Level 0
-Status   : open
+Keadaan  : diproses
 Prioritas: normal
 Kategori : akun
 Petugas  : budi@lkpp.example
@@ -566,10 +576,10 @@ Petugas  : budi@lkpp.example
 Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 FOLLOW_UP = ('[LDP-000001] Balasan pelapor: Tidak bisa login SPSE', """\
-Ada balasan baru pada tiket LDP-000001 (L0, LKPP Level 0, status open).
+Ada balasan baru dari pelapor pada tiket LDP-000001 (L0, LKPP Level 0, keadaan diproses).
 
 Dari     : Rina Wati <rina@pemkab-bogor.go.id>
-Subjek   : Tidak bisa login SPSE
+Perihal  : Tidak bisa login SPSE
 Petugas  : budi@lkpp.example
 
 --- Balasan ---
@@ -578,12 +588,16 @@ Sudah saya coba, tetap gagal. Sekarang muncul pesan "akun Anda terkunci".
 
 Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
-ESCALATED_L1 = ('[LDP-000001] Laporan Anda diteruskan ke tim teknis: Tidak bisa login SPSE', """\
+ESCALATED_L1 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
 
-Laporan Anda dengan nomor tiket LDP-000001 memerlukan penanganan lebih lanjut, sehingga telah kami teruskan ke tim teknis kami. Kami akan mengabari Anda melalui email bila ada perkembangan.
+Laporan Bapak/Ibu dengan nomor tiket LDP-000001 memerlukan penanganan lebih lanjut, sehingga telah kami teruskan ke tim teknis kami. Kami akan mengabari Bapak/Ibu melalui email bila ada perkembangan.
 
-Untuk menambahkan informasi atau lampiran, balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
+Nomor tiket : LDP-000001
+Perihal     : Tidak bisa login SPSE
+Keadaan     : diproses
+
+Untuk menambahkan keterangan atau lampiran, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
 
 Hormat kami,
 Layanan Dukungan Pengguna
@@ -593,10 +607,10 @@ Tiket LDP-000001 dieskalasi dari L0 (LKPP Level 0) ke L1 (Telkom Technical Opera
 Alasan: Akun terkunci di server SPSE setelah 5 kali gagal login; perlu dibuka oleh tim teknis
 
 Pelapor  : Rina Wati <rina@pemkab-bogor.go.id>
-Subjek   : Tidak bisa login SPSE
-Level    : L1
+Perihal  : Tidak bisa login SPSE
+Tingkat  : L1
 Tim      : Telkom Technical Operation
-Status   : open
+Keadaan  : diproses
 Prioritas: normal
 Kategori : akun
 Petugas  : -
@@ -632,27 +646,31 @@ Perintah Anda pada tiket LDP-000001 telah dijalankan.
   tim: l0-lkpp -> l0-telkom
   petugas: budi@lkpp.example -> -
 #eskalasi L1 Akun terkunci di server SPSE setelah 5 kali gagal login; perlu dibuka oleh tim teknis
-  level: L0 -> L1
+  tingkat: L0 -> L1
   tim: l0-telkom -> l1-telkom
-(default: #note)
+(otomatis: #catatan)
   isi pesan disimpan sebagai catatan internal
 
 Keadaan tiket sekarang:
-Level    : L1
+Tingkat  : L1
 Tim      : Telkom Technical Operation
-Status   : open
+Keadaan  : diproses
 Prioritas: normal
 Kategori : akun
 Petugas  : -
 
 Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
-ESCALATED_L2 = ('[LDP-000001] Laporan Anda diteruskan ke tim teknis: Tidak bisa login SPSE', """\
+ESCALATED_L2 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
 
-Laporan Anda dengan nomor tiket LDP-000001 memerlukan penanganan lebih lanjut, sehingga telah kami teruskan ke tim pengembang aplikasi kami. Kami akan mengabari Anda melalui email bila ada perkembangan.
+Laporan Bapak/Ibu dengan nomor tiket LDP-000001 memerlukan penanganan lebih lanjut, sehingga telah kami teruskan ke tim pengembang aplikasi kami. Kami akan mengabari Bapak/Ibu melalui email bila ada perkembangan.
 
-Untuk menambahkan informasi atau lampiran, balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
+Nomor tiket : LDP-000001
+Perihal     : Tidak bisa login SPSE
+Keadaan     : diproses
+
+Untuk menambahkan keterangan atau lampiran, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
 
 Hormat kami,
 Layanan Dukungan Pengguna
@@ -662,10 +680,10 @@ Tiket LDP-000001 dieskalasi dari L1 (Telkom Technical Operation) ke L2 (Telkom D
 Alasan: Reset password tidak membuka kunci akun: perlu perbaikan di modul reset akun
 
 Pelapor  : Rina Wati <rina@pemkab-bogor.go.id>
-Subjek   : Tidak bisa login SPSE
-Level    : L2
+Perihal  : Tidak bisa login SPSE
+Tingkat  : L2
 Tim      : Telkom Development and Product
-Status   : open
+Keadaan  : diproses
 Prioritas: normal
 Kategori : cek-log-server
 Petugas  : -
@@ -703,29 +721,33 @@ Perintah Anda pada tiket LDP-000001 telah dijalankan.
 #kategori cek-log-server
   kategori: akun -> cek-log-server
 #eskalasi L2 Reset password tidak membuka kunci akun: perlu perbaikan di modul reset akun
-  level: L1 -> L2
+  tingkat: L1 -> L2
   tim: l1-telkom -> l2-telkom
-(default: #note)
+(otomatis: #catatan)
   isi pesan disimpan sebagai catatan internal
 
 Keadaan tiket sekarang:
-Level    : L2
+Tingkat  : L2
 Tim      : Telkom Development and Product
-Status   : open
+Keadaan  : diproses
 Prioritas: normal
 Kategori : cek-log-server
 Petugas  : -
 
 Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
-PROGRESS = ('[LDP-000001] Perkembangan penanganan laporan Anda: Tidak bisa login SPSE', """\
+PROGRESS = ('[LDP-000001] Perkembangan penanganan laporan Bapak/Ibu: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
 
-Ada perkembangan dalam penanganan laporan Anda dengan nomor tiket LDP-000001:
+Ada perkembangan dalam penanganan laporan Bapak/Ibu dengan nomor tiket LDP-000001:
 
 Perbaikan modul reset akun sedang kami kerjakan dan dijadwalkan rilis besok pagi.
 
-Kami akan mengabari Anda kembali bila ada perkembangan berikutnya. Untuk menambahkan informasi, balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
+Nomor tiket : LDP-000001
+Perihal     : Tidak bisa login SPSE
+Keadaan     : diproses
+
+Kami akan mengabari Bapak/Ibu kembali bila ada perkembangan berikutnya. Untuk menambahkan keterangan, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
 
 Hormat kami,
 Layanan Dukungan Pengguna
@@ -737,30 +759,34 @@ Perintah Anda pada tiket LDP-000001 telah dijalankan.
   petugas: - -> dewi@telkom.example
 #progres Perbaikan modul reset akun sedang kami kerjakan dan dijadwalkan rilis besok pagi.
   kemajuan dikirim ke pelapor
-(default: #note)
+(otomatis: #catatan)
   isi pesan disimpan sebagai catatan internal
 
 Keadaan tiket sekarang:
-Level    : L2
+Tingkat  : L2
 Tim      : Telkom Development and Product
-Status   : open
+Keadaan  : diproses
 Prioritas: normal
 Kategori : cek-log-server
 Petugas  : dewi@telkom.example
 
 Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
-RESOLVED = ('[LDP-000001] Laporan Anda telah diselesaikan: Tidak bisa login SPSE', """\
+RESOLVED = ('[LDP-000001] Laporan Bapak/Ibu telah diselesaikan: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
 
-Laporan Anda dengan nomor tiket LDP-000001 telah kami selesaikan.
+Laporan Bapak/Ibu dengan nomor tiket LDP-000001 telah kami selesaikan.
 
 Penyelesaian:
 Perbaikan sudah dirilis; akun Anda sudah dibuka dan dapat dipakai kembali.
 
 Mohon maaf atas ketidaknyamanannya, Ibu Rina. Silakan login kembali ke SPSE dengan kata sandi yang baru.
 
-Bila masalah Anda belum teratasi, balas email ini tanpa menghapus [LDP-000001] dari subjeknya dan tiket Anda akan kami buka kembali.
+Nomor tiket : LDP-000001
+Perihal     : Tidak bisa login SPSE
+Keadaan     : selesai
+
+Bila masalah Bapak/Ibu belum teratasi, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya dan tiket ini akan kami buka kembali.
 
 Hormat kami,
 Layanan Dukungan Pengguna
@@ -769,15 +795,15 @@ RECEIPT_6 = ('[LDP-000001] Perintah dijalankan: Tidak bisa login SPSE', """\
 Perintah Anda pada tiket LDP-000001 telah dijalankan.
 
 #selesai Perbaikan sudah dirilis; akun Anda sudah dibuka dan dapat dipakai kembali.
-  status: open -> resolved
+  keadaan: diproses -> selesai
   penyelesaian dikirim ke pelapor
 #balas
   isi pesan dikirim ke pelapor
 
 Keadaan tiket sekarang:
-Level    : L2
+Tingkat  : L2
 Tim      : Telkom Development and Product
-Status   : resolved
+Keadaan  : selesai
 Prioritas: normal
 Kategori : cek-log-server
 Petugas  : dewi@telkom.example
@@ -827,19 +853,19 @@ SHOWN_EVENTS = [
 ]
 
 REFUSED_RECEIPT = """\
-Perintah Anda pada tiket LDP-000001 TIDAK dijalankan: ada baris yang salah, jadi tidak ada yang diubah. Perbaiki baris bertanda GALAT, lalu kirim ulang seluruh blok.
+Perintah Anda pada tiket LDP-000001 TIDAK dijalankan: ada baris yang salah, jadi tidak ada yang diubah. Perbaiki baris bertanda KESALAHAN, lalu kirim ulang seluruh blok.
 
 #ambil
-  OK
+  benar
 #prioritas sangat-tinggi
-  GALAT: well-formed: '#prioritas sangat-tinggi' cannot be carried out: #priority needs one of: low, normal, high, urgent
+  KESALAHAN: #prioritas perlu diikuti salah satu dari: rendah, normal, tinggi, mendesak
 #balas
-  OK
+  benar
 
 Keadaan tiket (tidak berubah):
-Level    : L0
+Tingkat  : L0
 Tim      : LKPP Level 0
-Status   : new
+Keadaan  : baru
 Prioritas: normal
 Kategori : -
 Petugas  : -
@@ -852,19 +878,19 @@ Uji coba (#cek) pada tiket LDP-000001: tidak ada yang diubah. Tanpa #cek, blok i
 #cek
   uji coba: tidak ada yang diubah
 #ambil
-  status: new -> open
+  keadaan: baru -> diproses
   petugas: - -> budi@lkpp.example
 #prioritas tinggi
-  prioritas: normal -> high
+  prioritas: normal -> tinggi
 #selesai Kata sandi sudah direset
-  status: open -> resolved
+  keadaan: diproses -> selesai
   penyelesaian dikirim ke pelapor
 
 Keadaan tiket bila dijalankan:
-Level    : L0
+Tingkat  : L0
 Tim      : LKPP Level 0
-Status   : resolved
-Prioritas: high
+Keadaan  : selesai
+Prioritas: tinggi
 Kategori : -
 Petugas  : budi@lkpp.example
 
@@ -879,17 +905,17 @@ HELP_TAIL_EN = """
 Commands are read only from the first lines of your reply to a mail from Layanan Dukungan Pengguna, in its plain-text part: never from quoted text or from HTML alone. Without #reply or #note, the message is kept as an internal note.
 """
 HTML_ONLY_RECEIPT = """\
-Perintah Anda pada tiket LDP-000001 TIDAK dijalankan: ada baris yang salah, jadi tidak ada yang diubah. Perbaiki baris bertanda GALAT, lalu kirim ulang seluruh blok.
+Perintah Anda pada tiket LDP-000001 TIDAK dijalankan: ada baris yang salah, jadi tidak ada yang diubah. Perbaiki baris bertanda KESALAHAN, lalu kirim ulang seluruh blok.
 
 #selesai Sudah direset
-  GALAT: well-formed: '#selesai Sudah direset' cannot be carried out: commands are read only from the plain-text part of a reply, and this reply has HTML only
-(default: #note)
-  OK
+  KESALAHAN: perintah hanya dibaca dari bagian teks biasa sebuah balasan, sedangkan balasan ini hanya berisi HTML
+(otomatis: #catatan)
+  benar
 
 Keadaan tiket (tidak berubah):
-Level    : L0
+Tingkat  : L0
 Tim      : LKPP Level 0
-Status   : new
+Keadaan  : baru
 Prioritas: normal
 Kategori : -
 Petugas  : -
@@ -900,7 +926,7 @@ SARI_REFUSED = """\
 Your commands on ticket LDP-000001 were NOT carried out: some lines are wrong, so nothing was changed. Fix the lines marked ERROR and send the whole block again.
 
 #progress Working on it
-  ERROR: l2-progress: #progress is for L2 agents; sari@lkpp.example is an L0 agent
+  ERROR: #progress is for L2 agents; sari@lkpp.example is an L0 agent
 
 The ticket (unchanged):
 Level    : L0
@@ -944,11 +970,15 @@ Commands (on the first lines of your reply): #reply #note #escalate #return #ass
 PENDING = """\
 Yth. Rina Wati,
 
-Penanganan laporan Anda dengan nomor tiket LDP-000001 kami tunda sementara, dengan keterangan:
+Penanganan laporan Bapak/Ibu dengan nomor tiket LDP-000001 kami tunda sementara, dengan keterangan:
 
 Mohon kirimkan tangkapan layar pesan galat yang muncul saat login.
 
-Bila keterangan di atas memerlukan tanggapan atau data dari Anda, balas email ini tanpa menghapus [LDP-000001] dari subjeknya; tiket Anda akan segera kami tangani kembali.
+Nomor tiket : LDP-000001
+Perihal     : Tidak bisa login SPSE
+Keadaan     : ditunda
+
+Bila keterangan di atas memerlukan tanggapan atau data dari Bapak/Ibu, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya; tiket ini akan segera kami tangani kembali.
 
 Hormat kami,
 Layanan Dukungan Pengguna
@@ -956,13 +986,17 @@ Layanan Dukungan Pengguna
 ANSWER_PUBLIC_DEFAULT = """\
 Yth. Rina Wati,
 
-Berikut tanggapan petugas kami atas laporan Anda dengan nomor tiket LDP-000001:
+Berikut tanggapan petugas kami atas laporan Bapak/Ibu dengan nomor tiket LDP-000001:
 
 Selamat siang Ibu Rina,
 
 Akun Anda sudah kami buka kembali.
 
-Untuk menanggapi, balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
+Nomor tiket : LDP-000001
+Perihal     : Tidak bisa login SPSE
+Keadaan     : diproses
+
+Untuk menanggapi, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya.
 
 Hormat kami,
 Layanan Dukungan Pengguna

@@ -18,13 +18,15 @@ pytestmark = pytest.mark.integration
 
 ACK_TEXT = """Yth. Rina Wati,
 
-Terima kasih telah menghubungi Layanan Dukungan Pengguna. Laporan Anda telah kami terima dan dicatat dengan nomor tiket LDP-000001.
+Terima kasih telah menghubungi Layanan Dukungan Pengguna. Laporan Bapak/Ibu telah kami terima dan kami catat dengan nomor tiket LDP-000001.
 
-Subjek: Tidak bisa login SPSE
+Nomor tiket : LDP-000001
+Perihal     : Tidak bisa login SPSE
+Keadaan     : baru
 
-Apa selanjutnya: tim Level 0 kami akan menganalisis laporan Anda dan memberikan tanggapan melalui email. Bila diperlukan penanganan teknis, tiket Anda akan kami teruskan ke tim teknis dan Anda akan diberi kabar.
+Langkah selanjutnya: petugas layanan kami akan menelaah laporan Bapak/Ibu dan memberikan tanggapan melalui email. Bila diperlukan penanganan teknis, tiket ini akan kami teruskan ke tim teknis dan Bapak/Ibu akan kami kabari.
 
-Untuk menambahkan informasi atau lampiran, balas email ini tanpa menghapus [LDP-000001] dari subjeknya, agar balasan Anda masuk ke tiket yang sama.
+Untuk menambahkan keterangan atau lampiran, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya, agar balasan Bapak/Ibu masuk ke tiket yang sama.
 
 Hormat kami,
 Layanan Dukungan Pengguna
@@ -57,7 +59,7 @@ def test_new_mail_becomes_one_l0_ticket_and_one_exact_acknowledgement(
     [ack] = sent_to(smtp_sink, "rina@pemkab-bogor.go.id")
     message = mails.parse(ack)
     assert message["Subject"] == \
-        "[LDP-000001] Laporan Anda telah diterima: Tidak bisa login SPSE"
+        "[LDP-000001] Laporan Bapak/Ibu telah kami terima: Tidak bisa login SPSE"
     assert message["From"] == f"Layanan Dukungan Pengguna <{SUPPORT}>"
     assert message["In-Reply-To"] == "<report-1@mail.gmail.com>"
     assert message["References"] == "<report-1@mail.gmail.com>"

@@ -76,7 +76,7 @@ def test_csv_in_indonesian(month):
     """The CSV has Indonesian headings (support.language = id) and one line per group."""
     lines = render.as_csv(build(month, level="L1")).splitlines()
     assert lines == [
-        "Level,Tim,Dibuka,Selesai,Eskalasi L0-L1,Eskalasi L1-L2,Dikembalikan,Dibuka ulang,"
+        "Tingkat,Tim,Dibuka,Selesai,Eskalasi L0-L1,Eskalasi L1-L2,Dikembalikan,Dibuka ulang,"
         "Tanggapan pertama median (jam),Tanggapan pertama P90 (jam),Penyelesaian median (jam),"
         "Penyelesaian P90 (jam),Kepatuhan SLA (%),Antrean menurut umur,Kategori teratas",
         "L1,l1-telkom,1,1,1,1,1,0,4.0,4.0,32.0,32.0,100.0,<1d:0 1-3d:0 3-7d:0 7-30d:0 >30d:0,"

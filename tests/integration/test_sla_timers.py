@@ -72,7 +72,7 @@ def test_a_reminder_and_a_breach_fire_once_each_and_survive_a_restart(db_url, tm
     clock.set(wib(9, 11))
     assert run_timers(desk.ctx, clock).fired == [("LDP-000001", "reminder", "first_response")]
     assert new_mail(desk) == [
-        ("agent_sla_reminder", "budi@lkpp.example", "[LDP-000001] Pengingat SLA: batas "
+        ("agent_sla_reminder", "budi@lkpp.example", "[LDP-000001] Pengingat: batas waktu "
          "tanggapan pertama segera tiba: Tidak bisa login SPSE"),
         ("agent_sla_reminder", "sari@lkpp.example",
          "[LDP-000001] SLA reminder: first response due soon: Tidak bisa login SPSE")]
@@ -83,8 +83,8 @@ def test_a_reminder_and_a_breach_fire_once_each_and_survive_a_restart(db_url, tm
     clock.set(wib(9, 12))
     assert run_timers(desk.ctx, clock).fired == [("LDP-000001", "breach", "first_response")]
     assert new_mail(desk) == [
-        ("agent_sla_breach", "budi@lkpp.example", "[LDP-000001] SLA terlampaui: tanggapan "
-         "pertama: Tidak bisa login SPSE"),
+        ("agent_sla_breach", "budi@lkpp.example", "[LDP-000001] Batas waktu tanggapan "
+         "pertama terlampaui: Tidak bisa login SPSE"),
         ("agent_sla_breach", "sari@lkpp.example",
          "[LDP-000001] SLA breached: first response: Tidak bisa login SPSE")]
     restart(desk, tmp_path)
@@ -181,9 +181,9 @@ def test_ldp_run_once_sends_the_breaches_of_an_old_ticket(imap_server, smtp_sink
     subjects = sorted((rcpts[0], mails.parse(raw)["Subject"])
                       for _, rcpts, raw in smtp_sink.messages)
     assert subjects == [
-        ("budi@lkpp.example", "[LDP-000001] SLA terlampaui: penyelesaian: Tidak bisa login SPSE"),
+        ("budi@lkpp.example", "[LDP-000001] Batas waktu penyelesaian terlampaui: Tidak bisa login SPSE"),
         ("budi@lkpp.example",
-         "[LDP-000001] SLA terlampaui: tanggapan pertama: Tidak bisa login SPSE"),
+         "[LDP-000001] Batas waktu tanggapan pertama terlampaui: Tidak bisa login SPSE"),
         ("sari@lkpp.example", "[LDP-000001] SLA breached: first response: Tidak bisa login SPSE"),
         ("sari@lkpp.example", "[LDP-000001] SLA breached: resolution: Tidak bisa login SPSE")]
     smtp_sink.messages.clear()

@@ -127,7 +127,7 @@ def test_a_hostile_name_written_back_is_one_address_and_no_header():
     assert "Bcc" not in parsed
     assert [(a.display_name, a.addr_spec) for a in parsed["To"].addresses] == \
         [("R Bcc: e@v.id", "r@x.id")]
-    assert str(parsed["Subject"]) == "[LDP-000001] Laporan Anda telah diterima: a Bcc: e@v.id"
+    assert str(parsed["Subject"]) == "[LDP-000001] Laporan Bapak/Ibu telah kami terima: a Bcc: e@v.id"
     assert clean_header(f"x{BIDI}\r\ny\x85z") == "x y z"
 
 

@@ -49,7 +49,7 @@ def test_a_hostile_subject_and_name_reparse_to_exactly_the_headers_we_meant(subj
     assert set(parsed.keys()) == EXPECTED_HEADERS
     cleaned = " ".join("".join(c if c.isprintable() else " " for c in subject).split())
     assert " ".join(parsed["Subject"].split()) == \
-        f"[LDP-000001] Laporan Anda telah diterima: {cleaned}"
+        f"[LDP-000001] Laporan Bapak/Ibu telah kami terima: {cleaned}"
     assert [a.addr_spec for a in parsed["To"].addresses] == ["rina@x.id"]
     assert " ".join(parsed["To"].addresses[0].display_name.split()) == cleaned
     assert all(len(line) <= 998 for line in mail.raw.split(b"\r\n"))

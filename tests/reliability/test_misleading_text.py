@@ -67,9 +67,9 @@ def test_bidi_controls_never_reach_notices_reporter_mail_or_the_command_line(des
         assert no_bidi(mails.text_of(raw)) and no_bidi(mails.html_of(raw))
     assert str(mails.parse(sent[BUDI])["Subject"]) == f"[LDP-000001] Tiket baru L0: {CLEAN_SUBJECT}"
     assert str(mails.parse(sent[RINA])["Subject"]) == \
-        f"[LDP-000001] Laporan Anda telah diterima: {CLEAN_SUBJECT}"
+        f"[LDP-000001] Laporan Bapak/Ibu telah kami terima: {CLEAN_SUBJECT}"
     budi = mails.text_of(sent[BUDI]).split("\n")
-    assert budi[2:4] == [f"Pelapor  : Rina Wati <{RINA}>", f"Subjek   : {CLEAN_SUBJECT}"]
+    assert budi[2:4] == [f"Pelapor  : Rina Wati <{RINA}>", f"Perihal  : {CLEAN_SUBJECT}"]
     assert "Lampiran : laporanfdp.exe, fotognp.exe" in budi
     assert "Files    : laporanfdp.exe, fotognp.exe" in mails.text_of(sent[SARI]).split("\n")
 
@@ -116,9 +116,9 @@ def test_a_reply_from_a_third_party_is_labelled_by_who_wrote_it(desk):
     assert str(mails.parse(sent[SARI])["Subject"]) == (
         f"[LDP-000001] Reply from {ANDI}, not the reporter: Tidak bisa login SPSE")
     assert mails.text_of(sent[BUDI]).split("\n")[:5] == [
-        "Ada balasan baru pada tiket LDP-000001 (L0, LKPP Level 0, status new), dari orang "
+        "Ada balasan baru pada tiket LDP-000001 (L0, LKPP Level 0, keadaan baru), dari orang "
         "lain, bukan pelapor.", "", f"Dari     : Andi <{ANDI}>",
-        f"Pelapor  : Rina Wati <{RINA}>", "Subjek   : Tidak bisa login SPSE"]
+        f"Pelapor  : Rina Wati <{RINA}>", "Perihal  : Tidak bisa login SPSE"]
     assert mails.text_of(sent[SARI]).split("\n")[:4] == [
         "There is a new reply on ticket LDP-000001 (L0, LKPP Level 0, status new), from "
         "someone who is not the reporter.", "", f"From     : Andi <{ANDI}>",
@@ -131,5 +131,6 @@ def test_a_reply_from_a_third_party_is_labelled_by_who_wrote_it(desk):
     assert str(mails.parse(sent[BUDI])["Subject"]) == \
         "[LDP-000001] Balasan pelapor: Tidak bisa login SPSE"
     assert mails.text_of(sent[BUDI]).split("\n")[:3] == [
-        "Ada balasan baru pada tiket LDP-000001 (L0, LKPP Level 0, status new).", "",
+        "Ada balasan baru dari pelapor pada tiket LDP-000001 (L0, LKPP Level 0, keadaan baru).",
+        "",
         f"Dari     : Rina Wati <{RINA}>"]

@@ -69,7 +69,7 @@ def test_a_reporters_first_mail_about_lost_mail_opens_a_ticket(name, db_url, tmp
     assert desk.outcome.disposition == Disposition.NEW_TICKET, desk.outcome
     assert tickets.get_ticket(REF).subject == subject
     [ack] = sent[RINA]  # in the reporter's language: Indonesian or English
-    assert mails.parse(ack)["Subject"] in (f"[{REF}] Laporan Anda telah diterima: {subject}",
+    assert mails.parse(ack)["Subject"] in (f"[{REF}] Laporan Bapak/Ibu telah kami terima: {subject}",
                                            f"[{REF}] We have received your report: {subject}")
     assert OutboxRow.get(OutboxRow.recipient == RINA).template == "reporter_ack"
     assert_no_suppression()

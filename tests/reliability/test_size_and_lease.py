@@ -48,7 +48,7 @@ def test_an_oversized_message_is_quarantined_undownloaded_with_one_polite_reply_
                if rcpts == ["rina@pemkab-bogor.go.id"]
                and b"terlalu besar" in raw]
     assert [r["Subject"] for r in replies] == \
-        ["Email Anda terlalu besar untuk diterima: Dokumen besar 0"]
+        ["Email Bapak/Ibu terlalu besar untuk kami terima: Dokumen besar 0"]
     text = mails.text_of(replies[0].as_bytes())
     assert re.search(r"berukuran 6\d KB, melebihi batas 20 KB yang dapat kami terima", text)
     assert replies[0]["In-Reply-To"] == "<big-0@x.id>"

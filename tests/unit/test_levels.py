@@ -173,12 +173,12 @@ def test_string_target_is_accepted() -> None:
 
 
 @pytest.mark.parametrize(("level", "command", "target", "message"), [
-    (L1, "escalate", L1, "cannot escalate an L1 ticket to L1: it is already there"),
-    (L1, "escalate", L0, "cannot escalate an L1 ticket to L0: #escalate moves up"),
-    (L0, "escalate", L0, "cannot escalate an L0 ticket to L0: it is already there"),
-    (L1, "return", L1, "cannot return an L1 ticket to L1: it is already there"),
-    (L1, "return", L2, "cannot return an L1 ticket to L2: #return moves down"),
-    (L2, "return", L2, "cannot return an L2 ticket to L2: it is already there"),
+    (L1, "escalate", L1, "#escalate cannot move an L1 ticket to L1: it is already there"),
+    (L1, "escalate", L0, "#escalate cannot move an L1 ticket to L0: #escalate moves up"),
+    (L0, "escalate", L0, "#escalate cannot move an L0 ticket to L0: it is already there"),
+    (L1, "return", L1, "#return cannot move an L1 ticket to L1: it is already there"),
+    (L1, "return", L2, "#return cannot move an L1 ticket to L2: #return moves down"),
+    (L2, "return", L2, "#return cannot move an L2 ticket to L2: it is already there"),
     (L0, "escalate", "L3", "unknown level 'L3'"),
     (L0, "reply", L1, "#reply does not take a level"),
 ])

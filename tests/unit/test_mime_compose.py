@@ -51,13 +51,13 @@ def test_header_values_from_data_cannot_inject_headers():
                         domain="lpse.example", loop_marker="helpdesk@lpse.example")
     notice = Notice(template="reporter_ack", to=Address("rina@x.id", "Rina\r\nBcc: evil@x.id"),
                     language="id", ticket_ref="LDP-000001",
-                    context={"ref": "LDP-000001", "reporter_name": "<b>Rina</b>",
+                    context={"ref": "LDP-000001", "reporter_name": "<b>Rina</b>", "status": "new",
                              "subject": "Halo\r\nBcc: evil@x.id\r\nX-Evil: 1"})
     mail = composer.render(notice)
     parsed = email.message_from_bytes(mail.raw, policy=default)
     assert parsed["Bcc"] is None and parsed["X-Evil"] is None
     assert parsed["Subject"] == \
-        "[LDP-000001] Laporan Anda telah diterima: Halo Bcc: evil@x.id X-Evil: 1"
+        "[LDP-000001] Laporan Bapak/Ibu telah kami terima: Halo Bcc: evil@x.id X-Evil: 1"
     assert parsed["To"].addresses[0].addr_spec == "rina@x.id"
     html = parsed.get_body(("html",)).get_content()
     assert "<b>Rina</b>" not in html and "&lt;b&gt;Rina&lt;/b&gt;" in html

@@ -37,25 +37,25 @@ def test_an_agent_may_act_on_tickets_at_their_level(line: str) -> None:
                                   "#resolve done", "#reopen", "#assign me"])
 def test_an_agent_may_not_act_on_another_levels_ticket(line: str) -> None:
     """An L0 agent is refused on an L1 ticket by the own-level rule."""
-    assert check(BUDI, L1, cmd(line), {"budi@lkpp.go.id"}) == (
+    assert str(check(BUDI, L1, cmd(line), {"budi@lkpp.go.id"})) == (
         "own-level: budi@lkpp.go.id is an L0 agent; the ticket is at L1")
 
 
 def test_only_the_current_level_escalates() -> None:
     """An L0 agent cannot escalate a ticket that is already at L1 (own-level)."""
-    assert check(BUDI, L1, cmd("#escalate L2 still broken")) == (
+    assert str(check(BUDI, L1, cmd("#escalate L2 still broken"))) == (
         "own-level: budi@lkpp.go.id is an L0 agent; the ticket is at L1")
 
 
 def test_only_the_current_level_returns() -> None:
     """An L2 agent cannot return a ticket that is at L1 (own-level)."""
-    assert check(ANDI, L1, cmd("#return L0 not ours")) == (
+    assert str(check(ANDI, L1, cmd("#return L0 not ours"))) == (
         "own-level: andi@telkom.co.id is an L2 agent; the ticket is at L1")
 
 
 def test_a_higher_level_agent_is_refused_too() -> None:
     """Own-level works both ways: an L2 agent may not reply on an L0 ticket."""
-    assert check(ANDI, L0, cmd("#reply")) == (
+    assert str(check(ANDI, L0, cmd("#reply"))) == (
         "own-level: andi@telkom.co.id is an L2 agent; the ticket is at L0")
 
 
@@ -90,7 +90,7 @@ def test_progress_by_an_l2_agent() -> None:
 ])
 def test_progress_by_a_lower_level_agent_is_refused(actor: Actor, level: Level, who: str) -> None:
     """#progress from an L0 or L1 agent on their own level's ticket fails l2-progress."""
-    assert check(actor, level, cmd("#progress trying")) == (
+    assert str(check(actor, level, cmd("#progress trying"))) == (
         f"l2-progress: #progress is for L2 agents; {who}")
 
 
@@ -111,20 +111,20 @@ def test_assign_me_is_the_actor() -> None:
 
 def test_assign_to_an_agent_of_another_level_is_refused() -> None:
     """#assign to someone not at the ticket's level fails assign-target."""
-    assert check(SITI, L1, cmd("#assign andi@telkom.co.id"), L1_AGENTS) == (
+    assert str(check(SITI, L1, cmd("#assign andi@telkom.co.id"), L1_AGENTS)) == (
         "assign-target: andi@telkom.co.id is not an L1 agent")
 
 
 def test_assign_without_level_agents_is_refused() -> None:
     """When the caller passes no agents, no assignment target can be valid."""
-    assert check(SITI, L1, cmd("#assign me")) == (
+    assert str(check(SITI, L1, cmd("#assign me"))) == (
         "assign-target: siti@telkom.co.id is not an L1 agent")
 
 
 def test_assign_target_binds_admins_too() -> None:
     """An admin may assign on any ticket, but only to an agent of the ticket's level."""
     assert check(ROOT, L1, cmd("#assign rina@lkpp.go.id"), L1_AGENTS) is None
-    assert check(ROOT, L1, cmd("#assign me"), L1_AGENTS) == (
+    assert str(check(ROOT, L1, cmd("#assign me"), L1_AGENTS)) == (
         "assign-target: admin@lkpp.go.id is not an L1 agent")
 
 
@@ -132,17 +132,17 @@ def test_assign_target_binds_admins_too() -> None:
 
 def test_a_command_with_an_error_is_refused_first() -> None:
     """A parser error is refused by well-formed before any other rule, even for #help."""
-    assert check(ROOT, L2, parse_line("#help me")) == (
-        "well-formed: '#help me' cannot be carried out: #help takes no arguments")
-    assert check(BUDI, L1, parse_line("#escalate")) == (
-        "well-formed: '#escalate' cannot be carried out: #escalate needs a reason")
+    assert str(check(ROOT, L2, parse_line("#help me"))) == (
+        "well-formed: #help takes no arguments")
+    assert str(check(BUDI, L1, parse_line("#escalate"))) == (
+        "well-formed: #escalate needs a reason")
 
 
 def test_an_unknown_role_is_refused() -> None:
     """A role other than agent or admin is refused by known-role, even for #check."""
     guest = Actor("tamu@example.org", L0, "l0-lkpp", "lkpp", role="guest")
-    assert check(guest, L0, cmd("#check")) == (
-        "known-role: tamu@example.org has the role 'guest'; the roles are agent and admin")
+    assert str(check(guest, L0, cmd("#check"))) == (
+        "known-role: tamu@example.org has the role 'guest'; the roles are agent, admin")
 
 
 # --- the table ------------------------------------------------------------------------------

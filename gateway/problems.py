@@ -1,0 +1,157 @@
+"""Why a command line cannot be carried out, as a code and its values, worded only when shown.
+
+The parser, the permission rules, the levels table and the plan all report a `Problem`; the
+receipt renders it in the agent's language (`text`), and logs and events keep the English
+(`str`), prefixed with the name of the permission rule that refused it, if any.
+
+Values are worded by their key: `command`, `chosen` and `reopen` are command names, shown as
+the command word of the language (#eskalasi, #escalate); `commands` a list of them; `status` and
+`choices` go through `vocabulary`; `levels` is a list joined with "or"; `hint` is a Problem of
+its own. Every other value is shown as it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from gateway import vocabulary
+
+# code -> (Indonesian, English). Placeholders are the same in both.
+TEXT: Mapping[str, tuple[str, str]] = {
+    # The parser.
+    "too_many": ("terlalu banyak baris perintah: hanya {max} baris pertama yang dibaca",
+                 "too many commands: only the first {max} are read"),
+    "not_a_command": ("baris perintah harus diawali tanda #", "a command line starts with #"),
+    "line_too_long": ("baris perintah lebih dari {max} karakter",
+                      "command line longer than {max} characters"),
+    "missing_name": ("nama perintah tidak ada setelah tanda #", "missing command name after #"),
+    "unknown_command": ("perintah {word} tidak dikenal", "unknown command {word}"),
+    "no_arguments": ("{command} tidak boleh diikuti teks apa pun", "{command} takes no arguments"),
+    "needs_reason": ("{command} perlu diikuti alasannya", "{command} needs a reason"),
+    "needs_progress": ("{command} perlu diikuti catatan kemajuan",
+                       "{command} needs a progress note"),
+    "needs_resolution": ("{command} perlu diikuti uraian penyelesaian",
+                         "{command} needs a resolution"),
+    "needs_category": ("{command} perlu diikuti nama kategori", "{command} needs a category name"),
+    "level_must_be": ("tingkat pada {command} harus {levels}", "{command} level must be {levels}"),
+    "needs_agent": ("{command} perlu diikuti satu alamat email agen, atau 'saya'",
+                    "{command} needs an agent email or 'me'"),
+    "needs_choice": ("{command} perlu diikuti salah satu dari: {choices}",
+                     "{command} needs one of: {choices}"),
+    "html_only": ("perintah hanya dibaca dari bagian teks biasa sebuah balasan, sedangkan "
+                  "balasan ini hanya berisi HTML",
+                  "commands are read only from the plain-text part of a reply, and this reply "
+                  "has HTML only"),
+    # The permission rules.
+    "unknown_role": ("peran '{role}' milik {email} tidak dikenal; peran yang ada: {roles}",
+                     "{email} has the role '{role}'; the roles are {roles}"),
+    "not_own_level": ("{email} adalah agen {actor_level}, sedangkan tiket ini berada di {level}",
+                      "{email} is an {actor_level} agent; the ticket is at {level}"),
+    "progress_l2_only": ("{command} hanya untuk agen L2; {email} adalah agen {actor_level}",
+                         "{command} is for L2 agents; {email} is an {actor_level} agent"),
+    "not_level_agent": ("{email} bukan agen {level}", "{email} is not an {level} agent"),
+    # The levels table.
+    "not_allowed": ("{command} tidak dapat dipakai pada tiket {level} yang keadaannya {status}; "
+                    "yang dapat dipakai: {commands}",
+                    "{command} is not allowed on an {level} ticket in status {status}; "
+                    "allowed there: {commands}"),
+    "not_allowed_because": ("{command} tidak dapat dipakai pada tiket {level} yang keadaannya "
+                            "{status} ({hint}); yang dapat dipakai: {commands}",
+                            "{command} is not allowed on an {level} ticket in status {status} "
+                            "({hint}); allowed there: {commands}"),
+    "highest_level": ("{level} adalah tingkat tertinggi", "{level} is the highest level"),
+    "lowest_level": ("{level} adalah tingkat terendah", "{level} is the lowest level"),
+    "reopen_only": ("hanya tiket yang selesai atau ditutup yang dapat dibuka kembali",
+                    "only a resolved or closed ticket can be reopened"),
+    "is_resolved": ("tiket sudah selesai: buka kembali dengan {reopen} lebih dahulu",
+                    "the ticket is resolved: {reopen} it first"),
+    "is_closed": ("tiket sudah ditutup: buka kembali dengan {reopen} lebih dahulu",
+                  "the ticket is closed: {reopen} it first"),
+    "takes_no_level": ("{command} tidak dapat diberi tingkat", "{command} does not take a level"),
+    "unknown_level": ("tingkat '{level}' tidak dikenal", "unknown level '{level}'"),
+    "already_at_level": ("{command} tidak dapat memindahkan tiket {level} ke {target}: tiket "
+                         "sudah berada di sana",
+                         "{command} cannot move an {level} ticket to {target}: it is already "
+                         "there"),
+    "moves_up": ("{command} tidak dapat memindahkan tiket {level} ke {target}: {command} hanya "
+                 "menaikkan tingkat",
+                 "{command} cannot move an {level} ticket to {target}: {command} moves up"),
+    "moves_down": ("{command} tidak dapat memindahkan tiket {level} ke {target}: {command} hanya "
+                   "menurunkan tingkat",
+                   "{command} cannot move an {level} ticket to {target}: {command} moves down"),
+    # The plan.
+    "destination_conflict": ("{command} bertentangan dengan {chosen} di atasnya: isi pesan "
+                             "dikirim ke pelapor ({reply}) atau disimpan sebagai catatan "
+                             "internal ({note}), tidak keduanya",
+                             "{command} conflicts with {chosen} above: the message goes either "
+                             "to the reporter ({reply}) or into an internal note ({note})"),
+    "needs_message": ("{command} perlu isi pesan di bawah baris perintah",
+                      "{command} needs a message below the command lines"),
+    "same_team": ("tiket sudah dipegang tim {organisation} ({team})",
+                  "the ticket is already with the {organisation} team ({team})"),
+    "assignee_level": ("{email} bukan agen {level} (tiket berada di {level} pada baris ini)",
+                       "{email} is not an {level} agent (the ticket is at {level} by this line)"),
+    "taker_level": ("{email} adalah agen {actor_level}, sedangkan tiket berada di {level} pada "
+                    "baris ini",
+                    "{email} is an {actor_level} agent; the ticket is at {level} by this line"),
+    "unknown_category": ("kategori '{name}' tidak dikenal di {level} (kategori yang ada: "
+                         "{known})",
+                         "unknown category '{name}' for {level} (known: {known})"),
+    "no_team_at_level": ("tidak ada tim {organisation} di {level}",
+                         "there is no {organisation} team at {level}"),
+    "team_without_agents": ("tim {team} tidak memiliki agen: tidak ada yang akan melihat tiket "
+                            "di sana",
+                            "team {team} has no agents: nobody would see the ticket there"),
+    # Not a problem: how a receipt shows the #note or #reply a reply gets by default.
+    "default_line": ("(otomatis: {command})", "(default: {command})"),
+}
+
+_COMMAND_KEYS = frozenset({"command", "chosen", "reopen", "reply", "note"})
+_OR = (" atau ", " or ")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A code of `TEXT`, its values, and the permission rule that refused the line (if any)."""
+
+    code: str
+    values: tuple[tuple[str, object], ...] = ()
+    rule: str = ""
+
+    def text(self, language: str | None,
+             command_word: Callable[[str, str], str] | None = None) -> str:
+        """The sentence in `language`; `command_word(name, language)` gives a command's word
+        in that language (without it, the canonical English name)."""
+        indonesian = vocabulary.is_indonesian(language)
+        lang = "id" if indonesian else "en"
+        word = command_word or (lambda name, _language: name)
+        values = {key: _value(key, value, lang, word) for key, value in self.values}
+        return TEXT[self.code][0 if indonesian else 1].format(**values)
+
+    def __str__(self) -> str:
+        english = self.text("en")
+        return f"{self.rule}: {english}" if self.rule else english
+
+
+def problem(code: str, **values: object) -> Problem:
+    if code not in TEXT:
+        raise KeyError(code)
+    return Problem(code, tuple(values.items()))
+
+
+def _value(key: str, value: object, lang: str, word: Callable[[str, str], str]) -> str:
+    if isinstance(value, Problem):
+        return value.text(lang, word)
+    if key in _COMMAND_KEYS:
+        return f"#{word(str(value), lang)}"
+    if key == "commands":
+        return ", ".join(f"#{word(str(v), lang)}" for v in value)  # type: ignore[union-attr]
+    if key == "choices":
+        return ", ".join(vocabulary.word("priority", v, lang) for v in value)  # type: ignore
+    if key == "levels":
+        return _OR[lang == "en"].join(str(v) for v in value)  # type: ignore[union-attr]
+    if key == "known":
+        return ", ".join(str(v) for v in value) or "-"  # type: ignore[union-attr]
+    if key == "status":
+        return vocabulary.word("status", value, lang)
+    return str(getattr(value, "value", value))
