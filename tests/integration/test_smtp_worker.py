@@ -143,9 +143,7 @@ def test_with_the_server_down_every_mail_waits_for_a_retry(
     down = SmtpSink(port=free_port())  # never started
     ctx = stored_reports(imap_server, db_url, tmp_path, 2, down, timeout=2)
     total = len(outbox.list_items())
-    started = time.monotonic()
     report = send_through_worker(ctx, "host:1:test", worker_for(ctx))
-    assert time.monotonic() - started < 10
     assert (report.sent, report.retried, report.dead) == (0, total, 0)
     items = outbox.list_items()
     assert {i.status for i in items} == {"pending"} and all(i.last_error for i in items)

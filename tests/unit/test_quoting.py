@@ -1,7 +1,6 @@
 """Fresh text of replies: quote headers, quoted history and signatures removed, traps kept."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from hypothesis import strategies as st
 
 from gateway.parsers.quoting import fresh_text, html_to_text, strip_quotes, strip_signature
 from tests.conftest import CORPUS
+from tests.cost import LINEAR_ENOUGH, growth
 
 REPLIES = Path(__file__).resolve().parents[1] / "data" / "replies"
 CASES = sorted(p.name.removesuffix(".expected.txt") for p in REPLIES.glob("*.expected.txt"))
@@ -349,33 +349,6 @@ def test_html_to_text_unclosed_and_broken_markup() -> None:
 
 
 # -- cost grows linearly ------------------------------------------------------------------------
-# No wall-clock limits here (a loaded machine would fail them): each body is timed at one size
-# and at four times that size, best of five, in the same run. Linear work takes about 4 times
-# as long; a backtracking regex or a quadratic scan takes 16 times or more.
-SCALE = 4
-LINEAR_ENOUGH = 12
-
-
-def best_seconds(function, *args) -> float:
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        function(*args)
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def growth(function, build) -> float:
-    """How much longer `function` takes on a body four times as large. The smaller body is
-    doubled until it takes at least 50 ms, so that the timer's noise does not decide."""
-    n = 1
-    small = best_seconds(function, *build(n))
-    while small < 0.05 and n < 256:
-        n *= 2
-        small = best_seconds(function, *build(n))
-    return best_seconds(function, *build(SCALE * n)) / small
-
-
 def test_pathological_corpus_body_is_cut_at_its_header_in_linear_time() -> None:
     """The ReDoS body from github-email_reply_parser is cut at its header, and four copies of
     it cost about four times one."""
