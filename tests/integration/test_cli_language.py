@@ -64,4 +64,5 @@ def test_a_bad_date_is_refused_in_indonesian(configured):  # noqa: F811
     code, _, err = ldp(configured, "report", "--from", "2026-13-01", "--to", "2026-12-31",
                        env=ID)
     assert code == 2
-    assert err.splitlines()[-1].endswith("bukan tanggal (TTTT-BB-HH): '2026-13-01'")
+    assert err.splitlines() == ["ldp report: galat: argumen --from: bukan tanggal (TTTT-BB-HH): "
+                                "'2026-13-01' (lihat ldp report --help)"]

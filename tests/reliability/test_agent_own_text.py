@@ -21,9 +21,10 @@ SECRET = "RAHASIA: kata sandi server basis data db-123"
 LOG = "2026-11-02 16:58:01 ERROR spse-auth token=4f9a internal trace\n"
 FEEDBACK_TO_RINA = (
     "Yth. Rina Wati,\n\n"
-    "Berikut tanggapan petugas kami atas laporan Anda dengan nomor tiket LDP-000001:\n\n"
+    "Berikut tanggapan petugas kami atas laporan Bapak/Ibu dengan nomor tiket LDP-000001:\n\n"
     "{message}\n\n"
-    "Untuk menanggapi, balas email ini tanpa menghapus [LDP-000001] dari subjeknya.\n\n"
+    "Nomor tiket : LDP-000001\nPerihal     : Tidak bisa login SPSE\nKeadaan     : diproses\n\n"
+    "Untuk menanggapi, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya.\n\n"
     "Hormat kami,\nLayanan Dukungan Pengguna\n")
 
 
@@ -142,7 +143,7 @@ def test_a_command_in_a_hidden_html_element_is_not_read(desk):
     assert [kind for kind, _ in events()] == ["agent_reply", "note"]
     assert stored_text() == "Saya cek dulu ya."
     receipt = mails.text_of(sent[0][1])
-    assert "(default: #note)" in receipt
+    assert "(otomatis: #catatan)" in receipt
     assert "#selesai beres" not in receipt and "HTML" not in receipt
 
 
