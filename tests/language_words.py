@@ -22,8 +22,10 @@ INDONESIAN = frozenset("""
     perihal perintah petugas prioritas rendah selesai silakan sudah terima tidak tiket tim
     tinggi tingkat untuk yang yth mendesak
 """.split())
-# Not language: ticket refs, command names, levels, addresses, and the neutral sample values.
-NOT_WORDS = re.compile(r"\[?LDP-\d+\]?|#[\w-]+|\bL[0-9]\b|[\w.+-]+@[\w.-]+|\bQq\w*")
+# Not words of either language: ticket refs, #commands, levels, addresses, the test's neutral
+# values, and what a person types at the command line (`ldp run`, `--help`).
+NOT_WORDS = re.compile(r"\[?LDP-\d+\]?|#[\w-]+|\bL[0-9]\b|[\w.+-]+@[\w.-]+|\bQq\w*|--[\w-]+|"
+                       r"\bldp(?: [a-z]+)?\b")
 
 
 def words(text: str) -> set[str]:

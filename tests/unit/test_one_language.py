@@ -61,21 +61,28 @@ BASE: dict[str, Any] = {
     "ref": "LDP-000001", "subject": NEUTRAL, "reporter_name": "", "reporter": NEUTRAL,
     "level": "L1", "team": "Qqteam", "team_name": NEUTRAL, "status": "open",
     "priority": "normal", "category": None, "assignee": None, "author": NEUTRAL,
-    "text": NEUTRAL, "attachments": ["qq.pdf"], "notes": [{"author": NEUTRAL, "text": NEUTRAL}],
+    "text": NEUTRAL, "attachments": ["qq.pdf"],
+    "notes": [{"author": NEUTRAL, "text": NEUTRAL, "cut": False}],
     "message": NEUTRAL, "reason": NEUTRAL, "progress": NEUTRAL, "resolution": NEUTRAL,
     "to_level": "L1", "size": "41 MB", "limit": "40 MB", "help": "", "default_public": False,
     "mode": "applied", "valid": True, "steps": [step(n) for n in STEP_NAMES],
     "move": "escalate", "actor": NEUTRAL, "from_level": "L0", "from_team_name": NEUTRAL,
     "reasons": [NEUTRAL],
-    "history": [{"kind": k, "author": NEUTRAL, "text": NEUTRAL}
+    "history": [{"kind": k, "author": NEUTRAL, "text": NEUTRAL, "cut": k == "report",
+                 "size": "12.0 MB", "shown": "64 KB"}
                 for k in ("report", "reply", "note", "feedback")],
     "measure": "first_response", "elapsed": "3.0", "target": "4", "share": 75,
-    "leads": [NEUTRAL], "can_escalate": True,
+    "leads": [NEUTRAL], "can_escalate": True, "from_reporter": True,
+    "text_cut": False, "text_shown": "64 KB", "text_size": "12.0 MB", "sender": NEUTRAL,
+    "count": 40, "cap": 20, "author_email": "qq@qq.example",
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
     {}, {"reporter_name": "", "message": "", "notes": [], "attachments": [], "to_level": "L2"},
-    {"default_public": True}, {"can_escalate": False}, {"valid": False, "mode": "check"},
+    {"default_public": True}, {"can_escalate": False}, {"from_reporter": False},
+    {"text_cut": True, "notes": [{"author": NEUTRAL, "text": NEUTRAL, "cut": True,
+                                  "size": "12.0 MB", "shown": "64 KB"}]},
+    {"valid": False, "mode": "check"},
     *({"mode": mode} for mode in ("applied", "refused", "check")),
     *({"move": move} for move in ("escalate", "return", "team", "assign")),
     *({"status": s.value} for s in Status), *({"priority": p.value} for p in Priority),
