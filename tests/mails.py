@@ -51,3 +51,21 @@ def text_of(raw: bytes) -> str:
 
 def html_of(raw: bytes) -> str:
     return parse(raw).get_body(("html",)).get_content().replace("\r\n", "\n")
+
+
+# The acknowledgement Rina Wati receives for her first report (`report()`), word for word.
+RINA_ACK_TEXT = """Yth. Rina Wati,
+
+Terima kasih telah menghubungi Layanan Dukungan Pengguna. Laporan Bapak/Ibu telah kami terima dan kami catat dengan nomor tiket LDP-000001.
+
+Nomor tiket : LDP-000001
+Perihal     : Tidak bisa login SPSE
+Keadaan     : baru
+
+Langkah selanjutnya: petugas layanan kami akan menelaah laporan Bapak/Ibu dan memberikan tanggapan melalui email. Bila diperlukan penanganan teknis, tiket ini akan kami teruskan ke tim teknis dan Bapak/Ibu akan kami kabari.
+
+Untuk menambahkan keterangan atau lampiran, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya, agar balasan Bapak/Ibu masuk ke tiket yang sama.
+
+Hormat kami,
+Layanan Dukungan Pengguna
+"""

@@ -478,22 +478,8 @@ def test_each_kind_of_bad_line_is_refused_with_its_own_reason(db_url, tmp_path):
 
 
 # -- what each person receives, word for word ------------------------------------------------
-ACK = ('[LDP-000001] Laporan Bapak/Ibu telah kami terima: Tidak bisa login SPSE', """\
-Yth. Rina Wati,
-
-Terima kasih telah menghubungi Layanan Dukungan Pengguna. Laporan Bapak/Ibu telah kami terima dan kami catat dengan nomor tiket LDP-000001.
-
-Nomor tiket : LDP-000001
-Perihal     : Tidak bisa login SPSE
-Keadaan     : baru
-
-Langkah selanjutnya: petugas layanan kami akan menelaah laporan Bapak/Ibu dan memberikan tanggapan melalui email. Bila diperlukan penanganan teknis, tiket ini akan kami teruskan ke tim teknis dan Bapak/Ibu akan kami kabari.
-
-Untuk menambahkan keterangan atau lampiran, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya, agar balasan Bapak/Ibu masuk ke tiket yang sama.
-
-Hormat kami,
-Layanan Dukungan Pengguna
-""")
+ACK = ('[LDP-000001] Laporan Bapak/Ibu telah kami terima: Tidak bisa login SPSE',
+       mails.RINA_ACK_TEXT)
 NEW_TICKET_ID = ('[LDP-000001] Tiket baru L0: Tidak bisa login SPSE', """\
 Tiket baru LDP-000001 masuk ke LKPP Level 0 (L0).
 

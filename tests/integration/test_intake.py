@@ -16,22 +16,6 @@ from tests.conftest import SUPPORT, deliver, folder_uids, make_settings
 
 pytestmark = pytest.mark.integration
 
-ACK_TEXT = """Yth. Rina Wati,
-
-Terima kasih telah menghubungi Layanan Dukungan Pengguna. Laporan Bapak/Ibu telah kami terima dan kami catat dengan nomor tiket LDP-000001.
-
-Nomor tiket : LDP-000001
-Perihal     : Tidak bisa login SPSE
-Keadaan     : baru
-
-Langkah selanjutnya: petugas layanan kami akan menelaah laporan Bapak/Ibu dan memberikan tanggapan melalui email. Bila diperlukan penanganan teknis, tiket ini akan kami teruskan ke tim teknis dan Bapak/Ibu akan kami kabari.
-
-Untuk menambahkan keterangan atau lampiran, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya, agar balasan Bapak/Ibu masuk ke tiket yang sama.
-
-Hormat kami,
-Layanan Dukungan Pengguna
-"""
-
 
 def run_once(settings, tmp_path):
     ctx = build_context(settings, tmp_path)
@@ -66,7 +50,7 @@ def test_new_mail_becomes_one_l0_ticket_and_one_exact_acknowledgement(
     assert message["Auto-Submitted"] == "auto-replied"
     assert message["Message-ID"].startswith("<ldp.ldp-000001.")
     assert message["Message-ID"].endswith("@lpse.example>")
-    assert mails.text_of(ack) == ACK_TEXT
+    assert mails.text_of(ack) == mails.RINA_ACK_TEXT
     # The two L0 LKPP agents each get a notification, in their own language.
     budi = mails.parse(sent_to(smtp_sink, "budi@lkpp.example")[0])
     sari = mails.parse(sent_to(smtp_sink, "sari@lkpp.example")[0])
