@@ -119,8 +119,8 @@ def test_the_database_going_away_mid_batch_ends_nothing_and_loses_or_doubles_not
     retried = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
     if postgres:  # the connection went away mid-batch, and the batch was replayed
         assert calls[0] > MAILS and retried
-    else:  # the lock outlasted the busy timeout (it waits for the batch's commit to start)
-        assert any("database is locked" in message for message in retried)
+    # On SQLite the held lock outlasts the busy timeout only when it meets a batch's commit,
+    # which a fast machine may miss; what counts is below: nothing lost or doubled.
     with database.transaction(ctx.db):
         keys = [m.message_key for m in MessageRow.select()]
         assert sorted(keys) == sorted(f"<db-{i}@pemda.go.id>" for i in range(MAILS))
