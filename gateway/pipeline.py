@@ -6,6 +6,7 @@ crash anywhere replays the message and the duplicate check absorbs the replay.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,8 @@ from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVer
                             Outcome, Precomputed, RoutingDecision, Status, Ticket,
                             Visibility)
 from gateway.errors import DuplicateMessage, MalformedMail
-from gateway.parsers import auth, autoreply, bounce, commands, mime, quoting, threading
+from gateway.parsers import (addresses, auth, autoreply, bounce, commands, mime, quoting,
+                             threading)
 from gateway.routing import chain
 from gateway.store import database, guards, mailbox, outbox, tickets
 
@@ -269,7 +271,15 @@ def agent_message_id(ctx: Context, ticket: Ticket, email: str) -> str:
 def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
             auto: bool = False) -> str | None:
     """Render a notice and put it in the outbox; returns its Message-ID. Automatic mail
-    (`auto`) goes only where the loop guards allow it, else None."""
+    (`auto`) goes only where the loop guards allow it, else None. An address plain SMTP cannot
+    carry gets no mail (the ticket says so); an internationalised domain is spelled in ASCII."""
+    to = addresses.transport_form(notice.to.email)
+    if to is None:
+        tickets.add_event(ticket, "not_sent", "gateway", f"{notice.template} not sent to "
+                          f"{notice.to.email}: the address is not ASCII (it needs SMTPUTF8)")
+        return None
+    if to != notice.to.email:
+        notice = dataclasses.replace(notice, to=Address(to, notice.to.name))
     if auto and not loops.may_send_automatic(ctx.settings, ticket, notice.to.email):
         return None
     if ctx.defer_rendering is not None and outbox.priority(notice.template) > 0 \
