@@ -88,6 +88,20 @@ def test_a_pasted_12_mb_log_gives_bounded_notices_that_say_so_and_a_whole_ticket
     reporter = [raw for _s, rcpts, raw in smtp_sink.messages if rcpts == ["rina@pemkab-bogor.go.id"]]
     assert len(reporter) == 1 and len(reporter[0]) < 20_000  # the acknowledgement
 
+    # Her 2 MB reply with the rest of the log: the notice names it as the ticket's second mail.
+    ack = mails.parse(reporter[0])
+    smtp_sink.messages.clear()
+    reply = mails.report(subject="Re: " + ack["Subject"], body=pasted_log(2),
+                         message_id="<log-2@x.id>", in_reply_to=ack["Message-ID"])
+    deliver(imap_server, settings.imap.folder, reply)
+    intake, _ = Service(ctx).run_once()
+    assert [o.disposition for o in intake.outcomes] == [Disposition.FOLLOW_UP]
+    sari = [mails.text_of(raw) for _s, rcpts, raw in smtp_sink.messages
+            if rcpts == ["sari@lkpp.example"]]
+    assert len(sari) == 1 and f"ldp tickets original {ref} 2]" in sari[0]
+    with database.transaction(ctx.db):
+        assert tickets.original(tickets.get_ticket(ref), 2, ctx.attachments_dir) == reply
+
 
 def test_a_34_mb_html_only_mail_is_stored_with_its_text(imap_server, smtp_sink, db_url,
                                                          tmp_path):
