@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Callable, Collection, Union
 
-from gateway.routing.language import KeywordSet, compile_keywords, compile_regex, required_literals
+from gateway.routing.language import KeywordSet, compile_keywords, compile_regex
+from gateway.routing.literals import required_literals
 
 LANGUAGES = ("en", "id")
 
@@ -60,7 +61,19 @@ def language(value: object, field: str) -> str:
     return value
 
 
-# ---- the compiled tree ------------------------------------------------------------------------
+# ---- the compiled tree: each node says whether it holds for a mail (a routing.chain.MailView) --
+
+
+def _meets(value: str, needles: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether the value holds a string of each group of needles: a substring search is much
+    cheaper than the call of a regex, let alone its scan."""
+    for group in needles:
+        for needle in group:
+            if needle in value:
+                break
+        else:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -69,8 +82,8 @@ class TextTest:
 
     `keywords`, for keyword tests: the compiled list, which can look a mail's words up before any
     regex runs; `pattern` is then its alternation, for short texts such as header values.
-    `needles`, for a test on the lower-cased text: groups of strings, one of each group in every
-    match, so a text without them is refused by substring searches instead of a regex scan.
+    `needles`: groups of strings, one of each group in every match (routing.literals), so a text
+    without them is refused by substring searches instead of a regex scan.
     `kind` and `spec` are what the file said: "keywords" and the list, "regex" or "equals" and it.
     """
 
@@ -80,6 +93,16 @@ class TextTest:
     needles: tuple[tuple[str, ...], ...] = ()
     kind: str = "regex"
     spec: str | tuple[str, ...] = ""
+
+    def found(self, value: str) -> bool:
+        return (not self.needles or _meets(value, self.needles)) and \
+            self.pattern.search(value) is not None
+
+    def describe(self, shown: int | None) -> str:
+        if self.kind == "keywords":
+            return "~" + _listed(self.spec, shown)
+        return "=" + json.dumps(self.spec, ensure_ascii=False) if self.kind == "equals" \
+            else f"~/{self.spec}/"
 
 
 @dataclass(frozen=True)
@@ -92,11 +115,38 @@ class Glob:
     globs: tuple[str, ...] = ()
     needles: tuple[tuple[str, ...], ...] = ()
 
+    def holds(self, view) -> bool:
+        for value in getattr(view, self.field):
+            if _meets(value, self.needles) and self.pattern.match(value):
+                return True
+        return False
+
+    def describe(self, shown: int | None, nested: bool = False) -> str:
+        globs = self.globs
+        return f"{self.field}=" + (globs[0] if len(globs) == 1 else _listed(globs, shown))
+
 
 @dataclass(frozen=True)
 class TextMatch:
     field: str  # "subject", "body" or "text"
     test: TextTest
+
+    def holds(self, view) -> bool:
+        test = self.test
+        if test.keywords is not None:  # the whole text's words serve the body too: a superset
+            if view.lists_met is not None and test.keywords not in view.lists_met:
+                return False
+            words = view.subject_words if self.field == "subject" else view.text_words
+            return test.keywords.search(getattr(view, _LOWER[self.field]), words)
+        value = getattr(view, _LOWER[self.field] if test.lowered else self.field)
+        return (not test.needles or _meets(value, test.needles)) and \
+            test.pattern.search(value) is not None
+
+    def describe(self, shown: int | None, nested: bool = False) -> str:
+        return self.field + self.test.describe(shown)
+
+
+_LOWER = {"subject": "subject_lower", "body": "body_lower", "text": "text_lower"}
 
 
 @dataclass(frozen=True)
@@ -104,30 +154,77 @@ class HeaderMatch:
     name: str  # lower-case, as in InboundMail.headers
     test: TextTest
 
+    def holds(self, view) -> bool:
+        values = view.header_lower(self.name) if self.test.lowered else \
+            view.mail.headers.get(self.name, ())
+        for value in values:
+            if self.test.found(value):
+                return True
+        return False
+
+    def describe(self, shown: int | None, nested: bool = False) -> str:
+        return f"header[{self.name}]" + self.test.describe(shown)
+
 
 @dataclass(frozen=True)
 class HasAttachment:
     present: bool
+
+    def holds(self, view) -> bool:
+        return bool(view.mail.attachments) == self.present
+
+    def describe(self, shown: int | None, nested: bool = False) -> str:
+        return f"has_attachment={str(self.present).lower()}"
 
 
 @dataclass(frozen=True)
 class LanguageIs:
     code: str
 
+    def holds(self, view) -> bool:
+        return view.language == self.code
+
+    def describe(self, shown: int | None, nested: bool = False) -> str:
+        return f"language={self.code}"
+
 
 @dataclass(frozen=True)
 class All:
     parts: tuple[Condition, ...]
+
+    def holds(self, view) -> bool:
+        for part in self.parts:
+            if not part.holds(view):
+                return False
+        return True
+
+    def describe(self, shown: int | None, nested: bool = False) -> str:
+        return _joined(self, " & ", shown, nested)
 
 
 @dataclass(frozen=True)
 class AnyOf:
     parts: tuple[Condition, ...]
 
+    def holds(self, view) -> bool:
+        for part in self.parts:
+            if part.holds(view):
+                return True
+        return False
+
+    def describe(self, shown: int | None, nested: bool = False) -> str:
+        return _joined(self, " | ", shown, nested)
+
 
 @dataclass(frozen=True)
 class Not:
     part: Condition
+
+    def holds(self, view) -> bool:
+        return not self.part.holds(view)
+
+    def describe(self, shown: int | None, nested: bool = False) -> str:
+        return "not " + self.part.describe(shown, nested=True)
 
 
 Condition = Union[Glob, TextMatch, HeaderMatch, HasAttachment, LanguageIs, All, AnyOf, Not]
@@ -141,36 +238,14 @@ def describe(condition: Condition, shown: int | None = None) -> str:
     a combination inside another is put in parentheses. With `shown`, a list of keywords or
     globs shows that many and counts the rest: `text~[tender hari ini|…+4]`.
     """
-    return _describe(condition, shown, nested=False)
+    return condition.describe(shown)
 
 
-def _describe(condition: Condition, shown: int | None, nested: bool) -> str:
-    if isinstance(condition, (All, AnyOf)):
-        if not condition.parts:
-            return "always"
-        joined = (" & " if isinstance(condition, All) else " | ").join(
-            _describe(part, shown, nested=True) for part in condition.parts)
-        return f"({joined})" if nested and len(condition.parts) > 1 else joined
-    if isinstance(condition, Not):
-        return "not " + _describe(condition.part, shown, nested=True)
-    if isinstance(condition, Glob):
-        globs = condition.globs
-        return f"{condition.field}=" + (globs[0] if len(globs) == 1 else _listed(globs, shown))
-    if isinstance(condition, TextMatch):
-        return condition.field + _describe_test(condition.test, shown)
-    if isinstance(condition, HeaderMatch):
-        return f"header[{condition.name}]" + _describe_test(condition.test, shown)
-    if isinstance(condition, HasAttachment):
-        return f"has_attachment={str(condition.present).lower()}"
-    return f"language={condition.code}"
-
-
-def _describe_test(test: TextTest, shown: int | None) -> str:
-    if test.kind == "keywords":
-        return "~" + _listed(test.spec, shown)
-    if test.kind == "equals":
-        return "=" + json.dumps(test.spec, ensure_ascii=False)
-    return f"~/{test.spec}/"
+def _joined(condition: All | AnyOf, joint: str, shown: int | None, nested: bool) -> str:
+    if not condition.parts:
+        return "always"
+    joined = joint.join(part.describe(shown, nested=True) for part in condition.parts)
+    return f"({joined})" if nested and len(condition.parts) > 1 else joined
 
 
 def _listed(items: tuple[str, ...], shown: int | None) -> str:
