@@ -138,9 +138,7 @@ class TextMatch:
                 return False
             words = view.subject_words if self.field == "subject" else view.text_words
             return test.keywords.search(getattr(view, _LOWER[self.field]), words)
-        value = getattr(view, _LOWER[self.field] if test.lowered else self.field)
-        return (not test.needles or _meets(value, test.needles)) and \
-            test.pattern.search(value) is not None
+        return test.found(getattr(view, _LOWER[self.field] if test.lowered else self.field))
 
     def describe(self, shown: int | None, nested: bool = False) -> str:
         return self.field + self.test.describe(shown)
@@ -273,31 +271,25 @@ def _combine(kind: type, value: object, path: str) -> Condition:
     return kind(tuple(compile_when(table, f"{path}[{i}]") for i, table in enumerate(value)))
 
 
-def _address(field: str, value: object, path: str) -> Glob:
+def _glob(field: str, value: object, path: str) -> Glob:
+    """Address globs (`from`, `to`): a glob without "@" names the domain, so "lkpp.go.id" and
+    "*.go.id" match any mailbox there. Content-type globs (`attachment_type`): "image/*"."""
     globs = strings(value, path, single=True)
+    separator = "/" if field == "attachment_type" else "@"
     for glob in globs:
-        if glob.count("@") > 1:
+        if separator == "@" and glob.count("@") > 1:
             raise Invalid(f'{path} "{glob}" is not an address or domain glob')
-    # A glob without "@" names the domain: "lkpp.go.id" and "*.go.id" match any mailbox there.
-    full = tuple((glob if "@" in glob else "*@" + glob).lower() for glob in globs)
-    pattern = _glob_pattern(full, separator="@")
-    return Glob(field, pattern, full, required_literals(pattern))
-
-
-def _content_type(value: object, path: str) -> Glob:
-    globs = strings(value, path, single=True)
-    for glob in globs:
-        if glob.count("/") != 1:
+        if separator == "/" and glob.count("/") != 1:
             raise Invalid(f'{path} "{glob}" is not a content type glob like "image/*"')
-    lowered = tuple(glob.lower() for glob in globs)
-    pattern = _glob_pattern(lowered, separator="/")
-    return Glob("attachment_type", pattern, lowered, required_literals(pattern))
+    full = tuple((glob if separator in glob else "*@" + glob).lower() for glob in globs)
+    pattern = _glob_pattern(full, separator=separator)
+    return Glob(field, pattern, full, required_literals(pattern))
 
 
 def _glob_pattern(globs: Collection[str], *, separator: str) -> re.Pattern[str]:
     """One anchored, lower-case regex for all globs; `*` and `?` never cross the separator."""
     wild = {"*": f"[^{separator}]*", "?": f"[^{separator}]"}
-    alternatives = ("".join(wild.get(c) or re.escape(c) for c in g.lower()) for g in globs)
+    alternatives = ("".join(wild.get(c) or re.escape(c) for c in glob) for glob in globs)
     return re.compile("(?:" + "|".join(alternatives) + r")\Z")
 
 
@@ -346,13 +338,13 @@ _CONDITIONS: dict[str, Callable[[object, str], Condition]] = {
     "all": partial(_combine, All),
     "any": partial(_combine, AnyOf),
     "not": lambda value, path: Not(compile_when(value, path)),
-    "from": partial(_address, "from"),
-    "to": partial(_address, "to"),
+    "from": partial(_glob, "from"),
+    "to": partial(_glob, "to"),
     "subject": partial(_text, "subject"),
     "body": partial(_text, "body"),
     "text": partial(_text, "text"),
     "header": _header,
     "has_attachment": lambda value, path: HasAttachment(_boolean(value, path)),
-    "attachment_type": _content_type,
+    "attachment_type": partial(_glob, "attachment_type"),
     "language": lambda value, path: LanguageIs(language(value, path)),
 }
