@@ -98,12 +98,6 @@ class TextTest:
         return (not self.needles or _meets(value, self.needles)) and \
             self.pattern.search(value) is not None
 
-    def describe(self, shown: int | None) -> str:
-        if self.kind == "keywords":
-            return "~" + _listed(self.spec, shown)
-        return "=" + json.dumps(self.spec, ensure_ascii=False) if self.kind == "equals" \
-            else f"~/{self.spec}/"
-
 
 @dataclass(frozen=True)
 class Glob:
@@ -121,10 +115,6 @@ class Glob:
                 return True
         return False
 
-    def describe(self, shown: int | None, nested: bool = False) -> str:
-        globs = self.globs
-        return f"{self.field}=" + (globs[0] if len(globs) == 1 else _listed(globs, shown))
-
 
 @dataclass(frozen=True)
 class TextMatch:
@@ -139,9 +129,6 @@ class TextMatch:
             words = view.subject_words if self.field == "subject" else view.text_words
             return test.keywords.search(getattr(view, _LOWER[self.field]), words)
         return test.found(getattr(view, _LOWER[self.field] if test.lowered else self.field))
-
-    def describe(self, shown: int | None, nested: bool = False) -> str:
-        return self.field + self.test.describe(shown)
 
 
 _LOWER = {"subject": "subject_lower", "body": "body_lower", "text": "text_lower"}
@@ -160,9 +147,6 @@ class HeaderMatch:
                 return True
         return False
 
-    def describe(self, shown: int | None, nested: bool = False) -> str:
-        return f"header[{self.name}]" + self.test.describe(shown)
-
 
 @dataclass(frozen=True)
 class HasAttachment:
@@ -171,9 +155,6 @@ class HasAttachment:
     def holds(self, view) -> bool:
         return bool(view.mail.attachments) == self.present
 
-    def describe(self, shown: int | None, nested: bool = False) -> str:
-        return f"has_attachment={str(self.present).lower()}"
-
 
 @dataclass(frozen=True)
 class LanguageIs:
@@ -181,9 +162,6 @@ class LanguageIs:
 
     def holds(self, view) -> bool:
         return view.language == self.code
-
-    def describe(self, shown: int | None, nested: bool = False) -> str:
-        return f"language={self.code}"
 
 
 @dataclass(frozen=True)
@@ -196,9 +174,6 @@ class All:
                 return False
         return True
 
-    def describe(self, shown: int | None, nested: bool = False) -> str:
-        return _joined(self, " & ", shown, nested)
-
 
 @dataclass(frozen=True)
 class AnyOf:
@@ -210,9 +185,6 @@ class AnyOf:
                 return True
         return False
 
-    def describe(self, shown: int | None, nested: bool = False) -> str:
-        return _joined(self, " | ", shown, nested)
-
 
 @dataclass(frozen=True)
 class Not:
@@ -221,29 +193,38 @@ class Not:
     def holds(self, view) -> bool:
         return not self.part.holds(view)
 
-    def describe(self, shown: int | None, nested: bool = False) -> str:
-        return "not " + self.part.describe(shown, nested=True)
-
 
 Condition = Union[Glob, TextMatch, HeaderMatch, HasAttachment, LanguageIs, All, AnyOf, Not]
 ALWAYS = All(())
 
 
-def describe(condition: Condition, shown: int | None = None) -> str:
+def describe(condition: Condition, shown: int | None = None, nested: bool = False) -> str:
     """The condition on one line: `text~[tender hari ini|batas waktu] & not from=*@x.id`.
 
     `&` is all, `|` any, `~[...]` any of the keywords, `~/.../` a regex, `=` an equality or glob;
     a combination inside another is put in parentheses. With `shown`, a list of keywords or
     globs shows that many and counts the rest: `text~[tender hari ini|…+4]`.
     """
-    return condition.describe(shown)
-
-
-def _joined(condition: All | AnyOf, joint: str, shown: int | None, nested: bool) -> str:
-    if not condition.parts:
-        return "always"
-    joined = joint.join(part.describe(shown, nested=True) for part in condition.parts)
-    return f"({joined})" if nested and len(condition.parts) > 1 else joined
+    match condition:
+        case All(()) | AnyOf(()):
+            return "always"
+        case All(parts) | AnyOf(parts):
+            joint = " & " if isinstance(condition, All) else " | "
+            joined = joint.join(describe(part, shown, nested=True) for part in parts)
+            return f"({joined})" if nested and len(parts) > 1 else joined
+        case Not(part):
+            return "not " + describe(part, shown, nested=True)
+        case Glob(field, globs=globs):
+            return f"{field}=" + (globs[0] if len(globs) == 1 else _listed(globs, shown))
+        case TextMatch(field, test) | HeaderMatch(field, test):
+            name = field if isinstance(condition, TextMatch) else f"header[{field}]"
+            if test.kind == "keywords":
+                return f"{name}~{_listed(test.spec, shown)}"
+            spec = json.dumps(test.spec, ensure_ascii=False)
+            return f"{name}={spec}" if test.kind == "equals" else f"{name}~/{test.spec}/"
+        case HasAttachment(present):
+            return f"has_attachment={str(present).lower()}"
+    return f"language={condition.code}"
 
 
 def _listed(items: tuple[str, ...], shown: int | None) -> str:

@@ -14,12 +14,12 @@ from typing import Collection, Iterable, Iterator, Mapping
 
 from gateway.domain import Level, Priority
 from gateway.errors import ConfigError
-from gateway.routing.language import KeywordSet
 from gateway.routing.conditions import (  # noqa: F401 - re-exported: the compiled tree's types
     ALWAYS, LANGUAGES, All, AnyOf, Condition, Glob, HasAttachment, HeaderMatch, Invalid,
     LanguageIs, Not, TextMatch, TextTest, check_keys, compile_when, describe, language, require,
     show, strings,
 )
+from gateway.routing.language import KeywordSet
 
 
 @dataclass(frozen=True)
