@@ -78,7 +78,7 @@ _FORMS: dict[str, Callable[[MailView], object]] = {
     "split": lambda view: words_and_sample(view.text_lower),
     "text_words": lambda view: view.split[0] if view.split else words(view.text_lower),
     # The keyword lists of the rules that the mail's words allow (None: no rules to ask).
-    "lists_met": lambda view: view.rules and view.rules.lists_met(view.text_words),
+    "lists_met": lambda view: view.rules.lists_met(view.text_words) if view.rules else None,
     "language": lambda view: _language(view),
     # Glob fields: lower-case addresses (none for a mail without a parseable sender) and types.
     "from": lambda view: (view.mail.sender.email.lower(),) if view.mail.sender else (),
