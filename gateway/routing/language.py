@@ -45,7 +45,7 @@ _ASCII_SPACES = str.maketrans({chr(c): " " for c in range(128) if not _WORD.matc
 
 def detect_language(text: str) -> str | None:
     """Return "id" or "en" when the text clearly leans one way, else None."""
-    return language_of(tokens(text[:SAMPLE_CHARS].lower()))
+    return language_of(_tokens(text[:SAMPLE_CHARS].lower()))
 
 
 def language_of(tokens: Iterable[str]) -> str | None:
@@ -67,7 +67,7 @@ def language_of(tokens: Iterable[str]) -> str | None:
 
 def words(lowered: str) -> set[str]:
     """The distinct `\\w+` words of a lower-cased text."""
-    return set(tokens(lowered))
+    return set(_tokens(lowered))
 
 
 def words_and_sample(lowered: str) -> tuple[set[str], list[str]] | None:
@@ -89,7 +89,7 @@ def words_and_sample(lowered: str) -> tuple[set[str], list[str]] | None:
     return found, head
 
 
-def tokens(lowered: str) -> list[str]:
+def _tokens(lowered: str) -> list[str]:
     if lowered.isascii():
         return lowered.translate(_ASCII_SPACES).split()
     return _WORD.findall(lowered)
