@@ -161,7 +161,7 @@ def by_kind(raw: list[dict], rules: RuleSet, mails: list[InboundMail]) -> dict[s
         view = MailView(mail)
         # The lazily built forms (word sets, lower-case copies, language) are counted in no kind.
         _ = [getattr(view, form) for form in ("text_words", "text_lower", "text", "language",
-                                              "from", "to", "subject_words")]
+                                              "sender", "recipients", "subject_words")]
         for source, rule in zip(raw, rules):
             start = clock()
             rule.when.holds(view)

@@ -42,49 +42,22 @@ BODY_LIMIT = 64 * 1024
 _FIRST_WINS = ("team", "category", "priority", "assignee", "language")
 
 
-class MailView:
-    """One mail as the conditions read it: each form in `_FORMS` is computed on first use and
-    then kept as an attribute of the view."""
+class _Form:
+    """A form of the mail that some condition reads, computed on first use and then kept in the
+    view's __dict__, which shadows this descriptor: later reads are plain attribute reads (a
+    `__getattr__` hook, or functools.cached_property's lock in Python 3.11, slows every read)."""
 
-    def __init__(self, mail: InboundMail, rules: RuleSet | None = None) -> None:
-        self.mail, self.rules = mail, rules
+    def __init__(self, compute: Callable[[MailView], object]) -> None:
+        self.compute = compute
 
-    def __getattr__(self, name: str) -> object:  # only called for a form not yet computed
-        form = _FORMS.get(name)
-        if form is None:
-            raise AttributeError(name)
-        value = form(self)
-        setattr(self, name, value)
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, view: MailView | None, owner: type) -> object:
+        if view is None:
+            return self
+        value = view.__dict__[self.name] = self.compute(view)
         return value
-
-    def header_lower(self, name: str) -> tuple[str, ...]:
-        """The values of one header (lower-case name) in lower case, computed once per name."""
-        cache = self.__dict__.setdefault("headers_lower", {})
-        if name not in cache:
-            cache[name] = tuple(value.lower() for value in self.mail.headers.get(name, ()))
-        return cache[name]
-
-
-_FORMS: dict[str, Callable[[MailView], object]] = {
-    "subject": lambda view: view.mail.subject[:BODY_LIMIT],
-    "body": lambda view: view.mail.text[:BODY_LIMIT],
-    "text": lambda view: f"{view.subject}\n{view.body}",
-    "subject_lower": lambda view: view.subject.lower(),
-    "body_lower": lambda view: view.body.lower(),
-    "text_lower": lambda view: f"{view.subject_lower}\n{view.body_lower}",
-    "subject_words": lambda view: words(view.subject_lower),
-    # The words of the subject and the body (the line break between is no word), and for ASCII
-    # text the words that detect_language reads, from one pass (language.words_and_sample).
-    "split": lambda view: words_and_sample(view.text_lower),
-    "text_words": lambda view: view.split[0] if view.split else words(view.text_lower),
-    # The keyword lists of the rules that the mail's words allow (None: no rules to ask).
-    "lists_met": lambda view: view.rules.lists_met(view.text_words) if view.rules else None,
-    "language": lambda view: _language(view),
-    # Glob fields: lower-case addresses (none for a mail without a parseable sender) and types.
-    "from": lambda view: (view.mail.sender.email.lower(),) if view.mail.sender else (),
-    "to": lambda view: tuple(a.email.lower() for a in (*view.mail.to, *view.mail.cc)),
-    "attachment_type": lambda view: tuple(a.content_type.lower() for a in view.mail.attachments),
-}
 
 
 def _language(view: MailView) -> str | None:
@@ -93,6 +66,40 @@ def _language(view: MailView) -> str | None:
     if "text_words" in view.__dict__ and view.split:
         return language_of(view.split[1])
     return detect_language(f"{view.subject}\n{view.body[:SAMPLE_CHARS]}")
+
+
+class MailView:
+    """One mail as the conditions read it: each form is computed once, on first use."""
+
+    subject = _Form(lambda view: view.mail.subject[:BODY_LIMIT])
+    body = _Form(lambda view: view.mail.text[:BODY_LIMIT])
+    text = _Form(lambda view: f"{view.subject}\n{view.body}")
+    subject_lower = _Form(lambda view: view.subject.lower())
+    body_lower = _Form(lambda view: view.body.lower())
+    text_lower = _Form(lambda view: f"{view.subject_lower}\n{view.body_lower}")
+    subject_words = _Form(lambda view: words(view.subject_lower))
+    # The words of the subject and the body (the line break between is no word), and for ASCII
+    # text the words that detect_language reads, from one pass (language.words_and_sample).
+    split = _Form(lambda view: words_and_sample(view.text_lower))
+    text_words = _Form(lambda view: view.split[0] if view.split else words(view.text_lower))
+    # The keyword lists of the rules that the mail's words allow (None: no rules to ask).
+    lists_met = _Form(lambda view: view.rules.lists_met(view.text_words) if view.rules else None)
+    language = _Form(_language)
+    # Glob fields: lower-case addresses (none for a mail without a parseable sender) and types.
+    sender = _Form(lambda view: (view.mail.sender.email.lower(),) if view.mail.sender else ())
+    recipients = _Form(lambda view: tuple(a.email.lower() for a in (*view.mail.to, *view.mail.cc)))
+    attachment_types = _Form(lambda view: tuple(a.content_type.lower()
+                                                for a in view.mail.attachments))
+
+    def __init__(self, mail: InboundMail, rules: RuleSet | None = None) -> None:
+        self.mail, self.rules = mail, rules
+
+    def header_lower(self, name: str) -> tuple[str, ...]:
+        """The values of one header (lower-case name) in lower case, computed once per name."""
+        cache = self.__dict__.setdefault("headers_lower", {})
+        if name not in cache:
+            cache[name] = tuple(value.lower() for value in self.mail.headers.get(name, ()))
+        return cache[name]
 
 
 def route(rules: Sequence[Rule], mail: InboundMail, *, default_team: str) -> RoutingDecision:

@@ -110,7 +110,7 @@ class Glob:
     needles: tuple[tuple[str, ...], ...] = ()
 
     def holds(self, view) -> bool:
-        for value in getattr(view, self.field):
+        for value in getattr(view, _GLOB_VALUES[self.field]):
             if _meets(value, self.needles) and self.pattern.match(value):
                 return True
         return False
@@ -132,6 +132,7 @@ class TextMatch:
 
 
 _LOWER = {"subject": "subject_lower", "body": "body_lower", "text": "text_lower"}
+_GLOB_VALUES = {"from": "sender", "to": "recipients", "attachment_type": "attachment_types"}
 
 
 @dataclass(frozen=True)

@@ -93,8 +93,9 @@ class RuleSet(tuple):
         (Keyword.possible, spelled out: this is the hot loop): others cannot match the mail."""
         met = set(self.open_lists)
         for word in self.by_word.keys() & words:
-            met.update(keywords for required, one_of, keywords in self.by_word[word]
-                       if required <= words and (not one_of or not one_of.isdisjoint(words)))
+            for required, one_of, keywords in self.by_word[word]:
+                if required <= words and (not one_of or not one_of.isdisjoint(words)):
+                    met.add(keywords)
         return met
 
 
