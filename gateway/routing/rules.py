@@ -81,10 +81,11 @@ class RuleSet(tuple):
         self.open_lists = set()  # lists with a keyword that needs no word: always allowed
         for keywords in {k: None for rule in self for k in keyword_lists(rule.when)}:
             for keyword in keywords.keywords:
-                entry = (keyword.required, keyword.one_of, keywords)
-                for word in keyword.rarest():
-                    self.by_word.setdefault(word, []).append(entry)
-                if not keyword.rarest():
+                rarest = keyword.rarest()
+                for word in rarest:
+                    self.by_word.setdefault(word, []).append(
+                        (keyword.required, keyword.one_of, keywords))
+                if not rarest:
                     self.open_lists.add(keywords)
         return self
 
@@ -100,12 +101,14 @@ class RuleSet(tuple):
 
 
 def keyword_lists(condition: Condition) -> Iterator[KeywordSet]:
-    """Every keyword list of the subject, body and text tests in the tree."""
+    """Every keyword list of the subject, body and text tests in the tree, under a `not` too:
+    a keyword test anywhere asks `lists_met` first, so every list must be indexed."""
     if isinstance(condition, TextMatch) and condition.test.keywords is not None:
         yield condition.test.keywords
-    for part in getattr(condition, "parts", ()) or [getattr(condition, "part", None)]:
-        if part is not None:
-            yield from keyword_lists(part)
+    for part in getattr(condition, "parts", ()):
+        yield from keyword_lists(part)
+    if isinstance(condition, Not):
+        yield from keyword_lists(condition.part)
 
 
 def needed_lists(condition: Condition) -> frozenset[KeywordSet] | None:
