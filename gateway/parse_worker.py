@@ -45,9 +45,8 @@ class ParserFailed(Exception):
 class ParseWorker:
     """Beside parsing, the worker asks autoreply.classify (with `classify_arguments`, the
     desk's own as pipeline.classify_arguments gives them) and, for mail a person wrote, routes
-    it with `rules` (compiled, not yet used: their indexes are built on first use and do not
-    cross to another process). Both need nothing but the mail, and took a sixth of the
-    gateway's time storing a message."""
+    it with `rules` (compiled, pickled with their keyword index). Both need nothing but the
+    mail, and took a sixth of the gateway's time storing a message."""
 
     def __init__(self, time_limit: float, classify_arguments: dict | None = None,
                  rules: Sequence | None = None, default_team: str = "") -> None:

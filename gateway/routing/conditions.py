@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Callable, Collection, Union
 
-from gateway.routing.language import KeywordSet, compile_keywords, compile_regex, required_literals
+from gateway.routing.language import KeywordSet, compile_keywords, compile_regex
+from gateway.routing.literals import required_literals
 
 LANGUAGES = ("en", "id")
 
@@ -60,7 +61,19 @@ def language(value: object, field: str) -> str:
     return value
 
 
-# ---- the compiled tree ------------------------------------------------------------------------
+# ---- the compiled tree: each node says whether it holds for a mail (a routing.chain.MailView) --
+
+
+def _meets(value: str, needles: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether the value holds a string of each group of needles: a substring search is much
+    cheaper than the call of a regex, let alone its scan."""
+    for group in needles:
+        for needle in group:
+            if needle in value:
+                break
+        else:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -69,8 +82,8 @@ class TextTest:
 
     `keywords`, for keyword tests: the compiled list, which can look a mail's words up before any
     regex runs; `pattern` is then its alternation, for short texts such as header values.
-    `needles`, for a test on the lower-cased text: groups of strings, one of each group in every
-    match, so a text without them is refused by substring searches instead of a regex scan.
+    `needles`: groups of strings, one of each group in every match (routing.literals), so a text
+    without them is refused by substring searches instead of a regex scan.
     `kind` and `spec` are what the file said: "keywords" and the list, "regex" or "equals" and it.
     """
 
@@ -80,6 +93,10 @@ class TextTest:
     needles: tuple[tuple[str, ...], ...] = ()
     kind: str = "regex"
     spec: str | tuple[str, ...] = ""
+
+    def found(self, value: str) -> bool:
+        return (not self.needles or _meets(value, self.needles)) and \
+            self.pattern.search(value) is not None
 
 
 @dataclass(frozen=True)
@@ -92,11 +109,30 @@ class Glob:
     globs: tuple[str, ...] = ()
     needles: tuple[tuple[str, ...], ...] = ()
 
+    def holds(self, view) -> bool:
+        for value in getattr(view, _GLOB_VALUES[self.field]):
+            if _meets(value, self.needles) and self.pattern.match(value):
+                return True
+        return False
+
 
 @dataclass(frozen=True)
 class TextMatch:
     field: str  # "subject", "body" or "text"
     test: TextTest
+
+    def holds(self, view) -> bool:
+        test = self.test
+        if test.keywords is not None:  # the whole text's words serve the body too: a superset
+            if view.lists_met is not None and test.keywords not in view.lists_met:
+                return False
+            words = view.subject_words if self.field == "subject" else view.text_words
+            return test.keywords.search(getattr(view, _LOWER[self.field]), words)
+        return test.found(getattr(view, _LOWER[self.field] if test.lowered else self.field))
+
+
+_LOWER = {"subject": "subject_lower", "body": "body_lower", "text": "text_lower"}
+_GLOB_VALUES = {"from": "sender", "to": "recipients", "attachment_type": "attachment_types"}
 
 
 @dataclass(frozen=True)
@@ -104,73 +140,92 @@ class HeaderMatch:
     name: str  # lower-case, as in InboundMail.headers
     test: TextTest
 
+    def holds(self, view) -> bool:
+        values = view.header_lower(self.name) if self.test.lowered else \
+            view.mail.headers.get(self.name, ())
+        for value in values:
+            if self.test.found(value):
+                return True
+        return False
+
 
 @dataclass(frozen=True)
 class HasAttachment:
     present: bool
+
+    def holds(self, view) -> bool:
+        return bool(view.mail.attachments) == self.present
 
 
 @dataclass(frozen=True)
 class LanguageIs:
     code: str
 
+    def holds(self, view) -> bool:
+        return view.language == self.code
+
 
 @dataclass(frozen=True)
 class All:
     parts: tuple[Condition, ...]
+
+    def holds(self, view) -> bool:
+        for part in self.parts:
+            if not part.holds(view):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
 class AnyOf:
     parts: tuple[Condition, ...]
 
+    def holds(self, view) -> bool:
+        for part in self.parts:
+            if part.holds(view):
+                return True
+        return False
+
 
 @dataclass(frozen=True)
 class Not:
     part: Condition
+
+    def holds(self, view) -> bool:
+        return not self.part.holds(view)
 
 
 Condition = Union[Glob, TextMatch, HeaderMatch, HasAttachment, LanguageIs, All, AnyOf, Not]
 ALWAYS = All(())
 
 
-def describe(condition: Condition, shown: int | None = None) -> str:
+def describe(condition: Condition, shown: int | None = None, nested: bool = False) -> str:
     """The condition on one line: `text~[tender hari ini|batas waktu] & not from=*@x.id`.
 
     `&` is all, `|` any, `~[...]` any of the keywords, `~/.../` a regex, `=` an equality or glob;
     a combination inside another is put in parentheses. With `shown`, a list of keywords or
     globs shows that many and counts the rest: `text~[tender hari ini|…+4]`.
     """
-    return _describe(condition, shown, nested=False)
-
-
-def _describe(condition: Condition, shown: int | None, nested: bool) -> str:
-    if isinstance(condition, (All, AnyOf)):
-        if not condition.parts:
+    match condition:
+        case All(()) | AnyOf(()):
             return "always"
-        joined = (" & " if isinstance(condition, All) else " | ").join(
-            _describe(part, shown, nested=True) for part in condition.parts)
-        return f"({joined})" if nested and len(condition.parts) > 1 else joined
-    if isinstance(condition, Not):
-        return "not " + _describe(condition.part, shown, nested=True)
-    if isinstance(condition, Glob):
-        globs = condition.globs
-        return f"{condition.field}=" + (globs[0] if len(globs) == 1 else _listed(globs, shown))
-    if isinstance(condition, TextMatch):
-        return condition.field + _describe_test(condition.test, shown)
-    if isinstance(condition, HeaderMatch):
-        return f"header[{condition.name}]" + _describe_test(condition.test, shown)
-    if isinstance(condition, HasAttachment):
-        return f"has_attachment={str(condition.present).lower()}"
+        case All(parts) | AnyOf(parts):
+            joint = " & " if isinstance(condition, All) else " | "
+            joined = joint.join(describe(part, shown, nested=True) for part in parts)
+            return f"({joined})" if nested and len(parts) > 1 else joined
+        case Not(part):
+            return "not " + describe(part, shown, nested=True)
+        case Glob(field, globs=globs):
+            return f"{field}=" + (globs[0] if len(globs) == 1 else _listed(globs, shown))
+        case TextMatch(field, test) | HeaderMatch(field, test):
+            name = field if isinstance(condition, TextMatch) else f"header[{field}]"
+            if test.kind == "keywords":
+                return f"{name}~{_listed(test.spec, shown)}"
+            spec = json.dumps(test.spec, ensure_ascii=False)
+            return f"{name}={spec}" if test.kind == "equals" else f"{name}~/{test.spec}/"
+        case HasAttachment(present):
+            return f"has_attachment={str(present).lower()}"
     return f"language={condition.code}"
-
-
-def _describe_test(test: TextTest, shown: int | None) -> str:
-    if test.kind == "keywords":
-        return "~" + _listed(test.spec, shown)
-    if test.kind == "equals":
-        return "=" + json.dumps(test.spec, ensure_ascii=False)
-    return f"~/{test.spec}/"
 
 
 def _listed(items: tuple[str, ...], shown: int | None) -> str:
@@ -198,31 +253,25 @@ def _combine(kind: type, value: object, path: str) -> Condition:
     return kind(tuple(compile_when(table, f"{path}[{i}]") for i, table in enumerate(value)))
 
 
-def _address(field: str, value: object, path: str) -> Glob:
+def _glob(field: str, value: object, path: str) -> Glob:
+    """Address globs (`from`, `to`): a glob without "@" names the domain, so "lkpp.go.id" and
+    "*.go.id" match any mailbox there. Content-type globs (`attachment_type`): "image/*"."""
     globs = strings(value, path, single=True)
+    separator = "/" if field == "attachment_type" else "@"
     for glob in globs:
-        if glob.count("@") > 1:
+        if separator == "@" and glob.count("@") > 1:
             raise Invalid(f'{path} "{glob}" is not an address or domain glob')
-    # A glob without "@" names the domain: "lkpp.go.id" and "*.go.id" match any mailbox there.
-    full = tuple((glob if "@" in glob else "*@" + glob).lower() for glob in globs)
-    pattern = _glob_pattern(full, separator="@")
-    return Glob(field, pattern, full, required_literals(pattern))
-
-
-def _content_type(value: object, path: str) -> Glob:
-    globs = strings(value, path, single=True)
-    for glob in globs:
-        if glob.count("/") != 1:
+        if separator == "/" and glob.count("/") != 1:
             raise Invalid(f'{path} "{glob}" is not a content type glob like "image/*"')
-    lowered = tuple(glob.lower() for glob in globs)
-    pattern = _glob_pattern(lowered, separator="/")
-    return Glob("attachment_type", pattern, lowered, required_literals(pattern))
+    full = tuple((glob if separator in glob else "*@" + glob).lower() for glob in globs)
+    pattern = _glob_pattern(full, separator=separator)
+    return Glob(field, pattern, full, required_literals(pattern))
 
 
 def _glob_pattern(globs: Collection[str], *, separator: str) -> re.Pattern[str]:
     """One anchored, lower-case regex for all globs; `*` and `?` never cross the separator."""
     wild = {"*": f"[^{separator}]*", "?": f"[^{separator}]"}
-    alternatives = ("".join(wild.get(c) or re.escape(c) for c in g.lower()) for g in globs)
+    alternatives = ("".join(wild.get(c) or re.escape(c) for c in glob) for glob in globs)
     return re.compile("(?:" + "|".join(alternatives) + r")\Z")
 
 
@@ -271,13 +320,13 @@ _CONDITIONS: dict[str, Callable[[object, str], Condition]] = {
     "all": partial(_combine, All),
     "any": partial(_combine, AnyOf),
     "not": lambda value, path: Not(compile_when(value, path)),
-    "from": partial(_address, "from"),
-    "to": partial(_address, "to"),
+    "from": partial(_glob, "from"),
+    "to": partial(_glob, "to"),
     "subject": partial(_text, "subject"),
     "body": partial(_text, "body"),
     "text": partial(_text, "text"),
     "header": _header,
     "has_attachment": lambda value, path: HasAttachment(_boolean(value, path)),
-    "attachment_type": _content_type,
+    "attachment_type": partial(_glob, "attachment_type"),
     "language": lambda value, path: LanguageIs(language(value, path)),
 }

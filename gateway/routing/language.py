@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from re import _constants as sre, _parser as sre_parse  # the stdlib's own regex parser
-from typing import Iterable, Iterator
+from typing import Iterable
 
 # Only the head of the text is read: the language is settled within a few sentences, and quoted
 # history or forwarded attachments further down are often in the other language.
@@ -105,41 +104,33 @@ class Keyword:
     required: frozenset[str]
     one_of: frozenset[str]
 
-    def word_choices(self) -> list[frozenset[str]]:
-        """Each needed word (or set of word forms), the rarest-looking first: not a stopword,
-        then the longest. Empty when the keyword needs no word (one word ending in `*`)."""
-        choices = [frozenset([word]) for word in sorted(self.required)]
+    def possible(self, text_words: set[str]) -> bool:
+        """Whether a text with these `words()` holds every word the keyword needs."""
+        return self.required <= text_words and (
+            not self.one_of or not self.one_of.isdisjoint(text_words))
+
+    def rarest(self) -> frozenset[str]:
+        """The needed word (or the last word's forms) that looks rarest: not a stopword, then the
+        longest. Empty when the keyword needs no word (one word ending in `*`)."""
+        choices = [frozenset([word]) for word in self.required]
         choices += [self.one_of] if self.one_of else []
-        return sorted(choices, key=lambda forms: (
-            not _STOPWORDS.isdisjoint(forms), -min(map(len, forms))))
+        return min(choices, default=frozenset(), key=lambda forms: (
+            not _STOPWORDS.isdisjoint(forms), -min(map(len, forms)), sorted(forms)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: routing.rules indexes them
 class KeywordSet:
-    """A compiled keyword list: one alternation regex, and each keyword with the words it needs.
-
-    `search` looks words up in the text's word set before any regex runs: set operations instead
-    of a scan of the body. Gate i unites every keyword's i-th rarest word (its last one when it
-    has fewer), so a text that lacks all words of some gate cannot match any keyword: a phrase
-    like "dokumen penawaran" is rejected unless both words occur. `gates` is None when some
-    keyword needs no word at all, and then the alternation is searched.
-    """
+    """A compiled keyword list: one alternation regex (for short texts such as header values),
+    and each keyword with the words it needs, which `search` looks up in the text's word set
+    before the keyword's regex runs: set operations instead of a scan of the body."""
 
     pattern: re.Pattern[str]
-    gates: tuple[frozenset[str], ...] | None
     keywords: tuple[Keyword, ...]
 
     def search(self, lowered: str, text_words: set[str]) -> bool:
         """Whether any keyword occurs in the lower-cased text whose `words()` are given."""
-        if self.gates is None:
-            return self.pattern.search(lowered) is not None
-        for gate in self.gates:
-            if gate.isdisjoint(text_words):
-                return False
         for keyword in self.keywords:
-            if (keyword.required <= text_words
-                    and (not keyword.one_of or not keyword.one_of.isdisjoint(text_words))
-                    and keyword.pattern.search(lowered)):
+            if keyword.possible(text_words) and keyword.pattern.search(lowered):
                 return True
         return False
 
@@ -151,14 +142,7 @@ def compile_keywords(keywords: Iterable[str]) -> KeywordSet:
     may follow the last word, and a trailing `*` accepts any ending.
     """
     compiled = tuple(map(_keyword, keywords))
-    pattern = re.compile("|".join(keyword.pattern.pattern for keyword in compiled))
-    choices = [keyword.word_choices() for keyword in compiled]
-    if not all(choices):
-        return KeywordSet(pattern, None, compiled)
-    depth = max(map(len, choices))
-    gates = tuple(frozenset().union(*(forms[min(i, len(forms) - 1)] for forms in choices))
-                  for i in range(depth))
-    return KeywordSet(pattern, gates, compiled)
+    return KeywordSet(re.compile("|".join(k.pattern.pattern for k in compiled)), compiled)
 
 
 def _keyword(keyword: str) -> Keyword:
@@ -218,55 +202,3 @@ def _lower_case_safe(regex: str) -> bool:
         elif char != char.lower():
             return False
     return True
-
-
-def required_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
-    """What every match of a case-sensitive regex contains: groups of strings, at least one
-    string of each group. A run of plain characters is a group of one ("kode" in `kode\\s*\\d+`),
-    a branch gives one string of each alternative (`(?:kode|error)`); groups of one come first,
-    the longest first.
-
-    A text without any string of some group cannot match, and `string in text` is a fast
-    substring search where a regex that does not start with a literal is tried at every
-    position. A regex with IGNORECASE anywhere gives none: its letters are not single characters.
-    Look-arounds, optional parts, classes and groups with flags are passed over.
-    """
-    if pattern.flags & re.IGNORECASE:
-        return ()
-    groups = set(_groups(sre_parse.parse(pattern.pattern, pattern.flags)))
-    return tuple(sorted(groups, key=lambda group: (len(group), -len(group[0]), group)))
-
-
-def _groups(items: Iterable[tuple]) -> list[tuple[str, ...]]:
-    groups, run = [], ""
-    for op, argument in _flat(items):
-        if op is sre.LITERAL:
-            run += chr(argument)
-            continue
-        if run:
-            groups.append((run,))
-            run = ""
-        if op is sre.BRANCH:
-            chosen = [_most_selective(_groups(alternative)) for alternative in argument[1]]
-            if all(chosen):
-                groups.append(tuple(sorted(set().union(*chosen), key=lambda s: (-len(s), s))))
-        elif op in _REPEATS and argument[0] >= 1:  # (min, max, items): the items occur
-            groups += _groups(argument[2])
-    return groups + [(run,)] if run else groups
-
-
-def _flat(items: Iterable[tuple]) -> Iterator[tuple]:
-    """The items, with the items of plain groups (no flags) in place of the groups."""
-    for op, argument in items:
-        if op is sre.SUBPATTERN and not argument[1] and not argument[2]:
-            yield from _flat(argument[3])  # (group, added flags, removed flags, items)
-        else:
-            yield op, argument
-
-
-def _most_selective(groups: list[tuple[str, ...]]) -> tuple[str, ...]:
-    """The group that a text is least likely to meet: fewest strings, then the longest."""
-    return min(groups, key=lambda group: (len(group), -min(map(len, group))), default=())
-
-
-_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)

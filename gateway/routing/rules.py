@@ -10,8 +10,6 @@ the top of `default_rules.toml`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 from typing import Collection, Iterable, Iterator, Mapping
 
 from gateway.domain import Level, Priority
@@ -67,135 +65,62 @@ class Rule:
 
 
 class RuleSet(tuple):
-    """Compiled rules in file order (a tuple of `Rule`), indexed once by the words they need.
-
-    Every keyword list in the rules is a clause, numbered by `clause_of`. A mail meets a clause
-    when its words hold all the words of one of the list's keywords, each word (a gate) given as
-    the set of forms that count: `clauses_met` answers for all clauses at once, with set and
-    integer operations instead of one test per keyword. A rule with `required_keywords` cannot
-    match a mail that meets no clause of one of its items: `candidates` leaves it out, so routing
-    skips it unevaluated. Up to `first_gated`, the position of the first such rule (the length
-    when there is none), every rule is evaluated and no word set is needed; `always` holds the
-    positions of the other rules after it. `tests` are the rules' conditions as functions of a
-    mail, compiled by `routing.chain` when it first routes a mail with the set, then kept.
-    """
+    """Compiled rules in file order (a tuple of `Rule`), with their names, and their keywords
+    indexed once by the rarest-looking word each needs (`Keyword.rarest`): `lists_met` finds,
+    for all the keyword lists of all the rules at once, those a mail's words allow, and a rule
+    none of whose `needs` is among them cannot match the mail."""
 
     names: tuple[str, ...]
-    clause_of: dict[KeywordSet, int]
-    first_gated: int
-    always: tuple[int, ...]
-    tests: tuple | None
+    needs: tuple[frozenset[KeywordSet] | None, ...]
 
     def __new__(cls, rules: Iterable[Rule] = ()) -> RuleSet:
         self = super().__new__(cls, rules)
-        self.names, self.tests = tuple(rule.name for rule in self), None
-        self.clause_of = {}
-        for rule in self:
-            for keywords in keyword_lists(rule.when):
-                self.clause_of.setdefault(keywords, len(self.clause_of))
-        self._index_words()
-        self._index_rules([required_keywords(rule.when) for rule in self])
+        self.names = tuple(rule.name for rule in self)
+        self.needs = tuple(needed_lists(rule.when) for rule in self)
+        self.by_word: dict[str, list[tuple[frozenset, frozenset, KeywordSet]]] = {}
+        self.open_lists = set()  # lists with a keyword that needs no word: always allowed
+        for keywords in {k: None for rule in self for k in keyword_lists(rule.when)}:
+            for keyword in keywords.keywords:
+                rarest = keyword.rarest()
+                for word in rarest:
+                    self.by_word.setdefault(word, []).append(
+                        (keyword.required, keyword.one_of, keywords))
+                if not rarest:
+                    self.open_lists.add(keywords)
         return self
 
-    def _index_words(self) -> None:
-        """With T keywords (terms), bit j*T + t of a mask stands for gate j of term t: `_words`
-        maps a word to the gates that hold it, `_padding` sets the gates that terms lack."""
-        terms = [(number, keyword.word_choices()) for keywords, number in self.clause_of.items()
-                 for keyword in keywords.keywords]
-        self._terms, self._slots = len(terms), max((len(g) for _, g in terms), default=0)
-        self._term_clause = tuple(number for number, _ in terms)
-        self._words: dict[str, int] = {}
-        self._padding = 0
-        for t, (_, gates) in enumerate(terms):
-            for j in range(self._slots):
-                bit = 1 << (j * self._terms + t)
-                if j >= len(gates):
-                    self._padding |= bit
-                for word in gates[j] if j < len(gates) else ():
-                    self._words[word] = self._words.get(word, 0) | bit
-
-    def _index_rules(self, needs: list[tuple[tuple[KeywordSet, ...], ...]]) -> None:
-        """`_single[c]` masks the rules whose one item holds clause c (bit i for rule i);
-        `_multi` lists the rules with more items, each item as a mask of clauses."""
-        self.first_gated = next((p for p, items in enumerate(needs) if items), len(self))
-        self.always = tuple(p for p, items in enumerate(needs)
-                            if p >= self.first_gated and not items)
-        single, multi = [0] * len(self.clause_of), []
-        for position, items in enumerate(needs):
-            if len(items) == 1:
-                for keywords in items[0]:
-                    single[self.clause_of[keywords]] |= 1 << position
-            elif items:
-                multi.append((position, tuple(
-                    reduce(or_, (1 << self.clause_of[keywords] for keywords in item))
-                    for item in items)))
-        self._single, self._multi = tuple(single), tuple(multi)
-
-    def clauses_met(self, words: set[str]) -> int:
-        """The clauses (bit c for clause c) that a mail with these `words()` meets."""
-        index, width = self._words, self._terms
-        met = reduce(or_, map(index.__getitem__, index.keys() & words), self._padding)
-        alive = (1 << width) - 1  # the terms whose every gate is met
-        for j in range(self._slots):
-            alive &= met >> (j * width)
-        clauses = 0
-        while alive:
-            lowest = alive & -alive
-            clauses |= 1 << self._term_clause[lowest.bit_length() - 1]
-            alive ^= lowest
-        return clauses
-
-    def candidates(self, clauses: int) -> tuple[int, ...]:
-        """The positions from `first_gated` on of the rules that can match a mail meeting these
-        clauses, in order."""
-        rules, remaining = 0, clauses
-        while remaining:
-            lowest = remaining & -remaining
-            rules |= self._single[lowest.bit_length() - 1]
-            remaining ^= lowest
-        found = [position for position, items in self._multi
-                 if all(item & clauses for item in items)]
-        while rules:
-            lowest = rules & -rules
-            found.append(lowest.bit_length() - 1)
-            rules ^= lowest
-        return tuple(sorted(self.always + tuple(found))) if found else self.always
-
-
-def required_keywords(condition: Condition) -> tuple[tuple[KeywordSet, ...], ...]:
-    """Keyword lists that must occur for the condition to hold: one list of each item at least.
-    None are known where a keyword ends in `*` (it needs no word), or under a `not`.
-
-    A keyword test is an item of its own list; `all` adds up its parts' items; `any` unites the
-    first item of each part, when every part has one. A keyword list can occur only where the
-    mail has all the words of one of its keywords, which is what makes this worth knowing.
-    """
-    if isinstance(condition, TextMatch):
-        keywords = condition.test.keywords
-        return ((keywords,),) if keywords is not None and keywords.gates is not None else ()
-    if isinstance(condition, All):
-        return tuple(dict.fromkeys(item for part in condition.parts
-                                   for item in required_keywords(part)))
-    if isinstance(condition, AnyOf):
-        needed = [required_keywords(part) for part in condition.parts]
-        if not all(needed):
-            return ()
-        return (tuple(dict.fromkeys(keywords for items in needed for keywords in items[0])),)
-    return ()
+    def lists_met(self, words: set[str]) -> set[KeywordSet]:
+        """The keyword lists that hold a keyword all of whose words are among these `words()`
+        (Keyword.possible, spelled out: this is the hot loop): others cannot match the mail."""
+        met = set(self.open_lists)
+        for word in self.by_word.keys() & words:
+            for required, one_of, keywords in self.by_word[word]:
+                if required <= words and (not one_of or not one_of.isdisjoint(words)):
+                    met.add(keywords)
+        return met
 
 
 def keyword_lists(condition: Condition) -> Iterator[KeywordSet]:
-    """Every keyword list of subject, body and text tests in the tree whose words can be looked
-    up (no keyword ending in `*`), even under a `not`."""
-    if isinstance(condition, TextMatch):
-        keywords = condition.test.keywords
-        if keywords is not None and keywords.gates is not None:
-            yield keywords
-    elif isinstance(condition, (All, AnyOf)):
-        for part in condition.parts:
-            yield from keyword_lists(part)
-    elif isinstance(condition, Not):
+    """Every keyword list of the subject, body and text tests in the tree, under a `not` too:
+    a keyword test anywhere asks `lists_met` first, so every list must be indexed."""
+    if isinstance(condition, TextMatch) and condition.test.keywords is not None:
+        yield condition.test.keywords
+    for part in getattr(condition, "parts", ()):
+        yield from keyword_lists(part)
+    if isinstance(condition, Not):
         yield from keyword_lists(condition.part)
+
+
+def needed_lists(condition: Condition) -> frozenset[KeywordSet] | None:
+    """Keyword lists one of which a mail must allow for the condition to hold, or None when
+    that is not known (under a `not`, for other tests): a keyword test's own list, those of the
+    first part of an `all` that has some, those of every part of an `any` together."""
+    if isinstance(condition, TextMatch) and condition.test.keywords is not None:
+        return frozenset([condition.test.keywords])
+    parts = [needed_lists(part) for part in getattr(condition, "parts", ())]
+    if isinstance(condition, All):
+        return next(filter(None, parts), None)
+    return frozenset().union(*parts) if isinstance(condition, AnyOf) and all(parts) else None
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ import pytest
 import gateway.routing
 from gateway.domain import Level, Priority
 from gateway.errors import ConfigError
-from gateway.routing.language import Keyword, KeywordSet
+from gateway.routing.language import Keyword
 from gateway.routing.rules import (
     ALWAYS, Actions, All, AnyOf, Glob, HasAttachment, HeaderMatch, LanguageIs, Not, Rule, RuleSet,
-    TextMatch, TextTest, compile_rules, required_keywords,
+    TextMatch, TextTest, compile_rules, needed_lists,
 )
 
 TEAMS = {"l0-lkpp": Level.L0, "l0-telkom": Level.L0, "l1-ops": Level.L1, "l2-dev": Level.L2}
@@ -107,22 +107,23 @@ def test_keywords_compile_to_one_alternation_with_the_words_they_need():
     login = frozenset({"login", "loginnya", "loginlah", "loginkah", "loginpun", "loginku",
                        "loginmu"})
     akun = frozenset({"akun", "akunnya", "akunlah", "akunkah", "akunpun", "akunku", "akunmu"})
-    # Rarest-looking first: "tidak" and "bisa" are stopwords, in nearly every Indonesian mail.
-    assert test.keywords == KeywordSet(test.pattern, gates=(
-        login | akun, frozenset({"tidak"}) | akun, frozenset({"bisa"}) | akun,
-    ), keywords=(
+    assert test.keywords.pattern == test.pattern
+    assert test.keywords.keywords == (
         Keyword(re.compile(tidak_bisa_login), frozenset({"tidak", "bisa"}), login),
         Keyword(re.compile(akun_), frozenset(), akun),
-    ))
+    )
+    # The rarest-looking word indexes a keyword: "tidak" and "bisa" are stopwords, in nearly
+    # every Indonesian mail, so "login" in any of its forms stands for "tidak bisa login".
+    assert [keyword.rarest() for keyword in test.keywords.keywords] == [login, akun]
 
 
 def test_keyword_with_open_end_cannot_be_prefiltered():
-    """A one-word keyword ending in `*` needs no particular word: its list has no gate."""
+    """A one-word keyword ending in `*` needs no particular word: nothing to index it by."""
     (rule,) = compile_({"name": "k", "category": "tender",
                         "when": {"body": {"keywords": ["gagal unggah*", "unggah*"]}}})
     assert rule.when.test.pattern == re.compile(
         r"gagal(?<!\w.{5})\s+unggah\w*(?!\w)|unggah(?<!\w.{6})\w*(?!\w)")
-    assert rule.when.test.keywords.gates is None
+    assert [k.rarest() for k in rule.when.test.keywords.keywords] == [{"gagal"}, set()]
     assert [k.required for k in rule.when.test.keywords.keywords] == [{"gagal"}, set()]
 
 
@@ -335,38 +336,35 @@ def test_describe_when_can_show_a_few_items_of_each_list():
     assert rule.describe_when(shown=1) == "subject~[sikap] | body~[aplikasi sikap|…+3]"
 
 
-def test_required_keywords_follow_all_any_and_not():
-    """A keyword test needs its list; all adds up its parts, any unites them when each part has
-    one; a `not`, a regex, a glob, or a keyword ending in `*` needs nothing."""
+def test_needed_lists_follow_all_any_and_not():
+    """A keyword test needs its list; all needs what its first part with needs does, any what
+    all its parts need together when each needs some; a `not`, a regex or a glob nothing."""
     (rule,) = compile_({"name": "k", "drop": True, "when": {
-        "subject": {"keywords": ["akun"]}, "from": "*@x.id",
+        "from": "*@x.id", "subject": {"keywords": ["akun"]},
         "any": [{"body": {"keywords": ["login"]}}, {"text": {"keywords": ["sandi", "pin"]}}],
-        "all": [{"not": {"text": {"keywords": ["tes"]}}}, {"text": {"keywords": ["unggah*"]}}],
+        "not": {"text": {"keywords": ["tes"]}},
     }})
-    akun, _, either, _ = rule.when.parts
+    glob, akun, either, negated = rule.when.parts
     login, sandi = (part.test.keywords for part in either.parts)
-    assert required_keywords(rule.when) == ((akun.test.keywords,), (login, sandi))
-    assert required_keywords(AnyOf((akun, Glob("from", re.compile("x"))))) == ()
+    assert needed_lists(rule.when) == {akun.test.keywords}
+    assert needed_lists(either) == {login, sandi}
+    assert needed_lists(AnyOf((akun, glob))) is None
+    assert (needed_lists(glob), needed_lists(negated)) == (None, None)
 
 
-def test_rule_set_skips_keyword_rules_whose_words_the_mail_lacks():
-    """The index numbers every keyword list; a mail's words meet a list when they hold every
-    word of one keyword (an enclitic form counts for the last); only rules whose needed lists
-    are met, and the rules without keywords, remain to be evaluated."""
+def test_rule_set_finds_the_keyword_lists_that_a_mail_s_words_allow():
+    """A list is allowed when the words hold every word of one of its keywords (an enclitic
+    form counts for the last); a list with a keyword ending in `*` always is."""
     rules = compile_(
         {"name": "lkpp", "when": {"from": "*@lkpp.go.id"}, "team": "l0-lkpp"},
         {"name": "akun", "when": {"text": {"keywords": ["lupa password", "akun terkunci"]}},
          "category": "akun", "continue": True},
-        {"name": "to", "when": {"to": "lpse@*"}, "category": "spse", "continue": True},
         {"name": "both", "category": "email", "when": {
-            "text": {"keywords": ["kode aktivasi"]}, "subject": {"keywords": ["email"]}}},
-        {"name": "either", "category": "tender", "when": {
-            "any": [{"body": {"keywords": ["apendo"]}}, {"body": {"keywords": ["unggah"]}}]}},
+            "text": {"keywords": ["kode aktivasi"]}, "subject": {"keywords": ["unggah*"]}}},
     )
-    assert rules.first_gated == 1 and rules.always == (2,)
-    assert len(rules.clause_of) == 5  # lupa password/akun terkunci, kode aktivasi, email, ...
-    assert rules.candidates(rules.clauses_met({"saya", "lupa", "passwordnya"})) == (1, 2)
-    assert rules.candidates(rules.clauses_met({"lupa", "akun"})) == (2,)
-    assert rules.candidates(rules.clauses_met({"kode", "aktivasi"})) == (2,)
-    assert rules.candidates(rules.clauses_met({"kode", "aktivasi", "email"})) == (2, 3)
-    assert rules.candidates(rules.clauses_met({"unggahnya"})) == (2, 4)
+    akun, (aktivasi, unggah) = (rules[1].when.test.keywords,
+                                (part.test.keywords for part in rules[2].when.parts))
+    assert rules.needs == (None, {akun}, {aktivasi})
+    assert rules.lists_met({"saya", "lupa", "passwordnya"}) == {akun, unggah}
+    assert rules.lists_met({"lupa", "akun"}) == {unggah}
+    assert rules.lists_met({"kode", "aktivasi", "terkunci"}) == {aktivasi, unggah}
