@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from gateway import bounce_trust, excerpt, flood, loops
+from gateway import bounce_trust, excerpt, failures, flood, loops
 from gateway import config as config_module
 from gateway.compose import Composer
 from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVerdict, Notice,
@@ -50,13 +50,13 @@ def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = Non
         mail = (parse or mime.parse)(raw)
         with database.transaction(ctx.db):
             return _process_mail(mail, ctx, known)
-    except MalformedMail as exc:
+    except (MalformedMail, DuplicateMessage) as exc:
+        if failures.for_message(exc) is failures.Action.DUPLICATE:
+            return Outcome(Disposition.DUPLICATE, message_key=mail.dedup_key,
+                           detail="stored concurrently by another transaction")
         with database.transaction(ctx.db):
             item = mailbox.quarantine(raw, str(exc), source, uid)
         return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
-    except DuplicateMessage:
-        return Outcome(Disposition.DUPLICATE, message_key=mail.dedup_key,
-                       detail="stored concurrently by another transaction")
 
 
 def classify(mail: InboundMail, settings: config_module.Settings) -> MachineVerdict | None:
