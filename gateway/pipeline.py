@@ -264,20 +264,20 @@ def agent_message_id(ctx: Context, ticket: Ticket, email: str) -> str:
 
 def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
             auto: bool = False) -> str | None:
-    """Render a notice and put it in the outbox; returns its Message-ID. Automatic mail
-    (`auto`) goes only where the loop guards allow it, else None."""
+    """Put a notice in the outbox, rendered now, or by the sender during a surge (agents'
+    notices then wait for the backlog anyway); returns its Message-ID. Automatic mail (`auto`)
+    goes only where the loop guards allow it, else None."""
     if auto and not loops.may_send_automatic(ctx.settings, ticket, notice.to.email):
         return None
+    composer = ctx.composer
+    notice = composer.addressed(notice)
+    row = dict(ticket=ticket, sender=composer.support_address,
+               visibility=composer.visibility(notice).value)
     if ctx.defer_rendering is not None and outbox.priority(notice.template) > 0 \
-            and ctx.defer_rendering():
-        # A surge: agents' notices wait for the backlog anyway; the sender renders them.
-        notice = ctx.composer.addressed(notice)
-        if outbox.enqueue_notice(notice, ctx.composer.support_address,
-                                 ctx.composer.visibility(notice).value, ticket) is not None:
-            return notice.message_id
-    mail = ctx.composer.render(notice)
-    outbox.enqueue(mail, ticket)
-    return mail.message_id
+            and ctx.defer_rendering() and outbox.enqueue(notice, **row) is not None:
+        return notice.message_id
+    outbox.enqueue(notice, mail=composer.render(notice), **row)
+    return notice.message_id
 
 
 human_size = excerpt.human_size

@@ -72,7 +72,7 @@ def _rendered(ctx: Context, items: list, report: SendReport) -> list:
     now and its bytes stored with the claim, so every later attempt sends the same bytes."""
     ready = []
     for item in items:
-        if item.notice is None:
+        if item.raw:
             ready.append(item)
             continue
         try:
