@@ -5,7 +5,8 @@
 The outbox is filled by the real gateway: `ldp run --once` over the corpus with the SMTP server
 away, so every notice stays pending. Then, in turn, each system delivers the whole outbox to the
 sink: the running gateway's sender (`send_through_worker`: claims, the SMTP worker process,
-answers recorded in the database), `ldp send`'s in-process sender (`send_due`), and a bare loop
+answers recorded in the database), the same path with the worker on a thread (`send_due`, as
+`ldp report --mail` runs it), and a bare loop
 (one aiosmtplib connection, `sendmail` for each of the same messages, read beforehand). Each
 runs as a child process and times only the sending (from before the first claim to after the
 last mail is recorded, or the last reply for the bare loop); imports and starting the SMTP

@@ -22,10 +22,9 @@ from gateway import cli_support
 from gateway import config as config_module
 from gateway import config_check
 from gateway import views
-from gateway.cli_errors import (CannotCreate, Parser, UsageError, guarded, os_detail,
-                                require_commands)
+from gateway.cli_errors import Parser, guarded, os_detail, require_commands
 from gateway.domain import Disposition
-from gateway.errors import ConfigError, NotFound
+from gateway.errors import CannotCreate, ConfigError, NotFound, UsageError
 from gateway.messages import heading, t, word
 
 EXIT_OK, EXIT_USAGE, EXIT_DATAERR, EXIT_TEMPFAIL = 0, 2, 65, 75

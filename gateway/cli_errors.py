@@ -14,26 +14,12 @@ import re
 import sys
 from typing import Callable, NoReturn
 
+from gateway import failures
 from gateway.errors import ConfigError, GatewayError
+from gateway.failures import EX_OK, EX_USAGE
 from gateway.messages import t
 
-EX_OK, EX_USAGE = 0, 2  # 2 is argparse's usage code, documented in the README since 0.1
-EX_DATAERR, EX_NOINPUT, EX_UNAVAILABLE, EX_SOFTWARE = 65, 66, 69, 70
-EX_CANTCREAT, EX_IOERR, EX_TEMPFAIL, EX_CONFIG = 73, 74, 75, 78
-
 log = logging.getLogger("ldp")
-
-
-class UsageError(GatewayError):
-    """An argument the parser could not judge alone (e.g. --to before --from)."""
-
-    exit_code = EX_USAGE
-
-
-class CannotCreate(GatewayError):
-    """An output file that cannot be written (a missing folder, no permission, a full disk)."""
-
-    exit_code = EX_CANTCREAT
 
 
 class Parser(argparse.ArgumentParser):
@@ -83,30 +69,31 @@ def require_commands(parser: argparse.ArgumentParser) -> None:
 
 def guarded(handler: Callable[[argparse.Namespace], int | None], args: argparse.Namespace,
             debug: bool = False) -> int:
-    """Run a command; whatever it raises ends as one line on stderr and an exit code."""
+    """Run a command; whatever it raises ends as one line on stderr and an exit code (the
+    code from `failures.exit_code`)."""
     try:
         return handler(args) or EX_OK
-    except ConfigError as exc:  # `ldp check` lists every problem, each on a line of its own
-        return fail(str(exc), exc.exit_code, lines=50)
-    except GatewayError as exc:
-        return fail(str(exc), exc.exit_code)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # `ldp tickets export | head`: the reader has what it wanted
+    except KeyboardInterrupt as exc:
+        return failures.exit_code(exc)
+    except BrokenPipeError as exc:  # `ldp tickets export | head`: the reader has what it wanted
         _silence_stdout()
-        return EX_OK
-    except OSError as exc:
-        log.debug("command failed", exc_info=True)
-        return fail(_os_error(exc), _os_exit_code(exc))
+        return failures.exit_code(exc)
     except Exception as exc:  # the last guard: one line, the traceback only when asked for
+        code = failures.exit_code(exc)
+        if isinstance(exc, ConfigError):  # `ldp check` lists every problem, each on a line
+            return fail(str(exc), code, lines=50)
+        if isinstance(exc, GatewayError):
+            return fail(str(exc), code)
+        if isinstance(exc, OSError):
+            log.debug("command failed", exc_info=True)
+            return fail(_os_error(exc), code)
         database_error = _database_error(exc)
         if database_error:
             log.debug("database error", exc_info=True)
-            return fail(database_error, EX_TEMPFAIL)
+            return fail(database_error, code)
         if debug:
             log.exception("unexpected error")
-        return fail(t("unexpected", detail=_one_line(f"{type(exc).__name__}: {exc}")),
-                    EX_SOFTWARE)
+        return fail(t("unexpected", detail=_one_line(f"{type(exc).__name__}: {exc}")), code)
 
 
 def fail(message: str, code: int, lines: int = 1) -> int:
@@ -148,14 +135,6 @@ def os_detail(exc: OSError) -> str:
 def _os_error(exc: OSError) -> str:
     detail = os_detail(exc)
     return detail if exc.filename is None else f"{exc.filename}: {detail}"
-
-
-def _os_exit_code(exc: OSError) -> int:
-    if exc.errno in (errno.ENOENT, errno.ENOTDIR) and exc.filename is not None:
-        return EX_NOINPUT
-    if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
-        return EX_CANTCREAT
-    return EX_IOERR
 
 
 def _database_error(exc: Exception) -> str | None:

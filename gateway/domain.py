@@ -193,6 +193,8 @@ class Notice:
     auto_submitted: str = "auto-replied"
     reply_to: str | None = None
     message_id: str | None = None
+    # Files sent with it: (file name, MIME type, text), such as the service report's page.
+    attachments: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

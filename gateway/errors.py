@@ -1,4 +1,5 @@
-"""The exception tree. Each exception names a disposition; `pipeline` and `cli` map them.
+"""The exception tree. What each one leads to (quarantine, retry, dead letter, exit code) is
+in one table, `gateway.failures`.
 
     GatewayError
     ├── ConfigError            bad configuration or rules: stop with one line (exit 78)
@@ -9,7 +10,9 @@
     │   └── MessageTooLarge    over max_message_bytes: quarantine without downloading
     ├── InvalidTransition      a command that the levels table does not allow
     ├── PermanentSendFailure   SMTP 5xx: the outbox row is dead
-    └── NotFound               a ticket, quarantine row or file named on the command line
+    ├── NotFound               a ticket, quarantine row or file named on the command line
+    ├── UsageError             an argument the command line's parser could not judge (exit 2)
+    └── CannotCreate           an output file that cannot be written (exit 73)
 """
 from __future__ import annotations
 
@@ -17,19 +20,13 @@ from __future__ import annotations
 class GatewayError(Exception):
     """Base of every error the gateway raises on purpose."""
 
-    exit_code = 1
-
 
 class ConfigError(GatewayError):
     """Configuration that cannot be used: names the file, the key and what was expected."""
 
-    exit_code = 78  # EX_CONFIG
-
 
 class TemporaryFailure(GatewayError):
     """Something outside is unavailable for now; nothing was changed, try again later."""
-
-    exit_code = 75  # EX_TEMPFAIL
 
 
 class DatabaseRefused(TemporaryFailure):
@@ -40,8 +37,6 @@ class DatabaseRefused(TemporaryFailure):
 
 class MalformedMail(GatewayError):
     """A message that cannot be turned into an InboundMail."""
-
-    exit_code = 65  # EX_DATAERR
 
 
 class MessageTooLarge(MalformedMail):
@@ -59,8 +54,6 @@ class PermanentSendFailure(GatewayError):
 class NotFound(GatewayError):
     """A ticket, row or file named by the user does not exist."""
 
-    exit_code = 66  # EX_NOINPUT
-
 
 class DuplicateMessage(GatewayError):
     """A message whose key another transaction stored first (two pollers, or a replay)."""
@@ -69,10 +62,14 @@ class DuplicateMessage(GatewayError):
 class MissingExtra(GatewayError):
     """A command needs packages of an optional extra (`pip install 'ldp-gateway[NAME]'`)."""
 
-    exit_code = 69  # EX_UNAVAILABLE
-
 
 class IncompleteInstallation(GatewayError):
     """A file the package ships (a migration, a template) is missing: reinstall."""
 
-    exit_code = 70  # EX_SOFTWARE
+
+class UsageError(GatewayError):
+    """An argument the parser could not judge alone (e.g. --to before --from)."""
+
+
+class CannotCreate(GatewayError):
+    """An output file that cannot be written (a missing folder, no permission, a full disk)."""

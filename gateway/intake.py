@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from gateway import config as config_module
-from gateway import flood_notice, pipeline, poison
+from gateway import failures, flood_notice, pipeline, poison
 from gateway.domain import Disposition, Outcome, Precomputed
-from gateway.errors import DatabaseRefused, TemporaryFailure
+from gateway.errors import DatabaseRefused
+from gateway.failures import Action
 from gateway.parse_worker import Parse, ParserFailed, ParseWorker
 from gateway.progress import QUIET, Counter, Progress
 from gateway.pipeline import Context, process
@@ -28,36 +29,43 @@ FETCH_BYTES = 8 * 1024 * 1024  # raw mail held at once by one FETCH (one oversiz
 
 def handle_raw(raw: bytes, ctx: Context, source: str = "", uid: int | None = None,
                parse: Parse | None = None, known: Precomputed | None = None) -> Outcome:
-    """Process one message; an unexpected error quarantines it, and so does a database that
-    keeps refusing it (poison.POISON_ATTEMPTS tries). TemporaryFailure (an outage) passes up.
-    Inside a caller's transaction (intake's batch) its work is a savepoint of that one."""
+    """Process one message; what a failure leads to is `failures.for_message`'s: an unexpected
+    error quarantines it, and so does a database that keeps refusing it (the poison limit);
+    TemporaryFailure (an outage) passes up. Inside a caller's transaction (intake's batch) its
+    work is a savepoint of that one."""
     if poison.STRIKES.exhausted(raw):
         poison.STRIKES.forget(raw)
         return poison.quarantine(ctx.db, raw, "the database connection broke each time it was "
-                                 "stored", source, uid, poison.POISON_ATTEMPTS)
-    for attempt in range(1, poison.POISON_ATTEMPTS + 1):
+                                 "stored", source, uid, failures.POISON_ATTEMPTS)
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             with time_limit(ctx.settings.imap.message_time_limit):
                 outcome = process(raw, ctx, source=source, uid=uid, parse=parse, known=known)
             poison.STRIKES.forget(raw)
             return outcome
-        except DatabaseRefused as exc:
-            log.warning("intake: %s UID %s, attempt %d of %d: %s", source, uid, attempt,
-                        poison.POISON_ATTEMPTS, exc)
-            if attempt == poison.POISON_ATTEMPTS:
+        except Exception as exc:
+            action = failures.for_message(exc, attempt)
+            if action is Action.TRY_LATER:
+                poison.STRIKES.add(raw)  # an outage, or this message broke the connection
+                raise
+            if isinstance(exc, DatabaseRefused):
+                log.warning("intake: %s UID %s, attempt %d of %d: %s", source, uid, attempt,
+                            failures.POISON_ATTEMPTS, exc)
+                if action is Action.TRY_AGAIN_NOW:
+                    continue
                 return poison.quarantine(ctx.db, raw, str(exc), source, uid, attempt)
-        except TemporaryFailure:
-            poison.STRIKES.add(raw)  # an outage, or this message broke the connection
-            raise
-        except Exception as exc:  # the last guard: never lose the message, never stop the batch
-            # The parse worker's report already names the error and carries its traceback.
+            if action is not Action.QUARANTINE:
+                raise
+            # The last guard: never lose the message, never stop the batch. The parse
+            # worker's report already names the error and carries its traceback.
             error = str(exc) if isinstance(exc, ParserFailed) else \
                 f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
             log.error("ALERT: message quarantined after an unexpected error: %s", exc)
             with database.transaction(ctx.db):
                 item = mailbox.quarantine(raw, error, source, uid)
             return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
-    raise AssertionError("unreachable")
 
 
 @dataclass

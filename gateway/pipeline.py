@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from gateway import bounce_trust, excerpt, flood, loops
+from gateway import bounce_trust, excerpt, failures, flood, loops
 from gateway import config as config_module
 from gateway.compose import Composer
 from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVerdict, Notice,
@@ -52,13 +52,13 @@ def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = Non
         mail = (parse or mime.parse)(raw)
         with database.transaction(ctx.db):
             return _process_mail(mail, ctx, known)
-    except MalformedMail as exc:
+    except (MalformedMail, DuplicateMessage) as exc:
+        if failures.for_message(exc) is failures.Action.DUPLICATE:
+            return Outcome(Disposition.DUPLICATE, message_key=mail.dedup_key,
+                           detail="stored concurrently by another transaction")
         with database.transaction(ctx.db):
             item = mailbox.quarantine(raw, str(exc), source, uid)
         return Outcome(Disposition.QUARANTINED, detail=f"quarantine #{item}: {exc}")
-    except DuplicateMessage:
-        return Outcome(Disposition.DUPLICATE, message_key=mail.dedup_key,
-                       detail="stored concurrently by another transaction")
 
 
 def classify(mail: InboundMail, settings: config_module.Settings) -> MachineVerdict | None:
@@ -270,9 +270,10 @@ def agent_message_id(ctx: Context, ticket: Ticket, email: str) -> str:
 
 def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
             auto: bool = False) -> str | None:
-    """Render a notice and put it in the outbox; returns its Message-ID. Automatic mail
-    (`auto`) goes only where the loop guards allow it, else None. An address plain SMTP cannot
-    carry gets no mail (the ticket says so); an internationalised domain is spelled in ASCII."""
+    """Put a notice in the outbox, rendered now, or by the sender during a surge (agents'
+    notices then wait for the backlog anyway); returns its Message-ID. Automatic mail (`auto`)
+    goes only where the loop guards allow it, else None. An address plain SMTP cannot carry
+    gets no mail (the ticket says so); an internationalised domain is spelled in ASCII."""
     to = addresses.transport_form(notice.to.email)
     if to is None:
         tickets.add_event(ticket, "not_sent", "gateway", f"{notice.template} not sent to "
@@ -282,16 +283,15 @@ def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
         notice = dataclasses.replace(notice, to=Address(to, notice.to.name))
     if auto and not loops.may_send_automatic(ctx.settings, ticket, notice.to.email):
         return None
+    composer = ctx.composer
+    notice = composer.addressed(notice)
+    row = dict(ticket=ticket, sender=composer.support_address,
+               visibility=composer.visibility(notice).value)
     if ctx.defer_rendering is not None and outbox.priority(notice.template) > 0 \
-            and ctx.defer_rendering():
-        # A surge: agents' notices wait for the backlog anyway; the sender renders them.
-        notice = ctx.composer.addressed(notice)
-        if outbox.enqueue_notice(notice, ctx.composer.support_address,
-                                 ctx.composer.visibility(notice).value, ticket) is not None:
-            return notice.message_id
-    mail = ctx.composer.render(notice)
-    outbox.enqueue(mail, ticket)
-    return mail.message_id
+            and ctx.defer_rendering() and outbox.enqueue(notice, **row) is not None:
+        return notice.message_id
+    outbox.enqueue(notice, mail=composer.render(notice), **row)
+    return notice.message_id
 
 
 human_size = excerpt.human_size

@@ -1,5 +1,6 @@
 """The poison-message limit: a message the database keeps failing on is quarantined after
-POISON_ATTEMPTS tries, with its own reason and a `poison_message` event, and intake goes on.
+POISON_ATTEMPTS tries (a row of `failures`' table), with its own reason and a
+`poison_message` event, and intake goes on.
 
 Two ways a message can be to blame:
 - the database refuses what it carries while it is up (DatabaseRefused: "too many SQL
@@ -15,11 +16,12 @@ import collections
 import hashlib
 import logging
 
+from gateway import failures
 from gateway.domain import Disposition, Outcome
+from gateway.failures import POISON_ATTEMPTS  # noqa: F401 - the limit, named here too
 from gateway.store import database, mailbox, tickets
 
 log = logging.getLogger("ldp")
-POISON_ATTEMPTS = 3
 EVENT = "poison_message"
 _REMEMBERED = 10_000  # digests of messages in flight at a connection break, at most
 
@@ -40,8 +42,10 @@ class Strikes:
         return count
 
     def exhausted(self, raw: bytes) -> bool:
-        return bool(self._counts) and \
-            self._counts.get(hashlib.sha256(raw).hexdigest(), 0) >= POISON_ATTEMPTS
+        if not self._counts:
+            return False
+        count = self._counts.get(hashlib.sha256(raw).hexdigest(), 0)
+        return failures.for_broken_connections(count) is failures.Action.QUARANTINE
 
     def forget(self, raw: bytes) -> None:
         if self._counts:

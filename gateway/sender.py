@@ -1,6 +1,7 @@
-"""The outbox sender: claims due rows, sends them (over the SMTP worker process for the running
-gateway, in this process for `ldp send`), and records each as sent, retried with backoff, or
-dead. Also the recovery of what a dead gateway of this host had claimed.
+"""The outbox sender, the one way mail leaves: claims due rows, renders any notice queued
+unrendered, hands them to the SMTP worker (a child process for the running gateway, a thread
+for a one-off command), and records each answer as sent, retried with backoff, or dead (as
+`failures` says). Also the recovery of what a dead gateway of this host had claimed.
 """
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ import dataclasses
 import logging
 import os
 import re
+import secrets
 import socket
 import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway import failures
 from gateway.errors import PermanentSendFailure, TemporaryFailure
 from gateway.pipeline import Context
 from gateway.store import database, outbox, tickets
 from gateway.transport import smtp_worker
-from gateway.transport.smtp import SmtpConnection
 from gateway.transport.smtp_worker import SmtpWorker
 
 log = logging.getLogger("ldp")
@@ -37,44 +39,21 @@ class SendReport:
 
 
 async def send_due(ctx: Context, claimer: str = "") -> SendReport:
-    """Send every due outbox row over one SMTP connection per claimed batch, in this process
-    (`ldp send`; the running gateway uses send_through_worker)."""
-    report = SendReport()
-    smtp = ctx.settings.smtp
-    while True:
-        items = _claim(ctx, claimer, report)
-        if not items:
-            return report
-        # One connection, one mail at a time: a crash leaves at most one mail in doubt (sent
-        # but not marked), which goes again. Parallel connections sent about a fifth faster to
-        # aiosmtpd but multiplied the mails in doubt at every crash.
-        try:
-            async with SmtpConnection(smtp) as connection:
-                for item in items:
-                    await _send_one(ctx, connection, item, report)
-        except TemporaryFailure as exc:
-            for item in items:
-                if outbox.find_by_message_id(item.message_id).status == outbox.SENDING:
-                    _retry(ctx, item, str(exc), report)
-            return report
-
-
-async def _send_one(ctx: Context, connection: SmtpConnection, item, report: SendReport) -> None:
+    """Send every due outbox row now (`ldp report --mail`, the tests): the running gateway's
+    path (`send_through_worker`), with the SMTP worker as a thread of this process instead of
+    a child, which a one-off command need not start. Async for its callers, which run it with
+    asyncio.run; the sending itself runs on the worker thread's own event loop."""
+    worker = SmtpWorker(ctx.settings.smtp, in_process=True)
     try:
-        await connection.send(item.sender, item.recipient.split(", "), item.raw)
-    except PermanentSendFailure as exc:
-        _dead(ctx, item, str(exc), report)
-        return
-    except TemporaryFailure as exc:
-        _retry(ctx, item, str(exc), report)
-        if not connection.connected:
-            raise
-        return
-    # Not durable: lost in a power cut, the row's claim lapses and the same bytes with the same
-    # Message-ID go again, as after a crash between the send and this commit.
-    with database.transaction(ctx.db, durable=False):
-        outbox.mark_all_sent([item.id])
-    report.sent += 1
+        return send_through_worker(ctx, claimer or _claimer(), worker)
+    finally:
+        worker.stop()
+
+
+def _claimer() -> str:
+    """host:pid:token, as the running gateway's Service.holder: should this process die, a
+    gateway of this host hands its claims back at once (release_dead_claims)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def _claim(ctx: Context, claimer: str, report: SendReport, urgent_only: bool = False) -> list:
@@ -93,14 +72,14 @@ def _rendered(ctx: Context, items: list, report: SendReport) -> list:
     now and its bytes stored with the claim, so every later attempt sends the same bytes."""
     ready = []
     for item in items:
-        if item.notice is None:
+        if item.raw:
             ready.append(item)
             continue
         try:
             mail = ctx.composer.render(item.notice)
         except Exception as exc:  # a broken template must not stop the sender
-            _dead(ctx, item, f"cannot render {item.template}: {type(exc).__name__}: {exc}",
-                  report)
+            _settle(ctx, item, exc, report,
+                    f"cannot render {item.template}: {type(exc).__name__}: {exc}")
             continue
         outbox.store_rendered(item.id, mail)
         ready.append(dataclasses.replace(item, raw=mail.raw, subject=mail.subject, notice=None))
@@ -207,16 +186,16 @@ def _recover_from_log(ctx: Context, claimer: str, sent_log: Path) -> None:
 
 
 def _record(ctx: Context, answers: list, report: SendReport) -> None:
-    """Inside a transaction: each answered mail sent, retried later, or dead."""
+    """Inside a transaction: each answered mail sent, or settled by `failures.for_send`."""
     sent = [item.id for item, outcome, _ in answers if outcome == smtp_worker.OK]
     if sent:
         outbox.mark_all_sent(sent)
         report.sent += len(sent)
     for item, outcome, detail in answers:
-        if outcome == smtp_worker.PERMANENT:
-            _dead(ctx, item, detail, report)
-        elif outcome == smtp_worker.TEMPORARY:
-            _retry(ctx, item, detail, report)
+        if outcome != smtp_worker.OK:
+            failure = PermanentSendFailure if outcome == smtp_worker.PERMANENT \
+                else TemporaryFailure
+            _settle(ctx, item, failure(detail), report, detail)
 
 
 def sent_log_path(ctx: Context, claimer: str) -> Path:
@@ -225,20 +204,21 @@ def sent_log_path(ctx: Context, claimer: str) -> Path:
     return data_dir / "sending" / (re.sub(r"[^A-Za-z0-9._-]", "_", claimer) + ".log")
 
 
-def _retry(ctx: Context, item, error: str, report: SendReport) -> None:
+def _settle(ctx: Context, item, failure: BaseException, report: SendReport,
+            error: str) -> None:
+    """A row that was not sent: retried after a backoff, or dead, as `failures` says."""
     smtp = ctx.settings.smtp
-    if item.attempts >= smtp.max_attempts:
-        _dead(ctx, item, f"gave up after {item.attempts} attempts: {error}", report)
+    action = failures.for_send(failure, item.attempts, smtp.max_attempts)
+    if action is failures.Action.SEND_AGAIN:
+        delay = failures.backoff(item.attempts, smtp.retry_base, smtp.retry_max)
+        with database.transaction(ctx.db):
+            outbox.mark_retry(item.id, error, delay)
+        report.retried += 1
+        log.warning("mail %s to %s deferred %.0f s: %s", item.message_id, item.recipient,
+                    delay, error)
         return
-    delay = min(smtp.retry_max, smtp.retry_base * 2 ** (item.attempts - 1))
-    with database.transaction(ctx.db):
-        outbox.mark_retry(item.id, error, delay)
-    report.retried += 1
-    log.warning("mail %s to %s deferred %.0f s: %s", item.message_id, item.recipient, delay,
-                error)
-
-
-def _dead(ctx: Context, item, error: str, report: SendReport) -> None:
+    if isinstance(failure, TemporaryFailure):
+        error = f"gave up after {item.attempts} attempts: {error}"
     with database.transaction(ctx.db):
         outbox.mark_dead(item.id, error)
         ticket = tickets.ticket_by_id(item.ticket_id) if item.ticket_id else None

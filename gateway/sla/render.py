@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from email.message import EmailMessage
-from email.policy import SMTP
 from html import escape
 
 from gateway.sla import charts
@@ -121,20 +119,6 @@ def as_html(report: Report) -> str:
             f"<h1>{escape(title)}</h1><p>{escape(label('note', lang))}</p>"
             f'<table id="figures"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
             f"{figures}</body></html>\n")
-
-
-def as_mail(report: Report, sender: str, recipient: str, message_id: str) -> EmailMessage:
-    """The table as the text and the HTML page attached (report-FROM-TO.html)."""
-    message = EmailMessage(policy=SMTP)
-    message["From"] = sender
-    message["To"] = recipient
-    message["Subject"] = label("subject", report.language, start=report.start, end=report.end)
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(as_table(report) + "\n")
-    message.add_attachment(as_html(report).encode("utf-8"), maintype="text", subtype="html",
-                           filename=f"report-{report.start}-{report.end}.html")
-    return message
 
 
 FORMATS = {"table": as_table, "csv": as_csv, "json": as_json, "html": as_html}

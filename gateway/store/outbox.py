@@ -1,9 +1,9 @@
-"""The outbox: rendered mail waiting for SMTP, claimed, sent, retried with backoff, or dead.
+"""The outbox: mail waiting for SMTP, claimed, sent, retried with backoff, or dead.
 
-A row is written in the same transaction as the ticket change that caused it. The sender claims
-due rows, mail to reporters first, by moving them to `sending` with a lease; a sender that dies
-mid-send leaves the lease to expire, and the row is sent again with the same bytes and the same
-Message-ID.
+A row is a notice and, once rendered, its bytes (`enqueue`), written in the same transaction
+as the ticket change that caused it. The sender claims due rows, mail to reporters first, by
+moving them to `sending` with a lease; a sender that dies mid-send leaves the lease to expire,
+and the row is sent again with the same bytes and the same Message-ID.
 """
 from __future__ import annotations
 
@@ -38,56 +38,58 @@ class OutboxItem:
     last_error: str
     created_at: datetime
     sent_at: datetime | None
-    notice: Notice | None = None  # still to be rendered (see enqueue_notice)
+    notice: Notice | None = None  # set while the row's bytes are still to be rendered
 
 
 def _item(row: OutboxRow) -> OutboxItem:
+    raw = bytes(row.raw)
+    # The notice is read back only where it is still to be rendered: the sender claims
+    # rendered rows by the hundred and needs only their bytes.
     return OutboxItem(row.id, row.ticket_id, row.message_id, row.template, row.sender,
-                      row.recipient, row.subject, bytes(row.raw), row.status, row.attempts,
+                      row.recipient, row.subject, raw, row.status, row.attempts,
                       row.next_attempt_at, row.last_error, row.created_at, row.sent_at,
-                      _notice_from_json(bytes(row.notice)) if row.notice is not None else None)
+                      _notice_from_json(bytes(row.notice))
+                      if not raw and row.notice is not None else None)
 
 
-def enqueue(mail: OutgoingMail, ticket: Ticket | None, now: datetime | None = None) -> int:
-    now = now or utcnow()
-    return database.insert(OutboxRow, ticket=ticket.id if ticket else None,
-                           message_id=mail.message_id, template=mail.template,
-                           sender=mail.sender,
-                           recipient=", ".join(r.lower() for r in mail.recipients),
-                           subject=mail.subject,
-                           visibility=mail.visibility.value, text=mail.text, raw=mail.raw,
-                           status=PENDING, next_attempt_at=now, created_at=now,
-                           priority=priority(mail.template))
+def enqueue(notice: Notice, ticket: Ticket | None, sender: str, visibility: str,
+            mail: OutgoingMail | None = None, now: datetime | None = None) -> int | None:
+    """Queue one mail, in the caller's transaction (the ticket change that caused it). Every
+    row is the same: the notice that says what to send (template, recipient, context), kept
+    as JSON (never pickle: the database must not be able to run code), and its bytes once
+    rendered. `mail` is its rendering now; without it the sender renders the notice when it
+    claims the row and stores the bytes, which every later attempt sends (during a surge,
+    intake then spends no time on mail that waits for the backlog anyway). The Message-ID is
+    fixed now (`notice.message_id`), so replies and threading find it at once.
 
-
-def enqueue_notice(notice: Notice, sender: str, visibility: str, ticket: Ticket | None,
-                   now: datetime | None = None) -> int | None:
-    """Queue a notice to be rendered when the sender claims it: during a surge, intake then
-    spends no time rendering mail that waits for the backlog anyway. Its Message-ID is fixed
-    now (`notice.message_id`), so replies and threading find it at once. The notice is kept as
-    JSON (never pickle: the database must not be able to run code; a tuple in its context
-    comes back a list, which templates read alike); None, and nothing queued, when its context
-    holds what JSON cannot carry, such as a date (the caller then renders it at once)."""
+    Without `mail`, a notice whose context JSON cannot carry as it is (a date: a tuple comes
+    back a list, which templates read alike) is not queued: None, and the caller renders it
+    at once. With `mail` such values are kept as text, a record only."""
     data = _notice_json(notice)
     if data is None:
-        return None
+        if mail is None:
+            return None
+        data = _notice_json(notice, exact=False)
     now = now or utcnow()
     return database.insert(OutboxRow, ticket=ticket.id if ticket else None,
                            message_id=notice.message_id, template=notice.template,
-                           sender=sender, recipient=notice.to.email.lower(), subject="",
-                           visibility=visibility, text="", raw=b"", status=PENDING,
-                           next_attempt_at=now, created_at=now,
+                           sender=sender, recipient=notice.to.email.lower(),
+                           subject=mail.subject if mail else "", visibility=visibility,
+                           text=mail.text if mail else "", raw=mail.raw if mail else b"",
+                           status=PENDING, next_attempt_at=now, created_at=now,
                            priority=priority(notice.template), notice=data)
 
 
-def _notice_json(notice: Notice) -> bytes | None:
+def _notice_json(notice: Notice, exact: bool = True) -> bytes | None:
     fields = {"template": notice.template, "to": [notice.to.email, notice.to.name],
               "language": notice.language, "context": dict(notice.context),
               "ticket_ref": notice.ticket_ref, "in_reply_to": notice.in_reply_to,
               "references": list(notice.references), "auto_submitted": notice.auto_submitted,
-              "reply_to": notice.reply_to, "message_id": notice.message_id}
+              "reply_to": notice.reply_to, "message_id": notice.message_id,
+              "attachments": [list(a) for a in notice.attachments]}
     try:
-        return json.dumps(fields, ensure_ascii=False).encode("utf-8")
+        return json.dumps(fields, ensure_ascii=False,
+                          default=None if exact else str).encode("utf-8")
     except (TypeError, ValueError):
         return None
 
@@ -95,13 +97,15 @@ def _notice_json(notice: Notice) -> bytes | None:
 def _notice_from_json(data: bytes) -> Notice:
     fields = json.loads(data.decode("utf-8"))
     email, name = fields.pop("to")
+    # Rows queued before notices could carry files have no "attachments".
     return Notice(to=Address(email, name), references=tuple(fields.pop("references")),
+                  attachments=tuple(tuple(a) for a in fields.pop("attachments", ())),
                   **fields)
 
 
 def store_rendered(item_id: int, mail: OutgoingMail) -> None:
     """A claimed notice, rendered: its bytes from now on, for every attempt."""
-    OutboxRow.update(raw=mail.raw, subject=mail.subject, text=mail.text, notice=None).where(
+    OutboxRow.update(raw=mail.raw, subject=mail.subject, text=mail.text).where(
         OutboxRow.id == item_id).execute()
 
 

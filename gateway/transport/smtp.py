@@ -1,5 +1,5 @@
 """SMTP with aiosmtplib (the only module that imports it): one connection for a batch, each
-mail's failure classified as temporary (4xx, network) or permanent (5xx)."""
+mail's failure classified as temporary (4xx, network) or permanent (5xx) by `failures`."""
 from __future__ import annotations
 
 import functools
@@ -7,8 +7,9 @@ import ssl
 
 import aiosmtplib
 
+from gateway import failures
 from gateway.config import Smtp
-from gateway.errors import PermanentSendFailure, TemporaryFailure
+from gateway.errors import TemporaryFailure
 
 
 class SmtpConnection:
@@ -52,10 +53,9 @@ class SmtpConnection:
         try:
             errors, _ = await self.client.sendmail(sender, recipients, raw)
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [r.code for r in exc.recipients]
-            if all(500 <= c < 600 for c in codes):
-                raise PermanentSendFailure(_describe(exc)) from exc
-            raise TemporaryFailure(_describe(exc)) from exc
+            # For good only when every recipient was refused for good.
+            code = min((r.code for r in exc.recipients), default=0)
+            raise failures.smtp_failure(code, _describe(exc)) from exc
         except aiosmtplib.SMTPResponseException as exc:
             raise _classify(exc, "SMTP") from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
@@ -63,8 +63,7 @@ class SmtpConnection:
         if errors:
             # With one recipient a partial refusal is a full one: judge it by its code.
             code, message = next(iter(errors.values()))
-            failure = PermanentSendFailure if 500 <= code < 600 else TemporaryFailure
-            raise failure(f"SMTP {code} {message}")
+            raise failures.smtp_failure(code, f"SMTP {code} {message}")
 
 
 @functools.cache
@@ -75,8 +74,7 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def _classify(exc: aiosmtplib.SMTPResponseException, where: str) -> Exception:
-    text = f"{where}: {exc.code} {exc.message}"
-    return PermanentSendFailure(text) if 500 <= exc.code < 600 else TemporaryFailure(text)
+    return failures.smtp_failure(exc.code, f"{where}: {exc.code} {exc.message}")
 
 
 def _describe(exc: BaseException) -> str:

@@ -17,8 +17,10 @@ any lost relaxed commit.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import signal
+import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Sequence
@@ -37,10 +39,13 @@ Answer = tuple[int, str, str]
 
 
 class SmtpWorker:
-    """The child process, started on first use and again after it ended; `stop()` ends it."""
+    """The child process, started on first use and again after it ended; `stop()` ends it.
+    `in_process`: the same worker as a thread of this process (a one-off command, which has
+    no intake to spare the interpreter lock for and need not start a child)."""
 
-    def __init__(self, settings: Smtp) -> None:
+    def __init__(self, settings: Smtp, in_process: bool = False) -> None:
         self.settings = settings
+        self.in_process = in_process
         self.process = None
         self.pipe: Connection | None = None
         self.unanswered = 0  # batches submitted whose end the worker has not reported yet
@@ -95,8 +100,36 @@ class SmtpWorker:
         if childproc.running(self.process, self.pipe):
             return
         self.stop()
-        self.process, self.pipe = childproc.start("gateway.transport.smtp_worker")
+        if self.in_process:
+            self.process, self.pipe = _Thread.start()
+        else:
+            self.process, self.pipe = childproc.start("gateway.transport.smtp_worker")
         self.pipe.send(self.settings)
+
+
+class _Thread:
+    """The worker on a thread, looking to `childproc` like a child process."""
+
+    def __init__(self, thread: threading.Thread) -> None:
+        self.thread = thread
+
+    @classmethod
+    def start(cls) -> tuple["_Thread", Connection]:
+        ours, theirs = multiprocessing.Pipe()
+        thread = threading.Thread(target=_serve, args=(theirs,), name="smtp-worker", daemon=True)
+        thread.start()
+        return cls(thread), ours
+
+    def poll(self) -> int | None:
+        return None if self.thread.is_alive() else 0
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        # Its pipe is closed: the thread ends at its next read or answer.
+        self.thread.join(timeout)
+        return self.poll()
+
+    def kill(self) -> None:
+        """A thread cannot be killed; a daemon thread does not keep the process alive."""
 
 
 def logged_as_sent(sent_log: Path) -> set[int]:
@@ -120,6 +153,10 @@ def serve(pipe: Connection) -> None:
     # or breaks it off, then closes the pipe, and only then does this process end.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _serve(pipe)
+
+
+def _serve(pipe: Connection) -> None:
     try:
         settings: Smtp = pipe.recv()
     except (EOFError, OSError):

@@ -112,12 +112,13 @@ def test_agents_notices_queued_unrendered_in_a_surge_are_rendered_once_when_clai
               for i in range(6)])
     service = Service(build_context(settings, tmp_path))
     deferred = []
-    real_enqueue_notice = outbox.enqueue_notice
+    real_enqueue = outbox.enqueue
 
     def spy(notice, *args, **kwargs):
-        deferred.append(notice.template)
-        return real_enqueue_notice(notice, *args, **kwargs)
-    monkeypatch.setattr(outbox, "enqueue_notice", spy)
+        if kwargs.get("mail") is None:  # queued unrendered
+            deferred.append(notice.template)
+        return real_enqueue(notice, *args, **kwargs)
+    monkeypatch.setattr(outbox, "enqueue", spy)
     intake, sent = service.run_once()
     assert intake.total == 6 and deferred and not any(t.startswith("reporter_") for t in deferred)
     items = outbox.list_items()
@@ -156,7 +157,7 @@ def test_a_notice_that_cannot_be_rendered_is_dead_with_the_reason(
 def test_a_notice_json_cannot_carry_is_rendered_at_once_even_in_a_surge(
         imap_server, db_url, tmp_path, monkeypatch):
     """In a surge an agent's notice is queued unrendered; one whose context JSON cannot carry
-    (a date) is refused by enqueue_notice, and pipeline.enqueue renders it at once instead:
+    (a date) is refused by outbox.enqueue, and pipeline.enqueue renders it at once instead:
     the row has its bytes and subject, nothing is left to render, nothing is lost."""
     import dataclasses
     from datetime import datetime
@@ -168,12 +169,13 @@ def test_a_notice_json_cannot_carry_is_rendered_at_once_even_in_a_surge(
     ctx = build_context(settings, tmp_path)
     ctx.defer_rendering = lambda: True
     deferred = []
-    real_enqueue_notice = outbox.enqueue_notice
+    real_enqueue = outbox.enqueue
 
     def spy(notice, *args, **kwargs):
-        deferred.append(notice)
-        return real_enqueue_notice(notice, *args, **kwargs)
-    monkeypatch.setattr(outbox, "enqueue_notice", spy)
+        if kwargs.get("mail") is None:  # offered unrendered
+            deferred.append(notice)
+        return real_enqueue(notice, *args, **kwargs)
+    monkeypatch.setattr(outbox, "enqueue", spy)
     with Mailbox(settings.imap) as box:
         intake_once(ctx, box)
     assert deferred, "the agents' notices of the new ticket were deferred"
@@ -190,7 +192,7 @@ def test_a_notice_json_cannot_carry_is_rendered_at_once_even_in_a_surge(
     assert row.subject.startswith("[LDP-000001]") and b"Message-ID: " + message_id.encode() \
         in row.raw
     assert len(deferred) == len(queued) and "at" in deferred[-1].context, \
-        "offered to enqueue_notice, refused, rendered instead"
+        "offered unrendered, refused, rendered instead"
 
 
 def test_renewing_extends_only_the_renewers_rows_still_being_sent(imap_server, db_url, tmp_path):
@@ -209,3 +211,44 @@ def test_renewing_extends_only_the_renewers_rows_still_being_sent(imap_server, d
     after = {i.id: i.next_attempt_at for i in outbox.list_items()}
     assert all(after[i.id] > utcnow() + timedelta(seconds=500) for i in mine[1:])
     assert all(after[i.id] == before[i.id] for i in [mine[0], *theirs])
+
+
+def test_rows_queued_before_every_row_kept_its_notice_are_still_sent(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """Rows an older gateway queued, as they lie in the table: rendered bytes with no notice,
+    and a notice (JSON without "attachments") with no bytes yet. After the upgrade the one
+    send path sends both: the first its stored bytes exactly, the second rendered once."""
+    import asyncio
+    import json
+
+    from gateway.sender import send_due
+    from gateway.store import database
+    from gateway.store.models import OutboxRow
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
+    ctx = build_context(settings, tmp_path)
+    rendered = (b"From: helpdesk@lpse.example\r\nTo: r@x.id\r\nSubject: old row\r\n"
+                b"Message-ID: <ldp.old.1@lpse.example>\r\n\r\nqueued by 0.9\r\n")
+    old_notice = {"template": "agent_sender_held", "to": ["budi@lpse.example", "Budi"],
+                  "language": "id", "context": {"sender": "x@y.id", "count": 3, "cap": 2},
+                  "ticket_ref": None, "in_reply_to": None, "references": [],
+                  "auto_submitted": "auto-generated", "reply_to": None,
+                  "message_id": "<ldp.old.2@lpse.example>"}
+    now = database.utcnow()
+    common = dict(ticket=None, status="pending", next_attempt_at=now, created_at=now,
+                  sender=settings.support.address, visibility="internal")
+    with database.transaction(ctx.db):
+        OutboxRow.insert(message_id="<ldp.old.1@lpse.example>", template="sla_report",
+                         recipient="r@x.id", subject="old row", text="queued by 0.9",
+                         raw=rendered, notice=None, priority=1, **common).execute()
+        OutboxRow.insert(message_id="<ldp.old.2@lpse.example>", template="agent_sender_held",
+                         recipient="budi@lpse.example", subject="", text="", raw=b"",
+                         notice=json.dumps(old_notice).encode(), priority=1, **common).execute()
+    report = asyncio.run(send_due(ctx))
+    assert (report.sent, report.retried, report.dead) == (2, 0, 0)
+    items = {i.message_id: i for i in outbox.list_items()}
+    assert {i.status for i in items.values()} == {"sent"}
+    delivered = {mails.parse(raw)["Message-ID"]: raw for _s, _r, raw in smtp_sink.messages}
+    assert delivered["<ldp.old.1@lpse.example>"] == rendered
+    second = items["<ldp.old.2@lpse.example>"]
+    assert second.raw == delivered["<ldp.old.2@lpse.example>"] and second.subject
+    assert mails.parse(second.raw)["To"].endswith("<budi@lpse.example>")
