@@ -8,7 +8,8 @@ import re
 import pytest
 
 from gateway import cli
-from gateway.parsers import auth, commands
+from gateway.desk import registry as commands
+from gateway.parsers import auth
 from gateway.service import Service, build_context
 from gateway.store import tickets
 from tests import mails

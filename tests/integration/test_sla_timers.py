@@ -129,7 +129,7 @@ def test_pending_time_holds_the_clock(db_url, tmp_path):
         ticket = tickets.get_ticket("LDP-000001")
         database.insert(EventRow, ticket=ticket.id, kind="pending", actor="budi@lkpp.example",
                         detail="#pending: menunggu tangkapan layar", old_value="new",
-                        new_value="pending", at=wib(9, 9))
+                        new_value="pending", at=wib(9, 9), command="pending")
         database.insert(EventRow, ticket=ticket.id, kind="reopened", actor="rina@x",
                         detail="the reporter replied", old_value="pending", new_value="open",
                         at=wib(9, 15))

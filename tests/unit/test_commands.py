@@ -1,4 +1,4 @@
-"""Tests for gateway.parsers.commands: the #command block of an agent's reply."""
+"""Tests for gateway.desk.parse: the #command block of an agent's reply."""
 from __future__ import annotations
 
 
@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from dataclasses import replace
 
 from gateway.domain import Command
-from gateway.parsers.commands import (
-    COMMANDS, MAX_COMMANDS, MAX_LINE_CHARS, help_text, parse_block, parse_line)
+from gateway.desk.parse import MAX_COMMANDS, MAX_LINE_CHARS, parse_block, parse_line
+from gateway.desk.registry import COMMANDS, help_text
 
 
 def one(line: str) -> Command:

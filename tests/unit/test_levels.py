@@ -1,14 +1,14 @@
-"""Tests for gateway.routing.levels: the (level, status, command) -> Transition table."""
+"""Tests for gateway.desk.levels: the (level, status, command) -> Transition table."""
 from __future__ import annotations
 
 from itertools import product
 
 import pytest
 
+from gateway.desk.levels import COMMANDS, TABLE, describe_table, transition_for
+from gateway.desk.registry import COMMANDS as PARSED_COMMANDS
 from gateway.domain import Level, Status, Transition
 from gateway.errors import InvalidTransition
-from gateway.parsers.commands import COMMANDS as PARSED_COMMANDS
-from gateway.routing.levels import COMMANDS, TABLE, describe_table, transition_for
 
 L0, L1, L2 = Level.L0, Level.L1, Level.L2
 NEW, OPEN, PENDING, RESOLVED, CLOSED = tuple(Status)

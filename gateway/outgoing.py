@@ -1,0 +1,47 @@
+"""Putting a notice in the outbox (`enqueue`), and what every notice about a ticket says of it
+and of the agent it goes to. Used by the pipeline, the desk, the timers and the flood notice
+alike: one way into the outbox."""
+from __future__ import annotations
+
+from typing import Any
+
+from gateway import loops
+from gateway.context import Context
+from gateway.domain import Notice, Ticket
+from gateway.parsers import auth
+from gateway.store import outbox
+
+
+def ticket_context(ticket: Ticket, ctx: Context) -> dict[str, Any]:
+    team = ctx.settings.team(ticket.team)
+    return {"ref": ticket.ref, "subject": ticket.subject, "level": ticket.level.value,
+            "team": ticket.team, "team_name": team.name if team and team.name else ticket.team,
+            "status": ticket.status.value, "priority": ticket.priority.value,
+            "category": ticket.category, "assignee": ticket.assignee,
+            "reporter": str(ticket.reporter), "reporter_name": ticket.reporter.name}
+
+
+def agent_message_id(ctx: Context, ticket: Ticket, email: str) -> str:
+    """A Message-ID carrying this agent's reply token for this ticket: each agent gets their own,
+    so a reply proves which notification (and so which agent and ticket) it answers."""
+    settings = ctx.settings
+    return auth.token_message_id(settings.security.secret, settings.support.domain, ticket.ref,
+                                 email)
+
+
+def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
+            auto: bool = False) -> str | None:
+    """Render a notice and put it in the outbox; returns its Message-ID. Automatic mail
+    (`auto`) goes only where the loop guards allow it, else None."""
+    if auto and not loops.may_send_automatic(ctx.settings, ticket, notice.to.email):
+        return None
+    if ctx.defer_rendering is not None and outbox.priority(notice.template) > 0 \
+            and ctx.defer_rendering():
+        # A surge: agents' notices wait for the backlog anyway; the sender renders them.
+        notice = ctx.composer.addressed(notice)
+        if outbox.enqueue_notice(notice, ctx.composer.support_address,
+                                 ctx.composer.visibility(notice).value, ticket) is not None:
+            return notice.message_id
+    mail = ctx.composer.render(notice)
+    outbox.enqueue(mail, ticket)
+    return mail.message_id
