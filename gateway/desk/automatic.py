@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from gateway.config import Settings
 from gateway.context import Context
 from gateway.desk import notices, registry
 from gateway.desk.apply import apply_plan
@@ -31,7 +32,7 @@ def escalate(ctx: Context, ticket: Ticket, reason: str, now: datetime) -> Ticket
     refused it (or it is at the top level already, where there is nothing to escalate to)."""
     if ticket.level == tuple(Level)[-1]:
         return None
-    plan = plan_escalation(ticket, reason, ctx)
+    plan = plan_escalation(ticket, reason, ctx.settings)
     if not plan.ok:
         why = "; ".join(str(s.error) for s in plan.steps if s.error)
         tickets.add_event(ticket, "escalation_refused", ACTOR, f"#escalate {reason}: {why}",
@@ -44,9 +45,8 @@ def escalate(ctx: Context, ticket: Ticket, reason: str, now: datetime) -> Ticket
     return moved
 
 
-def plan_escalation(ticket: Ticket, reason: str, ctx: Context) -> Plan:
+def plan_escalation(ticket: Ticket, reason: str, settings: Settings) -> Plan:
     """The plan of the timers' #escalate: an agent's, written by the ticket's own level."""
-    settings = ctx.settings
     actor = Actor(ACTOR, ticket.level, ticket.team, organisation(settings, ticket.team))
     line = f"#{registry.command_word('escalate', 'en')} {reason}"
     return make_plan(ticket, [Command(line=line, name="escalate", text=reason)], "", actor,
