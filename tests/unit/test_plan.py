@@ -150,3 +150,21 @@ def test_the_timers_escalate_as_an_agent_would(config, expected):
     assert errors(by_timers) == errors(by_agent) == [expected]
     assert by_timers.after == by_agent.after
     assert by_timers.steps[0].changes == by_agent.steps[0].changes
+
+
+# --- #unassign (#lepas) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("block", ["#unassign", "#lepas", "#LEPAS"])
+def test_unassign_leaves_the_ticket_to_its_team(block):
+    """#unassign (Indonesian #lepas) clears the assignee; the ticket stays with its team."""
+    result = plan(block, on=ticket(status=Status.OPEN, assignee=SARI))
+    assert result.ok and changes(result) == [[("assignee", SARI, None)]]
+    assert result.after.team == "l0-lkpp"
+
+
+def test_unassign_is_for_the_tickets_own_level_and_changes_nothing_unassigned():
+    assigned = ticket(status=Status.OPEN, assignee=SARI)
+    assert errors(plan("#unassign", who=ANDI, on=assigned)) == ["not_own_level"]
+    assert errors(plan("#lepas sekarang", on=assigned)) == ["no_arguments"]
+    result = plan("#unassign", on=ticket(status=Status.OPEN))
+    assert result.ok and changes(result) == [[]]

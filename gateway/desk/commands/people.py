@@ -1,4 +1,4 @@
-"""#assign and #take: who works on the ticket."""
+"""#assign, #take and #unassign: who works on the ticket."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -25,3 +25,10 @@ def take(command: Command, state: State, transition: Transition, actor: Actor,
         raise Refusal(problem("taker_level", email=actor.email, actor_level=actor.level,
                               level=state.level))
     return replace(state, assignee=actor.email)
+
+
+def unassign(command: Command, state: State, transition: Transition, actor: Actor,
+             settings: Settings) -> State:
+    """Nobody: the ticket is the team's again (on an unassigned ticket, a line that changes
+    nothing)."""
+    return replace(state, assignee=None)
