@@ -105,6 +105,13 @@ class InboundMail:
     digest: str
     raw: bytes = field(repr=False)
     defects: tuple[str, ...] = ()
+    # The length of the whole text when `text` was cut (mime.TEXT_CHARS); 0 when not known.
+    text_size: int = 0
+
+    @property
+    def text_cut(self) -> bool:
+        """Whether `text` is the first part of a longer text (the original has all of it)."""
+        return self.text_size > len(self.text)
 
     def header(self, name: str) -> str | None:
         """The first value of a header, or None."""

@@ -1,6 +1,7 @@
 """Bounded excerpts of mail text for notices: a 12 MB pasted log must not become a 30 MB notice
 per agent that the SMTP server refuses. The ticket keeps the whole text; a notice carries the
-first NOTICE_TEXT_CHARS characters, cut at a line end where one is near, and says it was cut."""
+first NOTICE_TEXT_CHARS characters, cut at a line end where one is near, and says it was cut
+and where the whole mail is (`ldp tickets original`)."""
 from __future__ import annotations
 
 from typing import Any
@@ -25,12 +26,14 @@ def human_size(count: int) -> str:
     return f"{count / 1048576:.1f} MB" if count >= 1048576 else f"{count / 1024:.0f} KB"
 
 
-def fields(text: str, limit: int = NOTICE_TEXT_CHARS) -> dict[str, Any]:
+def fields(text: str, limit: int = NOTICE_TEXT_CHARS, whole: int = 0) -> dict[str, Any]:
     """Template fields for one text: `text` (the excerpt), `cut` (True when shortened), and
-    `size` and `shown` (the whole text's and the excerpt's length, for people)."""
+    `size` and `shown` (the whole text's and the excerpt's length, for people). `whole` is
+    the length of the whole text when `text` is already only its beginning (InboundMail)."""
     shown, was_cut = cut(text, limit)
     # Characters, not encoded bytes: close enough for people, and no copy of a 12 MB text.
-    return {"text": shown, "cut": was_cut, "size": human_size(len(text)) if was_cut else "",
+    size = max(whole, len(text))
+    return {"text": shown, "cut": was_cut, "size": human_size(size) if was_cut else "",
             "shown": human_size(len(shown)) if was_cut else ""}
 
 

@@ -3,13 +3,14 @@ and of the agent it goes to. Used by the pipeline, the desk, the timers and the 
 alike: one way into the outbox."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from gateway import loops
 from gateway.context import Context
-from gateway.domain import Notice, Ticket
-from gateway.parsers import auth
-from gateway.store import outbox
+from gateway.domain import Address, Notice, Ticket
+from gateway.parsers import addresses, auth
+from gateway.store import outbox, tickets
 
 
 def ticket_context(ticket: Ticket, ctx: Context) -> dict[str, Any]:
@@ -32,7 +33,15 @@ def agent_message_id(ctx: Context, ticket: Ticket, email: str) -> str:
 def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
             auto: bool = False) -> str | None:
     """Render a notice and put it in the outbox; returns its Message-ID. Automatic mail
-    (`auto`) goes only where the loop guards allow it, else None."""
+    (`auto`) goes only where the loop guards allow it, else None. An address plain SMTP cannot
+    carry gets no mail (the ticket says so); an internationalised domain is spelled in ASCII."""
+    to = addresses.transport_form(notice.to.email)
+    if to is None:
+        tickets.add_event(ticket, "not_sent", "gateway", f"{notice.template} not sent to "
+                          f"{notice.to.email}: the address is not ASCII (it needs SMTPUTF8)")
+        return None
+    if to != notice.to.email:
+        notice = dataclasses.replace(notice, to=Address(to, notice.to.name))
     if auto and not loops.may_send_automatic(ctx.settings, ticket, notice.to.email):
         return None
     if ctx.defer_rendering is not None and outbox.priority(notice.template) > 0 \

@@ -40,10 +40,14 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
                "attachments": [a.name for a in mail.attachments] if mail else [],
                "author": str(mail.sender) if mail and mail.sender else "", "notes": [],
                **(extra or {})}
-    # A notice carries a bounded excerpt of the mail; the ticket keeps the whole text.
-    text = excerpt.fields(context["text"])
+    # A notice carries a bounded excerpt of the mail and says where the whole mail is.
+    text = excerpt.fields(context["text"], whole=mail.text_size if mail else 0)
     context.update(text=text["text"], text_cut=text["cut"], text_size=text["size"],
                    text_shown=text["shown"])
+    if text["cut"] and mail is not None:
+        number = tickets.message_number(ticket, mail.dedup_key)
+        context["original_command"] = f"ldp tickets original {ticket.ref}" + \
+            (f" {number}" if number > 1 else "")
     return [Notice(template=template, to=Address(agent.email, agent.name),
                    language=agent.language, ticket_ref=ticket.ref,
                    context={**context, "command_words": registry.command_words(agent.language)},

@@ -133,3 +133,17 @@ def _plain_address(email: str) -> bool:
 def _unfold(value: str) -> str:
     return _FOLD.sub("", value or "")
 
+
+def transport_form(email: str) -> str | None:
+    """The address as plain SMTP carries it: an internationalised domain in its ASCII form
+    (IDNA, rina@xn--dsa-bma.id); None when the local part is not ASCII (rína@...), which only
+    a server speaking SMTPUTF8 would take."""
+    local, _, domain = email.rpartition("@")
+    if not local or not local.isascii():
+        return None
+    if domain.isascii():
+        return email
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return None

@@ -4,10 +4,15 @@ Addresses are decoded and lower-cased, the text body comes from the plain parts 
 HTML when there is none), mislabelled charsets fall back to something readable, and every
 attachment name is reduced to a safe base name before anything else sees it.
 
-A large message has its long base64 runs lifted out before mail-parser sees it (`bigparts`):
-mail-parser holds a message about nine times over while it parses, and a lifted attachment is
-decoded from the raw bytes only when it is read. The result is the one a whole parse gives; when
-that cannot be shown (a run that is not an attachment's whole body), the whole message is parsed.
+A large message has its long bodies lifted out before mail-parser sees it (`bigparts`):
+mail-parser holds a message about nine times over while it parses. A lifted body's text is
+decoded from the raw bytes only as far as it is kept (`bigtext`), and a lifted attachment only
+when it is read (`skeleton`). The result is the one a whole parse gives; when that cannot be
+shown, the whole message is parsed.
+
+A mail keeps at most TEXT_CHARS of text and HTML_CHARS of HTML (`text_size` says how long the
+whole was): a 25 MB pasted log is for the original, kept whole beside the ticket, not for every
+notice, rule and page that reads the text.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ import mailparser
 
 from gateway.domain import Address, Attachment, InboundMail
 from gateway.errors import MalformedMail
-from gateway.parsers import addresses, bigparts, encoded_words, safetext
+from gateway.parsers import addresses, bigparts, encoded_words, safetext, skeleton
 from gateway.parsers.quoting import html_to_text
 from gateway.parsers.threading import MAX_MESSAGE_ID_OCTETS
 
@@ -39,6 +44,14 @@ WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                     *(f"lpt{i}" for i in range(10))}
 MAX_NAME_BYTES = 150
 MAX_SUBJECT = 1000  # a subject is a line for people; a 5 MB one is an attack, not a title
+TEXT_CHARS = 1 << 20  # text a mail keeps (a notice shows 64 Ki of it; the original has all)
+HTML_CHARS = 2 << 20  # HTML a mail keeps: markup is wordy
+# The largest message parsed whole when its bodies cannot be lifted (a UTF-16 body, a long
+# preamble): the whole parse holds it about eight times over. A larger one is read as far as
+# this: its beginning makes the ticket, and the original keeps the rest and every attachment
+# (PARTIAL).
+WHOLE_PARSE_BYTES = 10 << 20
+PARTIAL = "ReadInPartDefect"
 # RFC 2047 decoding of everything but addresses; moved to its own module, kept here by name.
 _decode = encoded_words.decode
 _codec = encoded_words.codec
@@ -46,17 +59,21 @@ _codec = encoded_words.codec
 
 def parse(raw: bytes) -> InboundMail:
     """Decode one message. Raises MalformedMail when the bytes are not a mail at all."""
-    if not raw or not raw.strip():
+    if not raw or raw.isspace():  # (not raw.strip(): a copy of a 25 MB message)
         raise MalformedMail("empty message")
     if b":" not in raw[:4096]:
         raise MalformedMail("no header found in the first 4096 bytes")
-    parsed, found = _parse_lifted(raw)
+    parsed, bodies = _parse_lifted(raw)
     headers, address_headers = _headers(parsed.message)
     # NUL out of the HTML too: PostgreSQL refuses it in text, and SQLite must store the same.
-    html = "\n".join(parsed.text_html or ()).replace("\x00", "")
-    text = _clean_text("\n".join(parsed.text_plain or ()))
+    html, html_size = _joined(bodies.html, HTML_CHARS, _no_nul)
+    text, text_size = _joined(bodies.plain, TEXT_CHARS, _clean_text)
     if not text.strip() and html:
         text = _clean_text(html_to_text(html))
+        text_size = html_size if html_size > len(html) else len(text)
+        text = text[:TEXT_CHARS]
+    if bodies.partial:  # how long the whole text is, no one knows: at most the message
+        text_size = max(text_size, len(raw))
     return InboundMail(
         message_id=_first_id(headers.get("message-id", ())),
         sender=addresses.sender(address_headers.get("from", [])),
@@ -69,12 +86,38 @@ def parse(raw: bytes) -> InboundMail:
         references=message_ids(" ".join(headers.get("references", ()))),
         text=text,
         html=html,
-        attachments=tuple(_attachments(parsed.attachments, raw, found)),
+        # Read in part, the last attachment may be cut short: none is kept but the original.
+        attachments=() if bodies.partial else
+        tuple(_attachments(parsed.attachments, bodies.attachments)),
         headers=headers,
         digest=hashlib.sha256(raw).hexdigest(),
         raw=raw,
-        defects=tuple(str(d) for d in (parsed.defects_categories or ())),
+        defects=_defects(parsed, bodies),
+        text_size=text_size,
     )
+
+
+def _joined(entries: list[skeleton.Text], limit: int, clean) -> tuple[str, int]:
+    """The bodies' texts joined and cleaned, cut after `limit` characters, and the length of
+    all of them (a lifted body's text is cut already and knows its whole length)."""
+    whole = clean("\n".join(entry.text for entry in entries))
+    size = len(whole) + sum(entry.size - len(entry.text) for entry in entries if entry.size >= 0)
+    return whole[:limit], size
+
+
+def _defects(parsed, bodies: skeleton.Bodies) -> tuple[str, ...]:
+    """mail-parser's defect categories, and the charset failures of the lifted bodies it did
+    not decode itself; sorted, so the same mail always lists them alike."""
+    found = {str(d) for d in (parsed.defects_categories or ())}
+    if any(entry.recovered for entry in bodies.plain + bodies.html):
+        found.add("CharsetDecodeDefect")
+    if bodies.partial:
+        found.add(PARTIAL)
+    return tuple(sorted(found))
+
+
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "")
 
 
 FEED_CHARS = 64 * 1024
@@ -110,41 +153,36 @@ def _message(raw: bytes):
     return message
 
 
-def _parse_lifted(raw: bytes):
-    """mail-parser's result and the lifted attachments ({} when nothing was lifted, or when
-    the skeleton's parse cannot be shown to be the whole parse: then the whole is parsed)."""
-    skeleton, lifted = bigparts.lift(raw)
-    if lifted:
-        try:
-            parsed = mailparser.MailParser(_message(skeleton))
-        except Exception:  # the whole parse below raises it again, or succeeds
-            parsed = None
-        del skeleton  # a copy of the small parts; the parse keeps what it needs
-        if parsed is not None:
-            found = _placed(lifted, parsed.attachments, "\n".join(parsed.text_plain or ()),
-                            "\n".join(parsed.text_html or ()))
-            if found is not None:
-                return parsed, found
-    return _mailparser(raw), {}
-
-
-def _placed(lifted, items, plain: str, html: str) -> dict | None:
-    """Attachment index -> (lifted run, text after its marker), when every lifted run came back
-    as the whole payload of exactly one base64 attachment and shows nowhere else; else None."""
-    found: dict[int, tuple] = {}
-    others = [plain, html]
-    for index, item in enumerate(items or ()):
-        spot = bigparts.placed(lifted, item.get("payload")) if item.get("binary") else None
-        if spot is None:
-            others.append(item.get("payload") if isinstance(item.get("payload"), str) else "")
-        else:
-            found[index] = spot
-    runs = [part for part, _ in found.values()]
-    if len(runs) != len(lifted) or len(set(runs)) != len(runs):
-        return None
-    if any(bigparts.leaked(lifted, text) for text in others):
-        return None
-    return found
+def _parse_lifted(raw: bytes) -> tuple[object, skeleton.Bodies]:
+    """mail-parser's result for the skeleton with the lifted bodies read from `raw`, or for the
+    whole message when nothing was lifted or the skeleton's parse cannot be shown to be the
+    whole parse. Runs stopped at the message's boundaries are tried first, then base64 runs
+    only (they never hold a boundary line)."""
+    if len(raw) >= bigparts.LIFT_MESSAGE_BYTES:
+        declared = bigparts.boundaries(raw)
+        for stops in ([declared, None] if declared is not None else [None]):
+            skeleton_bytes, lifted = bigparts.lift(raw, stops)
+            if not lifted:
+                continue
+            try:
+                parsed = mailparser.MailParser(_message(skeleton_bytes))
+            except Exception:  # the whole parse below raises it again, or succeeds
+                continue
+            del skeleton_bytes  # a copy of the small parts; the parse keeps what it needs
+            holders = bigparts.holders(parsed.message, lifted, stops)
+            if holders is None:
+                continue
+            bodies = skeleton.resolve(parsed.text_plain or [], parsed.text_html or [],
+                                      parsed.attachments or [], holders, raw, lifted,
+                                      (TEXT_CHARS, HTML_CHARS))
+            if bodies is not None:
+                return parsed, bodies
+    partial = len(raw) > WHOLE_PARSE_BYTES
+    end = raw.rfind(b"\n", 0, WHOLE_PARSE_BYTES) + 1 or WHOLE_PARSE_BYTES
+    parsed = _mailparser(raw[:end] if partial else raw)
+    return parsed, skeleton.Bodies([skeleton.Text(t, -1) for t in parsed.text_plain or ()],
+                                   [skeleton.Text(t, -1) for t in parsed.text_html or ()], {},
+                                   partial)
 
 
 def message_ids(value: str) -> tuple[str, ...]:
@@ -221,14 +259,14 @@ def _clean_text(text: str) -> str:
     return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _attachments(items, raw: bytes, lifted: dict) -> list[Attachment]:
+def _attachments(items, lifted: dict) -> list[Attachment]:
     result: list[Attachment] = []
     for index, item in enumerate(items or ()):
         name = safe_filename(_decode(item.get("filename") or ""))
         content_type = _one_line(item.get("mail_content_type") or "application/octet-stream")
         if index in lifted:
-            part, tail = lifted[index]
-            result.append(bigparts.LiftedAttachment(name, content_type.lower(), raw, part, tail))
+            body, decode = lifted[index]
+            result.append(bigparts.LiftedAttachment(name, content_type.lower(), body, decode))
             continue
         payload = item.get("payload") or ""
         if item.get("binary"):

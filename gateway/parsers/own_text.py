@@ -17,9 +17,10 @@ import email
 from dataclasses import dataclass
 from email.message import Message
 
-from gateway.parsers import bigparts, encoded_words
+from gateway.parsers import bigparts, bigtext, encoded_words
 
 MAX_DEPTH = 20  # multiparts nested deeper than any mail client writes are not searched
+TEXT_CHARS = 1 << 20  # as mime.TEXT_CHARS: an agent's words are at the top
 
 
 @dataclass(frozen=True)
@@ -31,20 +32,35 @@ class OwnBody:
 
 
 def own_body(raw: bytes) -> OwnBody:
-    """The sender's own body of a raw message. Large attachments are lifted out first (as for
-    `mime.parse`), so reading a reply with a 20 MB attachment costs what a small one costs."""
-    skeleton, lifted = bigparts.lift(raw)
-    body = _read(skeleton)
-    if lifted and (bigparts.leaked(lifted, body.plain) or bigparts.leaked(lifted, body.html)):
-        body = _read(raw)  # the body itself was a lifted run: read it from the whole message
-    return body
-
-
-def _read(raw: bytes) -> OwnBody:
+    """The sender's own body of a raw message. Large bodies are lifted out first (as for
+    `mime.parse`), so reading a reply with a 20 MB attachment or a pasted log costs what a
+    small one costs; the body is then read from the raw bytes, no further than TEXT_CHARS."""
+    declared = bigparts.boundaries(raw) if len(raw) >= bigparts.LIFT_MESSAGE_BYTES else None
+    for stops in ([declared, None] if declared is not None else [None]):
+        skeleton, lifted = bigparts.lift(raw, stops)
+        if not lifted:
+            continue
+        try:
+            message = email.message_from_bytes(skeleton)
+        except Exception:
+            continue
+        holders = bigparts.holders(message, lifted, stops)
+        if holders is not None:
+            body = _read(message, raw, lifted)
+            if body is not None:
+                return body
     try:
-        message = email.message_from_bytes(raw)
+        return _read(email.message_from_bytes(raw), raw, ()) or OwnBody("", "")
+    except Exception:  # the email package raises anything on hostile MIME: no body, then
+        return OwnBody("", "")
+
+
+def _read(message: Message, raw: bytes, lifted: tuple) -> OwnBody | None:
+    try:
         plain, html = _body_parts(message, 0)
-        return OwnBody(_text(plain), _text(html))
+        return OwnBody(_text(plain, raw, lifted), _text(html, raw, lifted))
+    except bigtext.NotStreamable:
+        return None
     except Exception:  # the email package raises anything on hostile MIME: no body, then
         return OwnBody("", "")
 
@@ -76,9 +92,13 @@ def _attached(part: Message) -> bool:
     return disposition == "attachment" or part.get_filename() is not None
 
 
-def _text(part: Message | None) -> str:
+def _text(part: Message | None, raw: bytes, lifted: tuple) -> str:
     if part is None:
         return ""
+    if lifted and isinstance(part._payload, str) and bigparts.markers_in(part._payload, lifted):
+        cte = str(part.get("content-transfer-encoding", "")).lower()
+        return bigtext.text(bigparts.body_of(part, raw, lifted), cte,
+                            encoded_words.codec(part.get_content_charset()), TEXT_CHARS)[0]
     data = part.get_payload(decode=True) or b""
     text = data.decode(encoded_words.codec(part.get_content_charset()), "replace")
     # As mime.parse cleans its text: NUL and lone CRs only ever cause trouble downstream.

@@ -53,6 +53,8 @@ class MessageRow(BaseModel):
     raw = pw.BlobField(null=True)
     digest = pw.CharField(max_length=64, default="")
     created_at = pw.DateTimeField()
+    text_size = pw.IntegerField(default=0)  # the whole text's length when `text` was cut
+    raw_file = pw.CharField(max_length=64, null=True)  # the original in a file, `raw` NULL
 
     class Meta:
         table_name = "message"

@@ -20,6 +20,11 @@ from gateway.store import database, files
 from gateway.store.database import utcnow
 from gateway.store.models import (AttachmentRow, EventRow, MessageRow, OutboxRow, TicketRow)
 
+# A message larger than this keeps its original in a file beside the attachments, not in its
+# row: binding a 25 MB value copies it twice more (the driver's copy, the row's record), and
+# PostgreSQL's driver spells a bytea out as hex, twice its size again.
+ORIGINAL_FILE_BYTES = 1 << 20
+
 
 @dataclass(frozen=True)
 class EventView:
@@ -143,8 +148,12 @@ def update_ticket(ticket: Ticket, now: datetime | None = None, **changes: object
 def add_message(ticket: Ticket | None, mail: InboundMail, *, kind: str,
                 visibility: Visibility = Visibility.PUBLIC, attachments_dir: Path | None = None,
                 text: str | None = None) -> int:
-    """Store an inbound message with its raw bytes and attachments; returns the row id."""
+    """Store an inbound message with its raw bytes and attachments; returns the row id. A large
+    message's original goes to a file in `attachments_dir`, in place once the transaction
+    commits (files.stage), like its attachments."""
     sender = mail.sender or Address("")
+    original = original_id(mail.dedup_key) \
+        if attachments_dir is not None and len(mail.raw) > ORIGINAL_FILE_BYTES else None
     try:
         with MessageRow._meta.database.atomic():
             row_id = database.insert(
@@ -153,9 +162,13 @@ def add_message(ticket: Ticket | None, mail: InboundMail, *, kind: str,
                 author_name=sender.name, message_key=mail.dedup_key, message_id=mail.message_id,
                 in_reply_to=" ".join(mail.in_reply_to), refs=" ".join(mail.references),
                 subject=mail.subject, text=mail.text if text is None else text, html=mail.html,
-                raw=mail.raw, digest=mail.digest, created_at=utcnow())
+                raw=None if original else mail.raw, raw_file=original,
+                text_size=mail.text_size if mail.text_cut and text is None else 0,
+                digest=mail.digest, created_at=utcnow())
     except pw.IntegrityError as exc:
         raise DuplicateMessage(f"message {mail.dedup_key} is already stored") from exc
+    if original is not None:
+        files.stage(attachments_dir, original, mail.raw)
     if attachments_dir is not None:
         for index, attachment in enumerate(mail.attachments):
             _store_attachment(row_id, attachment, attachments_dir,
@@ -169,9 +182,44 @@ def attachment_id(message_key: str, index: int) -> str:
     return hashlib.sha256(f"{message_key}\0{index}".encode("utf-8", "replace")).hexdigest()[:32]
 
 
+def original_id(message_key: str) -> str:
+    """The file name of a message's original: derived from the message, like attachment_id."""
+    return hashlib.sha256(f"{message_key}\0original".encode("utf-8", "replace")
+                          ).hexdigest()[:32]
+
+
 def attachment_stored(storage_id: str) -> bool:
+    """Whether a committed row names this file: an attachment, or a message's original."""
     return database.execute(AttachmentRow, 'SELECT 1 FROM "attachment" WHERE "storage_id" = ? '
-                            "LIMIT 1", (storage_id,)).fetchone() is not None
+                            "LIMIT 1", (storage_id,)).fetchone() is not None or \
+        database.execute(MessageRow, 'SELECT 1 FROM "message" WHERE "raw_file" = ? LIMIT 1',
+                         (storage_id,)).fetchone() is not None
+
+
+def original(ticket: Ticket, number: int, attachments_dir: Path | None) -> bytes:
+    """The original bytes of the ticket's `number`th inbound message (1 is the report), as it
+    was received. Raises NotFound."""
+    rows = database.execute(MessageRow, 'SELECT "raw", "raw_file" FROM "message" WHERE '
+                            '"ticket_id" = ? AND "direction" = ? ORDER BY "id" LIMIT 1 OFFSET ?',
+                            (ticket.id, Direction.INBOUND.value, max(number, 1) - 1)).fetchall()
+    if number < 1 or not rows:
+        raise NotFound(t("no_message", ref=ticket.ref, number=number))
+    raw, raw_file = rows[0]
+    if raw_file is None:
+        return bytes(raw or b"")
+    if attachments_dir is None or not (attachments_dir / raw_file).is_file():
+        raise NotFound(t("original_missing", ref=ticket.ref, number=number,
+                         path=str((attachments_dir or Path(".")) / raw_file)))
+    return (attachments_dir / raw_file).read_bytes()
+
+
+def message_number(ticket: Ticket, message_key: str) -> int:
+    """The place of a stored inbound message among the ticket's inbound messages (1 first)."""
+    row = database.execute(MessageRow, 'SELECT COUNT(*) FROM "message" WHERE "ticket_id" = ? '
+                           'AND "direction" = ? AND "id" <= (SELECT "id" FROM "message" WHERE '
+                           '"message_key" = ?)', (ticket.id, Direction.INBOUND.value,
+                                                  message_key)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _store_attachment(message_id: int, attachment, folder: Path, storage_id: str) -> None:

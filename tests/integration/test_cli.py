@@ -35,7 +35,7 @@ def test_init_creates_the_schema_and_is_safe_to_run_twice(configured):
     assert ldp(configured, "init")[:2] == (
         0, "database schema migrated: 0001_initial, 0002_reliability, 0003_sla, "
         "0004_outbox_claimer, 0005_outbox_priority, 0006_outbox_notice, 0007_same_limits, "
-        "0008_sender_cap, 0009_bounce_suppressions, 0010_event_command\n")
+        "0008_sender_cap, 0009_bounce_suppressions, 0010_event_command, 0012_message_originals\n")
     assert ldp(configured, "init")[:2] == (0, "database schema is up to date\n")
 
 
@@ -49,6 +49,25 @@ def test_ingest_stores_from_stdin_and_refuses_garbage_with_exit_65(configured):
     assert err.startswith("refused: -: quarantined quarantine #1: empty message")
     code, out, _ = ldp(configured, "quarantine", "list", "--json")
     assert [(q["id"], q["error"]) for q in json.loads(out)] == [(1, "empty message")]
+
+
+def test_tickets_original_gives_back_a_large_mail_byte_for_byte(configured):
+    """A 3 MB pasted log keeps its beginning in the ticket and its original in a file; `ldp
+    tickets original` writes it back, to stdout or to a file, and says so in one line when
+    there is no such message."""
+    body = "".join(f"2026-11-02 09:15:01 ERROR baris {i}: sandi salah\n" for i in range(60_000))
+    raw = mails.report(body=body, message_id="<orig-1@mail.gmail.com>")
+    assert ldp(configured, "ingest", "-", stdin=raw)[0] == 0
+    result = subprocess.run([sys.executable, "-m", "gateway", "tickets", "original",
+                             "LDP-000001"], cwd=configured, capture_output=True, timeout=60,
+                            env={**os.environ, "LDP_CONFIG": str(configured / "ldp.toml")})
+    assert result.returncode == 0 and result.stdout == raw
+    code, out, err = ldp(configured, "tickets", "original", "LDP-000001", "1", "-o", "asli.eml")
+    assert (code, err) == (0, "") and (configured / "asli.eml").read_bytes() == raw
+    assert out == "original message written to asli.eml (3.0 MB)\n"
+    assert ldp(configured, "tickets", "original", "LDP-000001", "2") == (
+        66, "", "error: ticket LDP-000001 has no inbound message number 2\n")
+    assert ldp(configured, "tickets", "original", "LDP-000001", "dua")[0] == 2
 
 
 def test_tickets_show_json_has_the_documented_fields(configured):

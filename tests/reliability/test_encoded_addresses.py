@@ -153,3 +153,28 @@ def test_encoded_words_in_sender_reply_to_and_cc_name_nobody(desk):
     assert (mail.header("sender"), mail.header("reply-to"), mail.header("cc")) == (
         "=?utf-8?q?budi=40lkpp=2Eexample?=", "=?utf-8?q?evil=40evil=2Eexample?=",
         '"evil@evil.example" <rina.kantor@pemkab-bogor.go.id>')
+
+
+def test_an_internationalised_domain_is_answered_in_its_ascii_form(desk):
+    """rina@désa.id: the ticket keeps the address as she wrote it; her acknowledgement goes to
+    the same mailbox spelled as plain SMTP carries it (IDNA)."""
+    sent = desk.run(from_lines("Rina <rina@désa.id>", subject=REPORT, body=REPORT_BODY))
+    ticket = tickets.get_ticket("LDP-000001")
+    assert ticket.reporter.email == "rina@désa.id"
+    assert sorted(rcpts for rcpts, _raw in sent) == [[BUDI], ["rina@xn--dsa-bma.id"], [SARI]]
+    [ack] = [raw for rcpts, raw in sent if rcpts == ["rina@xn--dsa-bma.id"]]
+    assert mails.parse(ack)["To"].addresses[0].addr_spec == "rina@xn--dsa-bma.id"
+
+
+def test_a_non_ascii_local_part_opens_its_ticket_unanswered_and_says_why(desk):
+    """rína@pemkab.id needs SMTPUTF8, which plain SMTP does not carry: the mail is not
+    quarantined; it opens its ticket, the agents hear of it, the reporter gets nothing, and the
+    ticket's events say why."""
+    sent = desk.run(from_lines("Rina <rína@pemkab.id>", subject=REPORT, body=REPORT_BODY))
+    ticket = tickets.get_ticket("LDP-000001")
+    assert ticket.reporter.email == "rína@pemkab.id"
+    assert sorted(rcpts for rcpts, _raw in sent) == [[BUDI], [SARI]]
+    assert mailbox.list_quarantine() == []
+    [event] = [e for e in tickets.events(ticket) if e.kind == "not_sent"]
+    assert event.detail == ("reporter_ack not sent to rína@pemkab.id: the address is not ASCII "
+                            "(it needs SMTPUTF8)")

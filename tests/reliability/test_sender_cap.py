@@ -103,3 +103,31 @@ def test_no_cap_when_it_is_turned_off(imap_server, smtp_sink, db_url, tmp_path):
     deliver(imap_server, settings.imap.folder, *flood(25))
     intake, _ = Service(ctx).run_once()
     assert intake.count(Disposition.NEW_TICKET) == 25 and tickets_of(ctx, FLOOD) == 25
+
+
+def test_mail_held_by_ldp_ingest_is_told_to_the_leads_too(tmp_path):
+    """`ldp ingest` (an MTA's pipe) holds mail over the cap like intake does, and the L0 leads
+    hear of it once, in their language."""
+    import os
+    import subprocess
+    import sys
+
+    from gateway.store.models import OutboxRow
+    from tests.conftest import write_config
+
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'ldp.sqlite3'}", agents=LEADS)
+    write_config(tmp_path / "ldp.toml", settings)
+    names = []
+    for number, raw in enumerate(flood(22)):
+        (tmp_path / f"m{number}.eml").write_bytes(raw)
+        names.append(f"m{number}.eml")
+    result = subprocess.run([sys.executable, "-m", "gateway", "ingest", *names], cwd=tmp_path,
+                            env={**os.environ, "LDP_CONFIG": str(tmp_path / "ldp.toml")},
+                            capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    ctx = build_context(settings, tmp_path)
+    with database.transaction(ctx.db):
+        subjects = sorted(r.subject for r in OutboxRow.select().where(
+            OutboxRow.recipient.in_(["budi@lkpp.example", "tono@telkom.example"])))
+    assert f"Email ditahan: 2 dari {FLOOD} melebihi batas tiket baru" in subjects
+    assert f"Mail held: 2 from {FLOOD} over the new-ticket cap" in subjects

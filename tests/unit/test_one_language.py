@@ -74,6 +74,7 @@ BASE: dict[str, Any] = {
     "measure": "first_response", "elapsed": "3.0", "target": "4", "share": 75,
     "leads": [NEUTRAL], "can_escalate": True, "from_reporter": True,
     "text_cut": False, "text_shown": "64 KB", "text_size": "12.0 MB", "sender": NEUTRAL,
+    "original_command": "ldp tickets original LDP-000001 2",
     "count": 40, "cap": 20, "author_email": "qq@qq.example",
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
