@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from gateway import flood, pipeline
+from gateway import flood, outgoing
+from gateway.context import Context
 from gateway.domain import Address, Level, Notice
 from gateway.store import holds
 from gateway.store.database import utcnow
@@ -15,7 +16,7 @@ log = logging.getLogger("ldp")
 TEMPLATE = "agent_sender_held"
 
 
-def notify_leads(ctx: pipeline.Context) -> int:
+def notify_leads(ctx: Context) -> int:
     """Enqueue what is due; returns the number of senders the leads were told of. Call inside
     a transaction, after the round's mail is stored (so the count is the round's)."""
     waiting = holds.waiting_by_sender()
@@ -32,7 +33,7 @@ def notify_leads(ctx: pipeline.Context) -> int:
             log.warning("%d mail(s) from %s held over the new-ticket cap; no L0 lead to tell "
                         "(lead = true on an L0 team's agent)", count, sender)
         for lead in leads:
-            pipeline.enqueue(ctx, None, Notice(
+            outgoing.enqueue(ctx, None, Notice(
                 template=TEMPLATE, to=Address(lead.email, lead.name), language=lead.language,
                 context={"sender": sender, "count": count,
                          "cap": settings.loops.new_tickets_per_hour},

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from gateway import config as config_module
-from gateway import agents, pipeline, views
+from gateway import pipeline, views
+from gateway.desk import parse, reply
 from gateway.errors import MalformedMail
-from gateway.parsers import commands, mime, quoting, threading
+from gateway.parsers import mime, quoting, threading
 from gateway.routing import chain
 
 
@@ -17,7 +18,7 @@ def describe_mail(raw: bytes, settings: config_module.Settings) -> dict[str, Any
     machine = pipeline.classify(mail, settings)
     fresh = quoting.fresh_text(mail.text, mail.html)
     # Commands as an agent's reply is read: only from the top of the mail's own body.
-    parsed, _body = commands.parse_block(agents.own_fresh_text(mail)[0])
+    parsed, _body = parse.parse_block(reply.own_fresh_text(mail)[0])
     extra = {"fresh_text": fresh,
              "commands": [{"line": c.line, "command": c.name, "args": list(c.args),
                            "error": str(c.error) if c.error else None} for c in parsed]}

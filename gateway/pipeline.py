@@ -1,45 +1,31 @@
 """`process(raw, ctx) -> Outcome`: every decision for one inbound message, in one transaction.
 
-Parse, drop duplicates, record machine mail, find the ticket, then open a ticket or append a
-follow-up; every notice it causes is rendered into the outbox inside the same transaction, so a
-crash anywhere replays the message and the duplicate check absorbs the replay.
+Parse, drop duplicates, record machine mail, find the ticket, then open a ticket, hand an
+agent's reply to the desk (`desk.reply.handle_reply`), or append a follow-up; every notice it
+causes is rendered into the outbox inside the same transaction, so a crash anywhere replays the
+message and the duplicate check absorbs the replay.
 """
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
-from gateway import bounce_trust, excerpt, failures, flood, loops
+from gateway import bounce_trust, excerpt, failures, flood, loops, outgoing
 from gateway import config as config_module
-from gateway.compose import Composer
+from gateway.context import Context
+from gateway.desk import notices as desk_notices
+from gateway.desk import reply as desk_reply
 from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVerdict, Notice,
                             Outcome, Precomputed, RoutingDecision, Status, Ticket,
                             Visibility)
 from gateway.errors import DuplicateMessage, MalformedMail
-from gateway.parsers import (addresses, auth, autoreply, bounce, commands, mime, quoting,
-                             threading)
+from gateway.parsers import autoreply, bounce, mime, quoting, threading
 from gateway.routing import chain
-from gateway.store import database, guards, mailbox, outbox, tickets
+from gateway.store import database, guards, mailbox, tickets
 
+__all__ = ["Context", "classify", "classify_arguments", "default_team", "process",
+           "refuse_too_large", "route"]
 REOPEN_ON_REPLY = (Status.PENDING, Status.RESOLVED)
-
-
-@dataclass
-class Context:
-    """Everything `process` needs, built once at start-up by the service."""
-
-    settings: config_module.Settings
-    composer: Composer
-    db: Any
-    rules: Sequence[Any] = ()
-    attachments_dir: Path | None = None
-    data_dir: Path | None = None
-    agent_reply: Callable[..., Outcome] | None = field(default=None)
-    # True while a backlog is being stored: agents' notices are then queued unrendered.
-    defer_rendering: Callable[[], bool] | None = None
 
 
 def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = None,
@@ -87,8 +73,8 @@ def _process_mail(mail: InboundMail, ctx: Context, known: Precomputed | None = N
     ticket = _find_ticket(mail, ctx)
     if ticket is None:
         return _new_ticket(mail, ctx, decision=decision)
-    if settings.agent(mail.sender.email) and ctx.agent_reply is not None:
-        return ctx.agent_reply(mail, ticket, ctx)
+    if settings.agent(mail.sender.email):
+        return desk_reply.handle_reply(mail, ticket, ctx)
     if ticket.status == Status.CLOSED and mail.sender.email == ticket.reporter.email:
         return _new_ticket(mail, ctx, linked=ticket, decision=decision)
     return _follow_up(mail, ticket, ctx)
@@ -165,9 +151,9 @@ def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None,
                           f"reply to closed ticket {linked.ref}", new=linked.ref)
         tickets.add_event(linked, "follow_up_ticket", mail.sender.email,
                           f"reply opened {ticket.ref}", new=ticket.ref)
-    enqueue(ctx, ticket, reporter_notice(ticket, mail, "reporter_ack", {}), auto=True)
-    for notice in team_notices(ticket, mail, ctx, "agent_new_ticket"):
-        enqueue(ctx, ticket, notice)
+    outgoing.enqueue(ctx, ticket, reporter_notice(ticket, mail, "reporter_ack", {}), auto=True)
+    for notice in desk_notices.team_notices(ticket, mail, ctx, "agent_new_ticket"):
+        outgoing.enqueue(ctx, ticket, notice)
     return Outcome(Disposition.NEW_TICKET, ticket.ref, f"team {ticket.team}", mail.dedup_key)
 
 
@@ -195,19 +181,10 @@ def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
              "author": str(mail.sender), "notes": internal_notes(ticket),
              # Labelled by who wrote it: a colleague in Cc is not the reporter.
              "from_reporter": from_reporter, "author_email": mail.sender.email}
-    for notice in team_notices(ticket, mail, ctx, "agent_follow_up", extra,
-                               only=[a for a in recipients if a]):
-        enqueue(ctx, ticket, notice)
+    for notice in desk_notices.team_notices(ticket, mail, ctx, "agent_follow_up", extra,
+                                            only=[a for a in recipients if a]):
+        outgoing.enqueue(ctx, ticket, notice)
     return Outcome(Disposition.FOLLOW_UP, ticket.ref, "appended", mail.dedup_key)
-
-
-def ticket_context(ticket: Ticket, ctx: Context) -> dict[str, Any]:
-    team = ctx.settings.team(ticket.team)
-    return {"ref": ticket.ref, "subject": ticket.subject, "level": ticket.level.value,
-            "team": ticket.team, "team_name": team.name if team and team.name else ticket.team,
-            "status": ticket.status.value, "priority": ticket.priority.value,
-            "category": ticket.category, "assignee": ticket.assignee,
-            "reporter": str(ticket.reporter), "reporter_name": ticket.reporter.name}
 
 
 def reporter_notice(ticket: Ticket, mail: InboundMail | None, template: str,
@@ -226,72 +203,6 @@ def internal_notes(ticket: Ticket, limit: int = 5) -> list[dict[str, str]]:
     """The latest internal notes of agents on a ticket, oldest first (each a bounded excerpt)."""
     return excerpt.shared([{"author": str(Address(email, name)), "text": text.strip() or "-"}
                            for name, email, text in tickets.latest_notes(ticket, limit)])
-
-
-def command_words(language: str) -> str:
-    """Every command on one line, in the agent's language: the reference notices carry."""
-    indonesian = language == "id"
-    return " ".join(f"#{spec.aliases[0] if indonesian else spec.name}"
-                    for spec in commands.COMMANDS)
-
-
-def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, template: str,
-                 extra: dict[str, Any] | None = None, only: list | None = None) -> list[Notice]:
-    """One notice per agent of the ticket's team (or of `only`), each in the agent's language."""
-    agents = only if only else ctx.settings.agents_of(ticket.team)
-    context = {**ticket_context(ticket, ctx), "text": mail.text if mail else "",
-               "attachments": [a.name for a in mail.attachments] if mail else [],
-               "author": str(mail.sender) if mail and mail.sender else "", "notes": [],
-               **(extra or {})}
-    # A notice carries a bounded excerpt of the mail and says where the whole mail is.
-    text = excerpt.fields(context["text"], whole=mail.text_size if mail else 0)
-    context.update(text=text["text"], text_cut=text["cut"], text_size=text["size"],
-                   text_shown=text["shown"])
-    if text["cut"] and mail is not None:
-        number = tickets.message_number(ticket, mail.dedup_key)
-        context["original_command"] = f"ldp tickets original {ticket.ref}" + \
-            (f" {number}" if number > 1 else "")
-    return [Notice(template=template, to=Address(agent.email, agent.name),
-                   language=agent.language, ticket_ref=ticket.ref,
-                   context={**context, "command_words": command_words(agent.language)},
-                   in_reply_to=mail.message_id if mail else None,
-                   references=(mail.message_id,) if mail and mail.message_id else (),
-                   auto_submitted="auto-generated",
-                   message_id=agent_message_id(ctx, ticket, agent.email)) for agent in agents]
-
-
-def agent_message_id(ctx: Context, ticket: Ticket, email: str) -> str:
-    """A Message-ID carrying this agent's reply token for this ticket: each agent gets their own,
-    so a reply proves which notification (and so which agent and ticket) it answers."""
-    settings = ctx.settings
-    return auth.token_message_id(settings.security.secret, settings.support.domain, ticket.ref,
-                                 email)
-
-
-def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
-            auto: bool = False) -> str | None:
-    """Put a notice in the outbox, rendered now, or by the sender during a surge (agents'
-    notices then wait for the backlog anyway); returns its Message-ID. Automatic mail (`auto`)
-    goes only where the loop guards allow it, else None. An address plain SMTP cannot carry
-    gets no mail (the ticket says so); an internationalised domain is spelled in ASCII."""
-    to = addresses.transport_form(notice.to.email)
-    if to is None:
-        tickets.add_event(ticket, "not_sent", "gateway", f"{notice.template} not sent to "
-                          f"{notice.to.email}: the address is not ASCII (it needs SMTPUTF8)")
-        return None
-    if to != notice.to.email:
-        notice = dataclasses.replace(notice, to=Address(to, notice.to.name))
-    if auto and not loops.may_send_automatic(ctx.settings, ticket, notice.to.email):
-        return None
-    composer = ctx.composer
-    notice = composer.addressed(notice)
-    row = dict(ticket=ticket, sender=composer.support_address,
-               visibility=composer.visibility(notice).value)
-    if ctx.defer_rendering is not None and outbox.priority(notice.template) > 0 \
-            and ctx.defer_rendering() and outbox.enqueue(notice, **row) is not None:
-        return notice.message_id
-    outbox.enqueue(notice, mail=composer.render(notice), **row)
-    return notice.message_id
 
 
 human_size = excerpt.human_size
@@ -315,4 +226,4 @@ def refuse_too_large(ctx: Context, header: bytes, size: int, limit: int) -> str 
                              "size": human_size(size), "limit": human_size(limit)},
                     in_reply_to=mail.message_id,
                     references=(mail.message_id,) if mail.message_id else ())
-    return enqueue(ctx, None, notice, auto=True)
+    return outgoing.enqueue(ctx, None, notice, auto=True)

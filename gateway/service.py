@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from gateway import agents, pipeline, resources
+from gateway import pipeline, resources
 from gateway import config as config_module
 from gateway.compose import Composer
 from gateway.domain import Disposition, Outcome
@@ -52,8 +52,7 @@ def build_context(settings: config_module.Settings, base_dir: Path | None = None
     data_dir = data_dir if data_dir.is_absolute() else base / data_dir
     return Context(settings=settings, composer=composer, db=db,
                    rules=load_rules(settings, base), attachments_dir=data_dir / "attachments",
-                   data_dir=data_dir,
-                   agent_reply=agents.handle_reply)
+                   data_dir=data_dir)
 
 
 def load_rules(settings: config_module.Settings, base: Path) -> tuple:

@@ -73,9 +73,8 @@ def db_url(request, tmp_path):
     admin.autocommit = True
     admin.cursor().execute(f"CREATE DATABASE {name}")
     yield PG_URL.rsplit("/", 1)[0] + "/" + name
-    from gateway.store.models import database_proxy
-    if database_proxy.obj is not None:
-        database_proxy.obj.close()
+    from gateway.store import database
+    database.disconnect()
     admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     admin.close()
 

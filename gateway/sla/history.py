@@ -2,9 +2,10 @@
 first told the reporter something, when it was resolved, which service-level notices it has.
 
 Status is replayed from event kinds (`created` new; `pending`; `resolve`; `close`; `escalate`,
-`return`, `reopen`, `reopened` open). An agent's events carry the command line as their detail
-("#reply", "(default: #reply)"); the reporter's own `reply` events do not, which is how a
-public answer to the reporter is told from the reporter writing in.
+`return`, `reopen`, `reopened` open). The events of commands name their command (the structured
+field `command`, see `desk.apply`); the reporter's own `reply` events do not, which is how a
+public answer to the reporter is told from the reporter writing in. What counts as an answer
+is the registry's (`answers`).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Sequence
 
+from gateway.desk import registry
 from gateway.domain import Status
 from gateway.store.sla import Fact
 
@@ -20,13 +22,9 @@ STATUS_OF = {"created": Status.NEW, "pending": Status.PENDING, "resolve": Status
              "reopen": Status.OPEN, "reopened": Status.OPEN}
 # What answers the reporter: a public reply, a progress note, #pending (the reason goes out)
 # and a resolution.
-RESPONSES = ("reply", "progress", "pending", "resolve")
+RESPONSES = tuple(row.name for row in registry.COMMANDS if row.answers)
 COUNTING = (Status.NEW, Status.OPEN)  # the clock stops while pending, resolved or closed
 DONE = (Status.RESOLVED, Status.CLOSED)
-
-
-def is_agent_event(fact: Fact) -> bool:
-    return fact.detail.startswith(("#", "(default: #"))
 
 
 @dataclass
@@ -92,7 +90,7 @@ def timeline(created: datetime, facts: Iterable[Fact]) -> Timeline:
             result.returns.append(fact.at)
         if fact.kind in ("reopen", "reopened"):
             result.reopens.append(fact.at)
-        if fact.kind in RESPONSES and is_agent_event(fact):
+        if fact.command in RESPONSES:
             result.responses.append(fact.at)
         if fact.kind in ("sla_reminder", "sla_breach") and fact.new:
             result.notices.add((fact.kind.removeprefix("sla_"), fact.new))

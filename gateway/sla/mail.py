@@ -3,10 +3,10 @@ then runs the sender), so a failed send is retried by `ldp run`. It is a notice 
 the `sla_report` template frames the table, and the HTML page goes with it as a file."""
 from __future__ import annotations
 
-from gateway import pipeline
+from gateway import outgoing
 from gateway.compose import make_message_id
 from gateway.domain import Address, Notice
-from gateway.pipeline import Context
+from gateway.context import Context
 from gateway.sla.render import as_html, as_table, label
 from gateway.sla.report import Report
 from gateway.store import database
@@ -22,4 +22,4 @@ def queue_report(ctx: Context, report: Report, recipient: str) -> str:
                     attachments=((f"report-{report.start}-{report.end}.html", "text/html",
                                   as_html(report)),))
     with database.transaction(ctx.db):
-        return pipeline.enqueue(ctx, None, notice)
+        return outgoing.enqueue(ctx, None, notice)

@@ -3,7 +3,8 @@
 For every active ticket and every running measure (`targets.running`): at `reminder_share` of
 the target the assignee (or the team when nobody is assigned) gets `agent_sla_reminder`; at the
 target the team, its leads and the assignee get `agent_sla_breach`, which suggests #escalate,
-and with `auto_escalate` the ticket moves up a level by itself. Each notice is claimed in
+and with `auto_escalate` the ticket moves up a level by itself: the desk's own #escalate
+(`desk.automatic`), under the same rules as an agent's. Each notice is claimed in
 `sla_notice`, recorded as an event (`sla_reminder` / `sla_breach`, new_value the target) and put
 in the outbox in one transaction, so it goes out once, and a restart neither loses nor repeats
 it. A breach found before its reminder was sent replaces the reminder. Resolved and closed
@@ -15,9 +16,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gateway import agents_notices, pipeline
 from gateway.config import Agent, Settings, Team
-from gateway.domain import Address, Level, Notice, Status, Ticket
+from gateway.context import Context
+from gateway.desk import automatic
+from gateway.desk.notices import team_notices
+from gateway.domain import Level, Notice, Status, Ticket
+from gateway.outgoing import enqueue
 from gateway.sla import calendar as calendar_module
 from gateway.sla.clock import SystemClock
 from gateway.sla.history import timeline
@@ -37,7 +41,7 @@ class TimerReport:
 PAGE = 500  # active tickets checked per read
 
 
-def run_timers(ctx: pipeline.Context, clock=None) -> TimerReport:
+def run_timers(ctx: Context, clock=None) -> TimerReport:
     """Check every active ticket once; each notice in its own transaction."""
     report = TimerReport()
     settings = ctx.settings
@@ -76,7 +80,7 @@ def _due_stage(measure: Measure, sent: set[tuple[str, str]], share: float) -> st
     return None
 
 
-def _fire(ctx: pipeline.Context, ticket_id: int, measure: Measure, stage: str, now: datetime,
+def _fire(ctx: Context, ticket_id: int, measure: Measure, stage: str, now: datetime,
           report: TimerReport) -> bool:
     with database.transaction(ctx.db):
         ticket = tickets.ticket_by_id(ticket_id)
@@ -88,7 +92,7 @@ def _fire(ctx: pipeline.Context, ticket_id: int, measure: Measure, stage: str, n
                                    measure.hours, now, detail):
             return False
         for notice in notices(ctx, ticket, measure, stage):
-            pipeline.enqueue(ctx, ticket, notice)
+            enqueue(ctx, ticket, notice)
         report.fired.append((ticket.ref, stage, measure.target))
         if stage == "breach" and ctx.settings.sla.auto_escalate:
             _escalate(ctx, ticket, measure, now, report)
@@ -106,7 +110,7 @@ def recipients(settings: Settings, ticket: Ticket, stage: str) -> list[Agent]:
     return list({a.email.lower(): a for a in found}.values())
 
 
-def notices(ctx: pipeline.Context, ticket: Ticket, measure: Measure,
+def notices(ctx: Context, ticket: Ticket, measure: Measure,
             stage: str) -> list[Notice]:
     agents = recipients(ctx.settings, ticket, stage)
     if not agents:
@@ -115,47 +119,12 @@ def notices(ctx: pipeline.Context, ticket: Ticket, measure: Measure,
              "target": f"{measure.hours:g}", "share": round(measure.share * 100),
              "leads": [a.email for a in ctx.settings.leads_of(ticket.team)],
              "can_escalate": ticket.level != Level.L2}
-    return pipeline.team_notices(ticket, None, ctx, f"agent_sla_{stage}", extra, only=agents)
+    return team_notices(ticket, None, ctx, f"agent_sla_{stage}", extra, only=agents)
 
 
-def next_team(settings: Settings, ticket: Ticket) -> str | None:
-    """The team one level up, of the same organisation when there is one."""
-    levels = list(Level)
-    if ticket.level == levels[-1]:
-        return None
-    above = settings.teams_at(levels[levels.index(ticket.level) + 1])
-    current = settings.team(ticket.team)
-    same = [t for t in above if current and t.organisation == current.organisation]
-    choices = same or list(above)
-    return choices[0].id if choices else None
-
-
-def _escalate(ctx: pipeline.Context, ticket: Ticket, measure: Measure, now: datetime,
+def _escalate(ctx: Context, ticket: Ticket, measure: Measure, now: datetime,
               report: TimerReport) -> None:
-    """The automatic #escalate after a breach: one level up, open, the new team told."""
-    team = next_team(ctx.settings, ticket)
-    if team is None:
-        return
-    old_level, old_team = ticket.level, ticket.team
-    level = ctx.settings.team(team).level
-    moved = tickets.update_ticket(ticket, now=now, level=level, team=team, status=Status.OPEN,
-                                  assignee=None)
-    store.add_event(ticket.id, "escalate", "sla",
-                    f"automatic escalation after the {measure.kind} target was breached: "
-                    f"level {old_level} -> {moved.level}; team {old_team} -> {team}", now,
-                    old=old_level.value, new=moved.level.value)
-    before = ctx.settings.team(old_team)
-    context = {**pipeline.ticket_context(moved, ctx), "move": "escalate", "actor": "SLA",
-               "from_level": old_level.value,
-               "from_team_name": before.name if before and before.name else old_team,
-               "reasons": [f"{measure.kind} target of {measure.hours:g} business hours breached"],
-               "history": agents_notices.history(moved)}
-    thread = agents_notices.reporter_thread(moved)
-    for agent in ctx.settings.agents_of(team):
-        pipeline.enqueue(ctx, moved, Notice(
-            template="agent_handover", to=Address(agent.email, agent.name),
-            language=agent.language, ticket_ref=moved.ref, in_reply_to=thread[0],
-            references=thread[1], auto_submitted="auto-generated",
-            context={**context, "command_words": pipeline.command_words(agent.language)},
-            message_id=pipeline.agent_message_id(ctx, moved, agent.email)))
-    report.escalated.append(ticket.ref)
+    """The automatic #escalate after a breach (see `desk.automatic`)."""
+    reason = f"{measure.kind} target of {measure.hours:g} business hours breached"
+    if automatic.escalate(ctx, ticket, reason, now) is not None:
+        report.escalated.append(ticket.ref)

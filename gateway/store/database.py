@@ -41,7 +41,11 @@ def utcnow() -> datetime:
 
 def connect(url: str, base_dir: Path | None = None, create: bool = True) -> pw.Database:
     """Open the database named by the URL and bind every model to it. `create=False`: a
-    SQLite file that does not exist is an error (`ldp init` creates it), not a new file."""
+    SQLite file that does not exist is an error (`ldp init` creates it), not a new file.
+
+    Called once at start-up (`service.build_context`, or a command's own read): the models'
+    binding is peewee's way, and every store function uses it; the handle returned is what the
+    caller passes on (`Context.db`) and names in each `transaction`."""
     database = open_database(url, base_dir, create)
     database_proxy.initialize(database)
     try:
@@ -52,6 +56,13 @@ def connect(url: str, base_dir: Path | None = None, create: bool = True) -> pw.D
     except pw.DatabaseError as exc:  # e.g. SQLite's "file is not a database"
         raise ConfigError(t("db_unreadable", url=redact_url(url), detail=_redact(exc))) from exc
     return database
+
+
+def disconnect() -> None:
+    """Close the connection the models were bound to by `connect`, if any (a test's database
+    is dropped after this)."""
+    if database_proxy.obj is not None:
+        database_proxy.obj.close()
 
 
 def require_schema(database: pw.Database, url: str) -> None:
@@ -320,5 +331,5 @@ def _redact(exc: Exception) -> str:
         if str(exc).strip() else type(exc).__name__
 
 
-__all__ = ["connect", "migrate", "transaction", "utcnow", "ALL_MODELS", "pending_migrations",
+__all__ = ["connect", "disconnect", "migrate", "transaction", "utcnow", "ALL_MODELS", "pending_migrations",
            "insert", "execute", "select"]

@@ -81,6 +81,8 @@ class EventRow(BaseModel):
     old_value = pw.TextField(null=True)
     new_value = pw.TextField(null=True)
     at = pw.DateTimeField()
+    command = pw.CharField(max_length=32, null=True)  # the command the event records, if any
+    arguments = pw.TextField(null=True)  # what followed the command's name
 
     class Meta:
         table_name = "event"

@@ -37,13 +37,14 @@ class Fact:
     detail: str
     old: str | None
     new: str | None
+    command: str | None = None  # the command the event records (an agent's or the timers')
 
 
 def _facts(rows) -> dict[int, list[Fact]]:
     result: dict[int, list[Fact]] = {}
     for r in rows:
         result.setdefault(r.ticket_id, []).append(
-            Fact(r.kind, r.actor, r.at, r.detail, r.old_value, r.new_value))
+            Fact(r.kind, r.actor, r.at, r.detail, r.old_value, r.new_value, r.command))
     return result
 
 
@@ -94,9 +95,3 @@ def record_notice(ticket_id: int, target: str, stage: str, elapsed: float, goal:
     database.insert(EventRow, ticket=ticket_id, message=None, kind=f"sla_{stage}", actor="sla",
                     detail=detail, old_value=None, new_value=target, at=now)
     return True
-
-
-def add_event(ticket_id: int, kind: str, actor: str, detail: str, now: datetime,
-              old: str | None = None, new: str | None = None) -> None:
-    database.insert(EventRow, ticket=ticket_id, message=None, kind=kind, actor=actor,
-                    detail=detail, old_value=old, new_value=new, at=now)

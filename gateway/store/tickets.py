@@ -34,6 +34,8 @@ class EventView:
     detail: str
     old_value: str | None = None
     new_value: str | None = None
+    command: str | None = None
+    arguments: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,11 +233,16 @@ def _store_attachment(message_id: int, attachment, folder: Path, storage_id: str
 
 
 def add_event(ticket: Ticket | None, kind: str, actor: str, detail: str = "", *,
-              old: object = None, new: object = None, message_row: int | None = None) -> None:
+              old: object = None, new: object = None, message_row: int | None = None,
+              command: str | None = None, arguments: str | None = None,
+              at: datetime | None = None) -> None:
+    """`command` and `arguments`: the command an event records, for the code that reads events
+    back (the detail is for people)."""
     database.insert(EventRow, ticket=ticket.id if ticket else None, message=message_row,
                     kind=kind, actor=actor, detail=detail,
                     old_value=None if old is None else str(old),
-                    new_value=None if new is None else str(new), at=utcnow())
+                    new_value=None if new is None else str(new), at=at or utcnow(),
+                    command=command, arguments=arguments)
 
 
 def list_tickets(level: str | None = None, status: str | None = None,
@@ -252,7 +259,8 @@ def list_tickets(level: str | None = None, status: str | None = None,
 
 def events(ticket: Ticket) -> list[EventView]:
     rows = EventRow.select().where(EventRow.ticket == ticket.id).order_by(EventRow.at, EventRow.id)
-    return [EventView(r.kind, r.actor, r.at, r.detail, r.old_value, r.new_value) for r in rows]
+    return [EventView(r.kind, r.actor, r.at, r.detail, r.old_value, r.new_value, r.command,
+                      r.arguments) for r in rows]
 
 
 def latest_notes(ticket: Ticket, limit: int) -> list[tuple[str, str, str]]:

@@ -52,5 +52,7 @@ def seed(db) -> None:
             for kind, at, detail, old, new in rows:
                 actor = "rina@x.go.id" if kind in ("created", "reopened") or \
                     detail == "reporter replied" else "budi@lkpp.example"
+                # An agent's command names itself in the event (desk.apply).
+                command = kind if actor == "budi@lkpp.example" else None
                 database.insert(EventRow, ticket=ticket, kind=kind, actor=actor, detail=detail,
-                                old_value=old, new_value=new, at=at)
+                                old_value=old, new_value=new, at=at, command=command)

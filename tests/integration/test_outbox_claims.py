@@ -157,12 +157,12 @@ def test_a_notice_that_cannot_be_rendered_is_dead_with_the_reason(
 def test_a_notice_json_cannot_carry_is_rendered_at_once_even_in_a_surge(
         imap_server, db_url, tmp_path, monkeypatch):
     """In a surge an agent's notice is queued unrendered; one whose context JSON cannot carry
-    (a date) is refused by outbox.enqueue, and pipeline.enqueue renders it at once instead:
+    (a date) is refused by outbox.enqueue, and outgoing.enqueue renders it at once instead:
     the row has its bytes and subject, nothing is left to render, nothing is lost."""
     import dataclasses
     from datetime import datetime
 
-    from gateway import pipeline
+    from gateway import outgoing
     from gateway.store import database
     settings = make_settings(tmp_path, db_url, imap_server)
     deliver(imap_server, settings.imap.folder, mails.report(message_id="<json@x.id>"))
@@ -186,7 +186,7 @@ def test_a_notice_json_cannot_carry_is_rendered_at_once_even_in_a_surge(
     dated = dataclasses.replace(deferred[0], message_id=None,
                                 context={**deferred[0].context, "at": datetime(2026, 11, 2)})
     with database.transaction(ctx.db):
-        message_id = pipeline.enqueue(ctx, None, dated)
+        message_id = outgoing.enqueue(ctx, None, dated)
     row = next(i for i in outbox.list_items() if i.message_id == message_id)
     assert row.notice is None and row.status == "pending"
     assert row.subject.startswith("[LDP-000001]") and b"Message-ID: " + message_id.encode() \

@@ -10,6 +10,7 @@ from gateway.sla.clock import FixedClock
 from gateway.sla.timers import run_timers
 from gateway.store import database, outbox, tickets
 from gateway.store.models import EventRow, OutboxRow, TicketRow
+from tests.conftest import TEAMS
 from tests.integration.agent_replies import LocalDesk
 
 pytestmark = pytest.mark.integration
@@ -129,7 +130,7 @@ def test_pending_time_holds_the_clock(db_url, tmp_path):
         ticket = tickets.get_ticket("LDP-000001")
         database.insert(EventRow, ticket=ticket.id, kind="pending", actor="budi@lkpp.example",
                         detail="#pending: menunggu tangkapan layar", old_value="new",
-                        new_value="pending", at=wib(9, 9))
+                        new_value="pending", at=wib(9, 9), command="pending")
         database.insert(EventRow, ticket=ticket.id, kind="reopened", actor="rina@x",
                         detail="the reporter replied", old_value="pending", new_value="open",
                         at=wib(9, 15))
@@ -205,3 +206,36 @@ def test_timers_read_active_tickets_a_page_at_a_time_and_miss_none(db_url, tmp_p
     fired = run_timers(desk.ctx, FixedClock(wib(9, 11))).fired
     assert fired == [(f"LDP-00000{n}", "reminder", "first_response") for n in (1, 2, 4, 5)]
     assert run_timers(desk.ctx, FixedClock(wib(9, 11))).fired == []
+
+
+@pytest.mark.parametrize("teams, why", [
+    # LKPP has no L1 team: the ticket is not handed to Telkom's (an agent's #escalate is
+    # refused the same way, tests/unit/test_plan.py).
+    ([t for t in TEAMS if t["id"] != "l1-lkpp"], "there is no LKPP team at L1"),
+    # LKPP's L1 team has nobody to read it.
+    (TEAMS, "team l1-lkpp has no agents: nobody would see the ticket there"),
+], ids=["other-organisation-only", "empty-team"])
+def test_auto_escalation_follows_the_rules_of_escalate(db_url, tmp_path, teams, why):
+    """The automatic #escalate is an agent's: same organisation only, never into a team nobody
+    reads. Refused, the ticket stays where it is (and its L0 timers run on: the resolution
+    reminder follows), the breach still goes out, and an event says why."""
+    agents = [a for a in AGENTS if a["team"] != "l1-lkpp"]
+    desk = LocalDesk(db_url, tmp_path, teams=teams, agents=agents,
+                     sla={"auto_escalate": True})
+    desk.report()
+    with database.transaction(desk.ctx.db):
+        TicketRow.update(created_at=MONDAY_8_WIB).execute()
+        EventRow.update(at=MONDAY_8_WIB).execute()
+    desk.seen = len(sent_mail(desk))
+    report = run_timers(desk.ctx, FixedClock(wib(10, 12)))
+    assert (report.fired, report.escalated) == (
+        [("LDP-000001", "breach", "first_response"), ("LDP-000001", "reminder", "resolution")],
+        [])
+    assert [t for t, _, _ in new_mail(desk)] == ["agent_sla_breach"] * 2 + \
+        ["agent_sla_reminder"] * 2
+    with database.transaction(desk.ctx.db):
+        ticket = tickets.get_ticket("LDP-000001")
+    assert (ticket.level.value, ticket.team, ticket.status.value) == ("L0", "l0-lkpp", "new")
+    assert [(k, d) for k, _, d in sla_events(desk) if k == "escalation_refused"] == [
+        ("escalation_refused",
+         f"#escalate first_response target of 4 business hours breached: {why}")]

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from gateway.domain import Disposition
 from gateway.errors import MalformedMail
-from gateway.parsers import commands, mime, quoting, threading
+from gateway.desk import parse as commands
+from gateway.parsers import mime, quoting, threading
 from tests.conftest import CORPUS
 from tests.cost import LINEAR_ENOUGH, growth
 

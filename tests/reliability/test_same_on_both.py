@@ -161,17 +161,17 @@ def test_a_message_failing_after_its_files_were_written_leaves_none_and_its_retr
 def test_an_unexpected_error_after_the_files_were_written_leaves_none(
         imap_server, smtp_sink, db_url, tmp_path, monkeypatch):
     """The other road to quarantine: an error that is not the database's (the last guard)."""
-    from gateway import pipeline
+    from gateway import outgoing
     settings = make_settings(tmp_path, db_url, imap_server, smtp_sink,
                              imap={"parse_worker": False})
-    real_enqueue = pipeline.enqueue
+    real_enqueue = outgoing.enqueue
 
     def enqueue(ctx, ticket, notice, auto=False):
         if ticket is not None and ticket.subject == "Lampiran tiga":
             raise RuntimeError("template exploded")
         return real_enqueue(ctx, ticket, notice, auto)
 
-    monkeypatch.setattr(pipeline, "enqueue", enqueue)
+    monkeypatch.setattr(outgoing, "enqueue", enqueue)
     deliver(imap_server, settings.imap.folder, three_attachments()[0])
     intake, _ = Service(build_context(settings, tmp_path)).run_once()
     assert [o.disposition for o in intake.outcomes] == [Disposition.QUARANTINED]

@@ -19,8 +19,8 @@ import pytest
 from gateway import messages, problems, vocabulary
 from gateway.compose import LANGUAGES, TEMPLATES_DIR, Composer
 from gateway.domain import Level, Priority, Status
-from gateway.parsers import commands
-from gateway.pipeline import command_words
+from gateway.desk import registry as commands
+from gateway.desk.registry import command_words
 from gateway.sla import render as sla_render
 from tests.language_words import giveaways
 

@@ -1,12 +1,12 @@
-"""Tests for gateway.routing.permissions: who may issue which command on which ticket."""
+"""Tests for gateway.desk.permissions: who may issue which command on which ticket."""
 from __future__ import annotations
 
 import pytest
 
+from gateway.desk.parse import parse_line
+from gateway.desk.permissions import RULES, Actor, check, describe_rules
+from gateway.desk.registry import COMMANDS as PARSED_COMMANDS
 from gateway.domain import Command, Level
-from gateway.parsers.commands import COMMANDS as PARSED_COMMANDS
-from gateway.parsers.commands import parse_line
-from gateway.routing.permissions import RULES, Actor, check, describe_rules
 
 L0, L1, L2 = Level.L0, Level.L1, Level.L2
 ALL_NAMES = [spec.name for spec in PARSED_COMMANDS]

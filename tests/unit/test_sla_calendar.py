@@ -84,7 +84,7 @@ def test_pending_time_does_not_count():
     """Opened 08:00 WIB, pending 10:00 to 14:00, checked at 16:00: four hours count."""
     facts = [Fact("created", "r@x", utc(2026, 3, 9, 1), "", None, None),
              Fact("pending", "budi@lkpp.example", utc(2026, 3, 9, 3), "#pending: waiting",
-                  "open", "pending"),
+                  "open", "pending", command="pending"),
              Fact("reopened", "r@x", utc(2026, 3, 9, 7), "the reporter replied", "pending",
                   "open")]
     line = timeline(utc(2026, 3, 9, 1), facts)
@@ -99,7 +99,7 @@ def test_a_reporter_reply_is_not_a_response():
     """The reporter's own reply event is not an answer; the agent's #reply is."""
     facts = [Fact("reply", "r@x", utc(2026, 3, 9, 2), "reporter replied", None, None),
              Fact("reply", "budi@lkpp.example", utc(2026, 3, 9, 4), "(default: #reply)",
-                  None, None)]
+                  None, None, command="reply")]
     assert timeline(utc(2026, 3, 9, 1), facts).responses == [utc(2026, 3, 9, 4)]
 
 
@@ -124,8 +124,10 @@ def test_update_timer_restarts_at_each_answer_on_l1():
     """On L1 the update timer runs from the later of the arrival at L1 and the last answer:
     escalated Monday 09:00 WIB, answered 11:00, checked 15:00 WIB: 4 of 8 hours used."""
     facts = [Fact("created", "r@x", utc(2026, 3, 9, 1), "", None, None),
-             Fact("escalate", "budi@lkpp.example", utc(2026, 3, 9, 2), "#escalate", "L0", "L1"),
-             Fact("reply", "andi@telkom.example", utc(2026, 3, 9, 4), "#reply", None, None)]
+             Fact("escalate", "budi@lkpp.example", utc(2026, 3, 9, 2), "#escalate", "L0", "L1",
+                  command="escalate"),
+             Fact("reply", "andi@telkom.example", utc(2026, 3, 9, 4), "#reply", None, None,
+                  command="reply")]
     line = timeline(utc(2026, 3, 9, 1), facts)
     measures = running(line, cal("l0-lkpp"), settings().sla, "L1", "normal", utc(2026, 3, 9, 8))
     assert [(m.target, m.elapsed, m.hours) for m in measures] == [

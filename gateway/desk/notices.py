@@ -1,6 +1,7 @@
-"""The mail an agent's command block causes, as `Notice`s: feedback to the reporter, hand-over
-notices to the agents of the ticket's new team (or to a new assignee), and the receipt and the
-command reference for the agent who wrote the block. `agents` enqueues them.
+"""The mail the desk sends, as `Notice`s: the team's notices of a new ticket or a follow-up,
+feedback to the reporter from an agent's command block, hand-over notices to the agents of the
+ticket's new team (or to a new assignee), and the receipt and the command reference for the
+agent who wrote the block. The callers put them in the outbox (`outgoing.enqueue`).
 
 Mail to the reporter comes from the support address, threaded under the reporter's own messages
 (In-Reply-To the first, References all of them) and never names an agent's token Message-ID,
@@ -11,37 +12,64 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from gateway import excerpt, pipeline
-from gateway.agents_plan import Plan, State, Step
+from gateway import excerpt
 from gateway.config import Agent
+from gateway.context import Context
+from gateway.desk import registry
+from gateway.desk.plan import Plan, State, Step
 from gateway.domain import Address, InboundMail, Level, Notice, Ticket
-from gateway.parsers import auth, commands, quoting
-from gateway.parsers.commands import command_word
+from gateway.outgoing import agent_message_id, ticket_context
+from gateway.parsers import auth, quoting
 from gateway.problems import problem
 from gateway.store import tickets
 
 # Inbound message kinds worth showing colleagues; commands, checks, unverified mail from an
 # agent's address and machine mail are not.
 HISTORY_KINDS = ("report", "reply", "note", "feedback")
-# The feedback commands, and the template of the mail each sends the reporter.
-REPORTER_TEMPLATES = {"escalate": "reporter_escalated", "pending": "reporter_pending",
-                      "progress": "reporter_progress", "resolve": "reporter_resolved"}
-MOVES = ("escalate", "return", "team")
+# The commands that move a ticket to another team, those that change its level first: a
+# hand-over names the first of them the block used.
+MOVES = tuple(row.name for row in registry.COMMANDS if row.primary in ("level", "team"))
+LEVEL_MOVES = tuple(row.name for row in registry.COMMANDS if row.primary == "level")
 
 
-def reporter_notices(ctx: pipeline.Context, ticket: Ticket, plan: Plan) -> list[Notice]:
+def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, template: str,
+                 extra: dict[str, Any] | None = None, only: list | None = None) -> list[Notice]:
+    """One notice per agent of the ticket's team (or of `only`), each in the agent's language."""
+    agents = only if only else ctx.settings.agents_of(ticket.team)
+    context = {**ticket_context(ticket, ctx), "text": mail.text if mail else "",
+               "attachments": [a.name for a in mail.attachments] if mail else [],
+               "author": str(mail.sender) if mail and mail.sender else "", "notes": [],
+               **(extra or {})}
+    # A notice carries a bounded excerpt of the mail and says where the whole mail is.
+    text = excerpt.fields(context["text"], whole=mail.text_size if mail else 0)
+    context.update(text=text["text"], text_cut=text["cut"], text_size=text["size"],
+                   text_shown=text["shown"])
+    if text["cut"] and mail is not None:
+        number = tickets.message_number(ticket, mail.dedup_key)
+        context["original_command"] = f"ldp tickets original {ticket.ref}" + \
+            (f" {number}" if number > 1 else "")
+    return [Notice(template=template, to=Address(agent.email, agent.name),
+                   language=agent.language, ticket_ref=ticket.ref,
+                   context={**context, "command_words": registry.command_words(agent.language)},
+                   in_reply_to=mail.message_id if mail else None,
+                   references=(mail.message_id,) if mail and mail.message_id else (),
+                   auto_submitted="auto-generated",
+                   message_id=agent_message_id(ctx, ticket, agent.email)) for agent in agents]
+
+
+def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan) -> list[Notice]:
     """One mail per feedback line; the agent's #reply message rides on the first of them."""
     items: list[tuple[str, dict[str, Any]]] = []
     for step in plan.steps:
-        template = REPORTER_TEMPLATES.get(step.command.name)
-        if template == "reporter_escalated":
+        row = registry.spec(step.command.name)
+        template = row.reporter_template if row else ""
+        if template and row.primary == "level":
             # Only a ticket that ends the block higher than it started went anywhere.
             if _rank(plan.after.level) > _rank(plan.before.level) and \
                     template not in (t for t, _ in items):
                 items.append((template, {"to_level": plan.after.level.value}))
         elif template:
-            key = {"pending": "reason", "progress": "progress", "resolve": "resolution"}
-            items.append((template, {key[step.command.name]: step.command.text}))
+            items.append((template, {row.reporter_field: step.command.text}))
     message = plan.body if plan.body_to_reporter else ""
     if message and not items:
         items.append(("reporter_reply", {}))
@@ -65,9 +93,11 @@ def reporter_thread(ticket: Ticket) -> tuple[str | None, tuple[str, ...]]:
     return (ids[0] if ids else None), tuple(dict.fromkeys(ids))
 
 
-def handover_notices(ctx: pipeline.Context, ticket: Ticket, plan: Plan,
-                     agent: Agent) -> list[Notice]:
-    """The new team's agents when the block moved the ticket, else a new assignee."""
+def handover_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str, mover: str = "",
+                     reasons: list[str] | None = None) -> list[Notice]:
+    """The new team's agents when the block moved the ticket, else a new assignee. `actor` is
+    who moved it as the notice names them ("Budi <budi@...>", "SLA"); the agent `mover` (an
+    address) is not told. `reasons`: why, when not those of the #escalate and #return lines."""
     settings = ctx.settings
     if plan.after.team != plan.before.team:
         # An escalation or a return says more than the team change that came with it.
@@ -79,21 +109,21 @@ def handover_notices(ctx: pipeline.Context, ticket: Ticket, plan: Plan,
     else:
         return []
     before_team = settings.team(plan.before.team)
-    context = {**pipeline.ticket_context(ticket, ctx), "move": move,
-               "actor": str(Address(agent.email, agent.name)),
+    if reasons is None:
+        reasons = [s.command.text for s in plan.steps if s.command.name in LEVEL_MOVES]
+    context = {**ticket_context(ticket, ctx), "move": move, "actor": actor,
                "from_level": plan.before.level.value,
                "from_team_name": before_team.name if before_team and before_team.name
                else plan.before.team,
-               "reasons": [s.command.text for s in plan.steps if s.command.name in MOVES[:2]],
-               "history": history(ticket)}
+               "reasons": reasons, "history": history(ticket)}
     # Threaded like the new-ticket notices, under the reporter's mail: the new team never saw
     # the reply that moved the ticket.
     thread = reporter_thread(ticket)
     return [_agent_notice(ctx, ticket, other, "agent_handover", context, thread)
-            for other in recipients if other.email.lower() != agent.email.lower()]
+            for other in recipients if other.email.lower() != mover.lower()]
 
 
-def receipt_notice(ctx: pipeline.Context, ticket: Ticket, mail: InboundMail, agent: Agent,
+def receipt_notice(ctx: Context, ticket: Ticket, mail: InboundMail, agent: Agent,
                    plan: Plan, mode: str) -> Notice:
     """What the block did ("applied"), would do ("check") or why it did nothing ("refused")."""
     state = plan.before if mode == "refused" else plan.after
@@ -102,11 +132,11 @@ def receipt_notice(ctx: pipeline.Context, ticket: Ticket, mail: InboundMail, age
     return _agent_notice(ctx, ticket, agent, "agent_receipt", context, _under(mail))
 
 
-def help_notice(ctx: pipeline.Context, ticket: Ticket, mail: InboundMail,
+def help_notice(ctx: Context, ticket: Ticket, mail: InboundMail,
                 agent: Agent) -> Notice:
     """The command reference (#help) in the agent's language."""
     context = {"ref": ticket.ref, "subject": ticket.subject,
-               "help": commands.help_text(agent.language),
+               "help": registry.help_text(agent.language),
                "default_public": ctx.settings.security.default_visibility == "public"}
     return _agent_notice(ctx, ticket, agent, "agent_help", context, _under(mail))
 
@@ -125,22 +155,22 @@ def history(ticket: Ticket) -> list[dict[str, str]]:
     return excerpt.shared(entries)
 
 
-def state_context(ctx: pipeline.Context, ticket: Ticket, state: State) -> dict[str, Any]:
+def state_context(ctx: Context, ticket: Ticket, state: State) -> dict[str, Any]:
     """The template fields of `ticket` as it is (or would be) in `state`."""
     fields = {name: getattr(state, name) for name in State.__dataclass_fields__}
-    return pipeline.ticket_context(replace(ticket, **fields), ctx)
+    return ticket_context(replace(ticket, **fields), ctx)
 
 
-def _agent_notice(ctx: pipeline.Context, ticket: Ticket, agent: Agent, template: str,
+def _agent_notice(ctx: Context, ticket: Ticket, agent: Agent, template: str,
                   context: dict[str, Any], thread: tuple[str | None, tuple[str, ...]]) -> Notice:
     # Each agent's copy carries a token of their own, so answering it is an authenticated reply.
     return Notice(template=template, to=Address(agent.email, agent.name),
                   language=agent.language,
-                  context={**context, "command_words": pipeline.command_words(agent.language)},
+                  context={**context, "command_words": registry.command_words(agent.language)},
                   ticket_ref=ticket.ref, in_reply_to=thread[0], references=thread[1],
                   auto_submitted="auto-generated" if template == "agent_handover"
                   else "auto-replied",
-                  message_id=pipeline.agent_message_id(ctx, ticket, agent.email))
+                  message_id=agent_message_id(ctx, ticket, agent.email))
 
 
 def _under(mail: InboundMail) -> tuple[str | None, tuple[str, ...]]:
@@ -155,9 +185,10 @@ def _step_context(step: Step, mode: str, language: str) -> dict[str, Any]:
         {"field": c.field, "old": c.old or "-", "new": c.new or "-"} for c in step.changes]
     # Problems and the default line are worded here, in the agent's language: the parser and
     # the plan only name them.
-    line = (problem("default_line", command=step.command.name).text(language, command_word)
+    line = (problem("default_line", command=step.command.name).text(language,
+                                                                    registry.command_word)
             if step.implicit else step.command.line)
-    error = step.error.text(language, command_word) if step.error else None
+    error = step.error.text(language, registry.command_word) if step.error else None
     return {"line": line, "name": step.command.name, "error": error,
             "implicit": step.implicit, "changes": changes, "effect": mode != "refused"}
 

@@ -1,6 +1,6 @@
 """Replies from registered agents: whether they count, what their command block says, and what
-it does. `handle_reply` is the pipeline's `agent_reply` hook (wired by `service.build_context`)
-and runs inside the pipeline's transaction, so a block is applied whole or not at all.
+it does. The pipeline hands every mail from an agent's address on a known ticket to
+`handle_reply`, inside its transaction, so a block is applied whole or not at all.
 
 1. The reply must prove its sender: a reply token of this agent for this ticket in
    In-Reply-To/References, or a DKIM/DMARC pass for the agent's domain in the topmost
@@ -10,10 +10,10 @@ and runs inside the pipeline's transaction, so a block is applied whole or not a
    agent's own body: never from quoted history, attached or forwarded messages, inline logs or
    HTML alone (where hidden elements and comments are not text). The rest, without the
    agent's signature, is the body, and the only text of the mail that can reach the reporter.
-3. `agents_plan` checks every line; one bad line refuses the whole block, with a receipt naming
+3. `desk.plan` checks every line; one bad line refuses the whole block, with a receipt naming
    each line's problem. #check only reports what would happen.
-4. An applied block updates the ticket once, writes an event per line, and sends the mail
-   `agents_notices` builds, all through `pipeline.enqueue`.
+4. An applied block updates the ticket once and writes an event per line (`desk.apply`), and
+   sends the mail `desk.notices` builds, all through `outgoing.enqueue`.
 """
 from __future__ import annotations
 
@@ -21,12 +21,14 @@ import logging
 import re
 from dataclasses import dataclass, replace
 
-from gateway import agents_notices as notices
-from gateway import pipeline
-from gateway.agents_plan import PRIMARY, Plan, Step, make_plan
 from gateway.config import Agent
-from gateway.domain import Command, Disposition, InboundMail, Outcome, Ticket, Visibility
-from gateway.parsers import auth, commands as command_parser, own_text, quoting, threading
+from gateway.context import Context
+from gateway.desk import notices, parse
+from gateway.desk.apply import apply_plan
+from gateway.desk.plan import Plan, actor_for, make_plan
+from gateway.domain import Address, Command, Disposition, InboundMail, Outcome, Ticket, Visibility
+from gateway.outgoing import enqueue
+from gateway.parsers import auth, own_text, quoting, threading
 from gateway.problems import problem
 from gateway.store import tickets
 
@@ -40,10 +42,6 @@ _CLOSING = re.compile(r"(salam|wassalam|hormat (saya|kami)|terima ?kasih|regards
 # Ends with a full stop, so it never joins a "Pada ... menulis:" attribution below it.
 _TOP_MARKER = "ldp-agent-reply-top."
 _SIGNATURE_WINDOW = 8  # a signature sits within the last lines of the body
-# What a line did beyond its field changes, for the event that records it.
-_EFFECTS = {"reply": "the message went to the reporter", "note": "kept as an internal note",
-            "progress": "the reporter was told", "pending": "the reporter was told the reason",
-            "resolve": "the reporter was told the resolution"}
 
 
 @dataclass(frozen=True)
@@ -54,14 +52,15 @@ class Reply:
     body: str
 
 
-def handle_reply(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context) -> Outcome:
+def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     """Authenticate, read, plan, then apply, refuse or (for #check) only report."""
     agent = ctx.settings.agent(mail.sender.email)
     verdict = verify(mail, ticket, ctx)
     if not verdict.verified:
         return _unverified(mail, ticket, ctx, verdict)
     reply = read_reply(mail, agent)
-    plan = make_plan(ticket, reply.commands, reply.body, agent, ctx.settings)
+    plan = make_plan(ticket, reply.commands, reply.body, actor_for(agent, ctx.settings),
+                     ctx.settings)
     if plan.dry_run:
         return _dry_run(mail, ticket, ctx, agent, plan)
     if not plan.ok:
@@ -69,7 +68,7 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context) -> Ou
     return _apply(mail, ticket, ctx, agent, plan, verdict)
 
 
-def verify(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context) -> auth.Verdict:
+def verify(mail: InboundMail, ticket: Ticket, ctx: Context) -> auth.Verdict:
     """Whether the reply proves it is this agent's on this ticket (see `parsers.auth`)."""
     security, support = ctx.settings.security, ctx.settings.support
     return auth.authenticate(
@@ -81,7 +80,7 @@ def verify(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context) -> auth.Ver
 def read_reply(mail: InboundMail, agent: Agent) -> Reply:
     """The command block and the body of an agent's reply (see the module docstring)."""
     fresh, plain = own_fresh_text(mail)
-    found, body = command_parser.parse_block(fresh)
+    found, body = parse.parse_block(fresh)
     if not plain:
         # What an HTML-only reply seems to command is shown back as refused, never run.
         found = tuple(replace(c, error=HTML_ONLY) for c in found)
@@ -149,7 +148,7 @@ def _stored_as(plan: Plan) -> tuple[str, Visibility]:
     return ("note" if plan.body else "command"), Visibility.INTERNAL
 
 
-def _apply(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context, agent: Agent, plan: Plan,
+def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: Plan,
            verdict: auth.Verdict) -> Outcome:
     kind, visibility = _stored_as(plan)
     row = _store(ticket, mail, ctx, kind, visibility, plan.body)
@@ -159,70 +158,53 @@ def _apply(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context, agent: Agen
                        mail.dedup_key)
     if all(step.command.name == "help" for step in plan.steps):
         # A request for the reference changes nothing: no events, no receipt, only the answer.
-        pipeline.enqueue(ctx, ticket, notices.help_notice(ctx, ticket, mail, agent))
+        enqueue(ctx, ticket, notices.help_notice(ctx, ticket, mail, agent))
         return Outcome(Disposition.FOLLOW_UP, ticket.ref, "command reference sent",
                        mail.dedup_key)
     actor = agent.email.lower()
     tickets.add_event(ticket, "agent_reply", actor, f"verified: {verdict.reason}",
                       message_row=row)
-    changed = tickets.update_ticket(ticket, **plan.changes) if plan.changes else ticket
-    for step in plan.steps:
-        _record(changed, step, actor, row)
+    changed = apply_plan(ticket, plan, actor, message_row=row)
     mails = [*notices.reporter_notices(ctx, changed, plan),
-             *notices.handover_notices(ctx, changed, plan, agent)]
+             *notices.handover_notices(ctx, changed, plan, str(Address(agent.email, agent.name)),
+                                       mover=agent.email)]
     if ctx.settings.security.receipts:
         mails.append(notices.receipt_notice(ctx, changed, mail, agent, plan, "applied"))
     if plan.wants_help:
         mails.append(notices.help_notice(ctx, changed, mail, agent))
     for notice in mails:
-        pipeline.enqueue(ctx, changed, notice)
+        enqueue(ctx, changed, notice)
     lines = ", ".join(s.command.line for s in plan.steps)
     return Outcome(Disposition.FOLLOW_UP, ticket.ref, f"applied for {actor}: {lines}",
                    mail.dedup_key)
 
 
-def _record(ticket: Ticket, step: Step, actor: str, row: int) -> None:
-    """One event per line: the line, every field it changed, the primary field's old and new."""
-    if step.command.name in ("check", "help"):
-        return  # queries change nothing
-    effects = [f"{c.field} {c.old or '-'} -> {c.new or '-'}" for c in step.changes]
-    effects += [_EFFECTS[step.command.name]] if step.command.name in _EFFECTS else []
-    primary = step.change(PRIMARY.get(step.command.name, ""))
-    tickets.add_event(ticket, step.command.name, actor,
-                      f"{step.command.line}: {'; '.join(effects)}" if effects
-                      else step.command.line,
-                      old=primary.old if primary else None,
-                      new=primary.new if primary else None, message_row=row)
-
-
-def _refuse(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context, agent: Agent,
+def _refuse(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent,
             plan: Plan) -> Outcome:
     row = _store(ticket, mail, ctx, "refused", Visibility.INTERNAL, plan.body)
     wrong = [s for s in plan.steps if s.error]
     detail = (f"nothing applied: {len(wrong)} of {len(plan.steps)} lines refused: "
               + "; ".join(f"{s.command.line} ({s.error})" for s in wrong))
     tickets.add_event(ticket, "commands_refused", agent.email.lower(), detail, message_row=row)
-    pipeline.enqueue(ctx, ticket, notices.receipt_notice(ctx, ticket, mail, agent, plan,
-                                                         "refused"))
+    enqueue(ctx, ticket, notices.receipt_notice(ctx, ticket, mail, agent, plan, "refused"))
     if plan.wants_help:
-        pipeline.enqueue(ctx, ticket, notices.help_notice(ctx, ticket, mail, agent))
+        enqueue(ctx, ticket, notices.help_notice(ctx, ticket, mail, agent))
     return Outcome(Disposition.REFUSED, ticket.ref, detail, mail.dedup_key)
 
 
-def _dry_run(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context, agent: Agent,
+def _dry_run(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent,
              plan: Plan) -> Outcome:
     """#check: the message is kept (so a replay is a duplicate) and nothing else changes."""
     _store(ticket, mail, ctx, "check", Visibility.INTERNAL, plan.body)
-    pipeline.enqueue(ctx, ticket, notices.receipt_notice(ctx, ticket, mail, agent, plan,
-                                                         "check"))
+    enqueue(ctx, ticket, notices.receipt_notice(ctx, ticket, mail, agent, plan, "check"))
     if plan.wants_help:
-        pipeline.enqueue(ctx, ticket, notices.help_notice(ctx, ticket, mail, agent))
+        enqueue(ctx, ticket, notices.help_notice(ctx, ticket, mail, agent))
     verdict = "would apply" if plan.ok else "would be refused"
     return Outcome(Disposition.FOLLOW_UP, ticket.ref, f"dry run (#check): {verdict}",
                    mail.dedup_key)
 
 
-def _unverified(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context,
+def _unverified(mail: InboundMail, ticket: Ticket, ctx: Context,
                 verdict: auth.Verdict) -> Outcome:
     """Stored as an ordinary message from that address, raw bytes and all, but nothing read
     from it and nobody told. Its own kind keeps it out of the history colleagues are shown,
@@ -235,7 +217,7 @@ def _unverified(mail: InboundMail, ticket: Ticket, ctx: pipeline.Context,
     return Outcome(Disposition.FOLLOW_UP, ticket.ref, detail, mail.dedup_key)
 
 
-def _store(ticket: Ticket, mail: InboundMail, ctx: pipeline.Context, kind: str,
+def _store(ticket: Ticket, mail: InboundMail, ctx: Context, kind: str,
            visibility: Visibility, text: str | None) -> int:
     """Store the agent's mail (raw bytes kept) with its fresh body as the text."""
     return tickets.add_message(ticket, mail, kind=kind, visibility=visibility, text=text,

@@ -16,6 +16,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Mapping
 
+from gateway.desk import registry
 from gateway.domain import Level, Status, Transition
 from gateway.errors import InvalidTransition
 from gateway.problems import Problem, problem
@@ -26,10 +27,10 @@ _ACTIVE = (NEW, OPEN, PENDING)
 _LEVELS = tuple(Level)  # lowest first: a level's index is its rank
 _KEEP = None  # in a row's "to" column: the status stays what it was
 
-# Commands that work on a ticket without moving it.
-WORK = ("reply", "note", "assign", "take", "team", "priority", "category", "progress")
+# Commands that work on a ticket without moving it (the registry's `Flow.WORK`).
+WORK = registry.names(flow=registry.Flow.WORK)
 # Commands that only read: they change nothing, so they are allowed even on a closed ticket.
-QUERIES = ("check", "help")
+QUERIES = registry.names(flow=registry.Flow.QUERY)
 
 # (commands, from statuses, to status or _KEEP, levels moved: +1 up, -1 down, 0 stays).
 # A resolved ticket must be reopened before it is escalated, returned, put on hold or resolved

@@ -6,7 +6,9 @@ why, the receipt says why in the agent's language. A rule applies to the command
 `commands` set (None: every command) minus those in `unless`; an admin skips the rules marked
 `admin_exempt`.
 
-The levels table (`routing.levels`) decides whether a command makes sense for the ticket's
+Which commands a rule covers comes from the registry (`desk.registry`): queries are open to every
+agent, `actor_levels` limits a command to agents of those levels. The levels table
+(`desk.levels`) decides whether a command makes sense for the ticket's
 state; this table decides only whether this actor may issue it.
 """
 from __future__ import annotations
@@ -14,23 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable, Collection
 
+from gateway.desk import registry
+from gateway.desk.state import Actor
 from gateway.domain import Command, Level
 from gateway.problems import Problem, problem
 
+__all__ = ["Actor", "RULES", "Rule", "check", "describe_rules"]
+
 ROLES = ("agent", "admin")
 # Reading commands: every agent may ask, whatever the ticket's level.
-OPEN_COMMANDS = frozenset({"check", "help"})
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The authenticated sender of a command block."""
-
-    email: str
-    level: Level
-    team: str
-    organisation: str
-    role: str = "agent"
+OPEN_COMMANDS = frozenset(registry.names(flow=registry.Flow.QUERY))
+# Commands kept to agents of some levels (#progress: L2), with those levels.
+LEVEL_BOUND = {row.name: row.actor_levels for row in registry.COMMANDS if row.actor_levels}
 
 
 @dataclass(frozen=True)
@@ -76,10 +73,10 @@ def _own_level(request: Request) -> Problem | None:
 
 
 def _l2_progress(request: Request) -> Problem | None:
-    actor = request.actor
-    if actor.level == Level.L2:
+    actor, name = request.actor, request.command.name
+    if actor.level in LEVEL_BOUND[name]:
         return None
-    return problem("progress_l2_only", command="progress", email=actor.email,
+    return problem("progress_l2_only", command=name, email=actor.email,
                    actor_level=actor.level)
 
 
@@ -104,7 +101,7 @@ RULES: tuple[Rule, ...] = (
     Rule("own-level", None, OPEN_COMMANDS, True,
          "An agent acts only on tickets at their own level, "
          "so only the ticket's current level escalates or returns it", _own_level),
-    Rule("l2-progress", frozenset({"progress"}), frozenset(), True,
+    Rule("l2-progress", frozenset(LEVEL_BOUND), frozenset(), True,
          "Development progress is recorded only by L2 agents", _l2_progress),
     # Not admin-exempt: it is about the assignee, who must see the ticket at its level.
     Rule("assign-target", frozenset({"assign"}), frozenset(), False,

@@ -1,0 +1,46 @@
+"""Writing a plan: the ticket updated once and an event per line, inside the caller's
+transaction. An agent's command block and the timers' automatic #escalate are written here
+alike; what each then sends is the caller's (`desk.reply`, `desk.auto`).
+
+Each event of a command is structured: its kind and `command` are the command's name,
+`arguments` what followed the name, old/new the values of the field the registry names as the
+command's primary one. The detail repeats the line and its changes for people (`ldp show`).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from gateway.desk import registry
+from gateway.desk.plan import Plan
+from gateway.desk.state import Step
+from gateway.domain import Ticket
+from gateway.store import tickets
+
+
+def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | None = None,
+               now: datetime | None = None) -> Ticket:
+    """Write `plan` (which must have no error) for `actor`; returns the ticket as it is now."""
+    if not plan.ok:
+        raise ValueError(f"{ticket.ref}: a refused plan is never applied")
+    changed = tickets.update_ticket(ticket, now=now, **plan.changes) if plan.changes else ticket
+    for step in plan.steps:
+        record(changed, step, actor, message_row, now)
+    return changed
+
+
+def record(ticket: Ticket, step: Step, actor: str, message_row: int | None = None,
+           now: datetime | None = None) -> None:
+    """One event per line: the line, every field it changed, the primary field's old and new."""
+    command = step.command
+    row = registry.spec(command.name)
+    if row is None or row.flow == registry.Flow.QUERY:
+        return  # queries change nothing
+    effects = [f"{c.field} {c.old or '-'} -> {c.new or '-'}" for c in step.changes]
+    effects += [row.effect] if row.effect else []
+    primary = step.change(row.primary)
+    arguments = " ".join(a for a in (*command.args, command.text) if a) or None
+    tickets.add_event(ticket, command.name, actor,
+                      f"{command.line}: {'; '.join(effects)}" if effects else command.line,
+                      old=primary.old if primary else None,
+                      new=primary.new if primary else None, message_row=message_row,
+                      command=command.name, arguments=arguments, at=now)

@@ -1,0 +1,85 @@
+"""What a plan works on: the fields of a ticket that commands change (`State`), who acts
+(`Actor`), and the answer of one line (`Step`). Plain data, shared by the plan, the command
+steps in `desk/commands/`, the apply and the notices."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.config import Settings, Team
+from gateway.domain import Command, Level, Priority, Status, Ticket
+from gateway.problems import Problem, problem
+
+FIELDS = ("level", "team", "status", "priority", "category", "assignee")
+
+
+class Refusal(Exception):
+    """A line whose value does not fit the ticket or the configuration; carries a Problem."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who issues a command block: an authenticated agent, or the service-level timers acting
+    as the ticket's own level."""
+
+    email: str
+    level: Level
+    team: str
+    organisation: str
+    role: str = "agent"
+
+
+@dataclass(frozen=True)
+class State:
+    """The fields of a ticket that commands change."""
+
+    level: Level
+    team: str
+    status: Status
+    priority: Priority
+    category: str | None
+    assignee: str | None
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the block: what it changes, or why it cannot run."""
+
+    command: Command
+    error: Problem | None = None
+    changes: tuple[Change, ...] = ()
+    implicit: bool = False  # the default #note or #reply of a reply that names neither
+
+    def change(self, field: str) -> Change | None:
+        return next((c for c in self.changes if c.field == field), None)
+
+
+def state_of(ticket: Ticket) -> State:
+    return State(ticket.level, ticket.team, ticket.status, ticket.priority, ticket.category,
+                 ticket.assignee)
+
+
+def organisation(settings: Settings, team_id: str) -> str:
+    team = settings.team(team_id)
+    return team.organisation if team else ""
+
+
+def team_at(settings: Settings, level: Level, organisation_name: str) -> Team:
+    """The team of `organisation_name` at `level`; a Refusal when it has none there."""
+    team = next((t for t in settings.teams_at(level)
+                 if t.organisation.lower() == organisation_name.lower()), None)
+    if team is None:
+        raise Refusal(problem("no_team_at_level", organisation=organisation_name, level=level))
+    return team
+
+
+def agents_at(settings: Settings, level: Level) -> tuple[str, ...]:
+    """The lower-case addresses of the agents whose team is at `level`."""
+    return tuple(a.email.lower() for a in settings.agents
+                 if (team := settings.team(a.team)) and team.level == level)

@@ -1,0 +1,170 @@
+"""Tests for gateway.desk.plan: a command block checked line by line, without a database.
+
+The plan is pure: these tests build a ticket and the settings in memory and look at what the
+plan says would change, or why not. The timers' automatic #escalate is planned by the same
+code (`desk.automatic.plan_escalation`), so it follows the same rules."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.config import Agent
+from gateway.desk.automatic import plan_escalation
+from gateway.desk.parse import parse_block
+from gateway.desk.plan import Plan, actor_for, make_plan
+from gateway.domain import Address, Level, Priority, Status, Ticket
+from tests.conftest import AGENTS, TEAMS, make_settings
+
+BUDI, SARI, ANDI = "budi@lkpp.example", "sari@lkpp.example", "andi@telkom.example"
+LINA = {"email": "lina@lkpp.example", "name": "Lina", "team": "l1-lkpp"}
+
+
+def settings(teams=TEAMS, agents=(*AGENTS, LINA), **security):
+    return make_settings(Path("/nonexistent"), "sqlite:///:memory:", teams=list(teams),
+                         agents=list(agents), security=security)
+
+
+def ticket(level: Level = Level.L0, team: str = "l0-lkpp", status: Status = Status.NEW,
+           assignee: str | None = None) -> Ticket:
+    return Ticket(1, "LDP-000001", "Tidak bisa login", Address("rina@example.org", "Rina"),
+                  level, team, status, Priority.NORMAL, None, assignee, "id")
+
+
+def plan(block: str, who: str = BUDI, on: Ticket | None = None, config=None) -> Plan:
+    config = config or settings()
+    commands, body = parse_block(block)
+    agent: Agent = config.agent(who)
+    return make_plan(on or ticket(), commands, body, actor_for(agent, config), config)
+
+
+def changes(result: Plan) -> list[list[tuple[str, str | None, str | None]]]:
+    return [[(c.field, c.old, c.new) for c in step.changes] for step in result.steps]
+
+
+def errors(result: Plan) -> list[str | None]:
+    return [step.error.code if step.error else None for step in result.steps]
+
+
+def test_each_line_works_on_the_state_the_lines_above_left():
+    """#assign, then #escalate: the move to L1 leaves the ticket unassigned again."""
+    result = plan(f"#priority high\n#assign {SARI}\n#escalate DB down")
+    assert result.ok and not result.dry_run
+    assert changes(result) == [
+        [("status", "new", "open"), ("priority", "normal", "high")],
+        [("assignee", None, SARI)],
+        [("level", "L0", "L1"), ("team", "l0-lkpp", "l1-lkpp"), ("assignee", SARI, None)]]
+    assert result.changes == {"level": Level.L1, "team": "l1-lkpp", "status": Status.OPEN,
+                              "priority": Priority.HIGH}
+
+
+def test_an_assignee_is_checked_at_the_level_the_lines_above_left():
+    """#escalate then #assign of an L0 colleague: by then the ticket is at L1."""
+    assert errors(plan(f"#escalate DB down\n#assign {SARI}")) == [None, "assignee_level"]
+
+
+def test_one_bad_line_refuses_the_block_and_names_its_problem():
+    """An assignee of the wrong level refuses the block; the good lines keep their changes so
+    the receipt can show them, and the plan is not ok."""
+    result = plan(f"#priority urgent\n#assign {ANDI}")
+    assert not result.ok
+    assert errors(result) == [None, "not_level_agent"]
+    assert changes(result)[0] == [("status", "new", "open"), ("priority", "normal", "urgent")]
+
+
+def test_a_later_line_is_judged_after_an_earlier_move():
+    """#take after #escalate: the L0 agent no longer works at the ticket's level."""
+    assert errors(plan("#escalate DB down\n#take")) == [None, "taker_level"]
+
+
+def test_escalate_keeps_the_organisation():
+    """A Telkom ticket goes to Telkom's L1 team, not the first team at L1."""
+    result = plan("#escalate lambat", on=ticket(team="l0-telkom"))
+    assert result.after.team == "l1-telkom" and result.after.level == Level.L1
+
+
+def test_escalate_never_crosses_to_another_organisation():
+    """Without an LKPP team at L1 the escalation is refused, though Telkom has one."""
+    teams = [t for t in TEAMS if t["id"] != "l1-lkpp"]
+    result = plan("#escalate DB down", config=settings(teams=teams, agents=AGENTS))
+    assert errors(result) == ["no_team_at_level"]
+    assert result.after == result.before
+
+
+def test_escalate_never_hands_a_ticket_to_an_empty_team():
+    """LKPP's L1 team has nobody: the line that moved the ticket there is refused."""
+    result = plan("#escalate DB down", config=settings(agents=AGENTS))
+    assert errors(result) == ["team_without_agents"]
+
+
+@pytest.mark.parametrize("visibility, default", [("internal", "note"), ("public", "reply")])
+def test_a_body_without_a_destination_gets_the_configured_default(visibility, default):
+    result = plan("#priority high\n\nSudah kami cek.",
+                  config=settings(default_visibility=visibility))
+    assert [(s.command.name, s.implicit) for s in result.steps] == [
+        ("priority", False), (default, True)]
+    assert result.body_to_reporter is (default == "reply")
+
+
+def test_two_destinations_conflict():
+    result = plan("#reply\n#note\n\nSudah kami cek.")
+    assert errors(result) == [None, "destination_conflict"]
+
+
+def test_a_destination_needs_a_message():
+    assert errors(plan("#reply")) == ["needs_message"]
+
+
+def test_check_and_help_only_read():
+    """#check makes the plan a dry run, #help asks for the reference; neither changes a field."""
+    result = plan("#check\n#help")
+    assert (result.dry_run, result.wants_help, result.changes) == (True, True, {})
+    assert changes(result) == [[], []]
+
+
+def test_own_level_is_checked_against_the_ticket_as_found():
+    """An L1 agent may not act on an L0 ticket (the permission rules, before any step)."""
+    result = plan("#priority high", who="andi@telkom.example")
+    assert errors(result) == ["not_own_level"]
+    assert result.steps[0].error.rule == "own-level"
+
+
+def test_a_closed_ticket_takes_only_reopen_and_queries():
+    closed = ticket(status=Status.CLOSED)
+    assert errors(plan("#priority high", on=closed)) == ["not_allowed_because"]
+    assert plan("#reopen", on=closed).after.status == Status.OPEN
+
+
+# --- the timers' #escalate follows the same rules -------------------------------------------
+
+@pytest.mark.parametrize("config, expected", [
+    (settings(), None),
+    (settings(teams=[t for t in TEAMS if t["id"] != "l1-lkpp"], agents=AGENTS),
+     "no_team_at_level"),
+    (settings(agents=AGENTS), "team_without_agents"),
+], ids=["moves", "other-organisation-only", "empty-team"])
+def test_the_timers_escalate_as_an_agent_would(config, expected):
+    """Same team, same refusal: the automatic #escalate and an agent's agree in every case."""
+    by_agent = plan("#escalate first_response target breached", config=config)
+    by_timers = plan_escalation(ticket(), "first_response target breached", config)
+    assert errors(by_timers) == errors(by_agent) == [expected]
+    assert by_timers.after == by_agent.after
+    assert by_timers.steps[0].changes == by_agent.steps[0].changes
+
+
+# --- #unassign (#lepas) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("block", ["#unassign", "#lepas", "#LEPAS"])
+def test_unassign_leaves_the_ticket_to_its_team(block):
+    """#unassign (Indonesian #lepas) clears the assignee; the ticket stays with its team."""
+    result = plan(block, on=ticket(status=Status.OPEN, assignee=SARI))
+    assert result.ok and changes(result) == [[("assignee", SARI, None)]]
+    assert result.after.team == "l0-lkpp"
+
+
+def test_unassign_is_for_the_tickets_own_level_and_changes_nothing_unassigned():
+    assigned = ticket(status=Status.OPEN, assignee=SARI)
+    assert errors(plan("#unassign", who=ANDI, on=assigned)) == ["not_own_level"]
+    assert errors(plan("#lepas sekarang", on=assigned)) == ["no_arguments"]
+    result = plan("#unassign", on=ticket(status=Status.OPEN))
+    assert result.ok and changes(result) == [[]]
