@@ -29,7 +29,7 @@ from typing import Iterable
 import imapclient
 
 from bench.databases import PG_URL, Database, new_database, postgres_available  # noqa: F401
-from gateway import devservers
+from gateway.cli import devservers
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = REPO / "ldp.example.toml"

@@ -32,7 +32,7 @@ _folders = itertools.count(1)
 def fill(state, kind: str):
     """A database whose outbox holds every notice the corpus causes, all pending."""
     from bench import harness
-    from gateway.devservers import free_port
+    from gateway.cli.devservers import free_port
     folder = f"outgoing{next(_folders)}"
     harness.copy_folder(state.servers.imap, state.corpus_folder, folder)
     db = harness.new_database(kind, state.workdir)
@@ -104,7 +104,7 @@ def child(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     from gateway import config as config_module
-    from gateway.sender import send_due, send_through_worker
+    from gateway.outgoing.sender import send_due, send_through_worker
     from gateway.service import build_context
     from gateway.store import outbox
     from gateway.transport.smtp_worker import SmtpWorker

@@ -23,7 +23,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from gateway import resources, vocabulary
+from gateway import resources
+from gateway.text import vocabulary
 from gateway.domain import Notice, OutgoingMail, Visibility
 from gateway.parsers import safetext
 

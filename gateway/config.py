@@ -104,7 +104,7 @@ class Loops:
     # the address writes to us again, or with `ldp suppressions remove`).
     suppress_days: int = 30
     # New tickets one sender (not an agent) may open an hour; past it mails are held in
-    # quarantine and the L0 leads are told (gateway/flood.py). 0 turns the cap off.
+    # quarantine and the L0 leads are told (gateway/intake/flood.py). 0 turns the cap off.
     new_tickets_per_hour: int = 20
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Mapping
 
-from gateway.problems import Problem
+from gateway.text.problems import Problem
 
 
 class Level(StrEnum):

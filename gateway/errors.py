@@ -32,7 +32,7 @@ class TemporaryFailure(GatewayError):
 class DatabaseRefused(TemporaryFailure):
     """The database refused one statement while it was up ("too many SQL variables", an index
     row too large): most often caused by what one message carries, so intake charges it to
-    that message (gateway.poison) instead of stopping for everyone."""
+    that message (gateway.intake.poison) instead of stopping for everyone."""
 
 
 class MalformedMail(GatewayError):

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, TextIO
 
-from gateway.messages import t
+from gateway.text.messages import t
 
 DEFAULT_INTERVAL = 5.0
 TERMINAL_INTERVAL = 0.5  # a bar in a terminal is redrawn more often than a line is printed

@@ -13,18 +13,19 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from gateway import pipeline, resources
+from gateway.intake import pipeline
+from gateway import resources
 from gateway import config as config_module
 from gateway.compose import Composer
 from gateway.domain import Disposition, Outcome
 from gateway.errors import TemporaryFailure
 from gateway.intake import IntakeReport, handle_raw, intake_once, mailbox_name
-from gateway.messages import t
-from gateway.parse_worker import ParseWorker
-from gateway.pipeline import Context
+from gateway.text.messages import t
+from gateway.intake.parse_worker import ParseWorker
+from gateway.context import Context
 from gateway.progress import QUIET, Progress
 from gateway.routing import rules as rules_module
-from gateway.sender import SendReport, release_dead_claims, send_through_worker
+from gateway.outgoing.sender import SendReport, release_dead_claims, send_through_worker
 from gateway.sla import timers as sla_timers
 from gateway.store import database, files, guards, mailbox, outbox, tickets
 from gateway.transport.imap import Mailbox

@@ -9,7 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway import cli, cli_support
+from gateway import cli
+from gateway.cli import support as cli_support
 
 # The exit codes the README documents; 70 (an unexpected error) is documented too, but a test
 # that meets it has found a bug.

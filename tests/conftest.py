@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway import config, devservers
+from gateway import config
+from gateway.cli import devservers
 
 REPO = Path(__file__).resolve().parents[1]
 # Real mail from other projects, vendored with its licences (tests/data/corpus/SOURCES.md).

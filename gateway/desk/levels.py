@@ -19,7 +19,7 @@ from typing import Mapping
 from gateway.desk import registry
 from gateway.domain import Level, Status, Transition
 from gateway.errors import InvalidTransition
-from gateway.problems import Problem, problem
+from gateway.text.problems import Problem, problem
 
 NEW, OPEN, PENDING, RESOLVED, CLOSED = (
     Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED)

@@ -20,7 +20,7 @@ from gateway.desk.plan import Plan, State, Step
 from gateway.domain import Address, InboundMail, Level, Notice, Ticket
 from gateway.outgoing import agent_message_id, ticket_context
 from gateway.parsers import auth, quoting
-from gateway.problems import problem
+from gateway.text.problems import problem
 from gateway.store import tickets
 
 # Inbound message kinds worth showing colleagues; commands, checks, unverified mail from an

@@ -19,7 +19,7 @@ from typing import Callable
 
 from gateway.desk.registry import BY_WORD, ArgKind, CommandSpec
 from gateway.domain import Command, Level
-from gateway.problems import Problem, problem
+from gateway.text.problems import Problem, problem
 
 # A block longer than this is abuse or a mistake; the rest is reported once, not parsed.
 MAX_COMMANDS = 50

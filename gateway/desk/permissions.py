@@ -19,7 +19,7 @@ from typing import Callable, Collection
 from gateway.desk import registry
 from gateway.desk.state import Actor
 from gateway.domain import Command, Level
-from gateway.problems import Problem, problem
+from gateway.text.problems import Problem, problem
 
 __all__ = ["Actor", "RULES", "Rule", "check", "describe_rules"]
 

@@ -20,7 +20,7 @@ from gateway.desk.state import (FIELDS, Actor, Change, Refusal, State, Step, age
                                 state_of)
 from gateway.domain import Command, Level, Ticket
 from gateway.errors import InvalidTransition
-from gateway.problems import Problem, problem
+from gateway.text.problems import Problem, problem
 
 __all__ = ["Actor", "Change", "Plan", "State", "Step", "actor_for", "make_plan", "state_of"]
 

@@ -29,7 +29,7 @@ from gateway.desk.plan import Plan, actor_for, make_plan
 from gateway.domain import Address, Command, Disposition, InboundMail, Outcome, Ticket, Visibility
 from gateway.outgoing import enqueue
 from gateway.parsers import auth, own_text, quoting, threading
-from gateway.problems import problem
+from gateway.text.problems import problem
 from gateway.store import tickets
 
 log = logging.getLogger("ldp.agents")

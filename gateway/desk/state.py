@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from gateway.config import Settings, Team
 from gateway.domain import Command, Level, Priority, Status, Ticket
-from gateway.problems import Problem, problem
+from gateway.text.problems import Problem, problem
 
 FIELDS = ("level", "team", "status", "priority", "category", "assignee")
 

@@ -18,7 +18,7 @@ import peewee as pw
 
 from gateway import resources
 from gateway.errors import ConfigError, DatabaseRefused, IncompleteInstallation, TemporaryFailure
-from gateway.messages import t
+from gateway.text.messages import t
 from gateway.store import files, outage
 from gateway.store.models import ALL_MODELS, database_proxy
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.errors import NotFound
-from gateway.messages import t
+from gateway.text.messages import t
 from gateway.store.database import utcnow
 from gateway.store.models import MailboxCursorRow, QuarantineRow
 

@@ -2,7 +2,7 @@
 later) and which mean it refused one statement (most often for what one mail carries: "too
 many SQL variables", an index row over PostgreSQL's size limit). The first kind stops intake
 until the database is back; the second is charged to the message being stored (see
-gateway.poison), so a mail can never stop intake for everyone.
+gateway.intake.poison), so a mail can never stop intake for everyone.
 """
 from __future__ import annotations
 

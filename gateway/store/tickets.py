@@ -14,7 +14,7 @@ import peewee as pw
 from gateway.domain import (Address, Direction, InboundMail, Level, Priority, RoutingDecision,
                             Status, Ticket, Visibility)
 from gateway.errors import DuplicateMessage, NotFound
-from gateway.messages import t
+from gateway.text.messages import t
 from gateway.parsers.threading import THREAD_LOOKUP_IDS
 from gateway.store import database, files
 from gateway.store.database import utcnow

@@ -16,7 +16,7 @@ from typing import Iterator
 import imapclient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from gateway import config_text
+from gateway.text import config_problems
 from gateway.config import Imap
 from gateway.errors import ConfigError, TemporaryFailure
 
@@ -75,7 +75,7 @@ class Mailbox:
                 raise TemporaryFailure(f"IMAP {s.host}:{s.port}: login: {_describe(exc)}") \
                     from None
             # A refused login will not pass by retrying: say which, never with the password.
-            raise ConfigError(config_text.line("imap_login", host=s.host, port=s.port,
+            raise ConfigError(config_problems.line("imap_login", host=s.host, port=s.port,
                                                user=s.username or '""')) from None
         except NETWORK_ERRORS as exc:
             raise TemporaryFailure(f"IMAP {s.host}:{s.port}: {_describe(exc)}") from exc

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from gateway.domain import Disposition, Level, Status
-from gateway.sender import send_due
+from gateway.outgoing.sender import send_due
 from gateway.service import Service, build_context
 from gateway.store import outbox, tickets
 from gateway.store.models import MessageRow, OutboxRow, TicketRow
@@ -102,7 +102,7 @@ def test_replies_by_in_reply_to_or_subject_tag_join_the_ticket_and_duplicates_ch
 def test_outgoing_mail_waits_while_smtp_is_down_and_leaves_once_when_it_is_back(
         imap_server, db_url, tmp_path):
     """With the SMTP server down, the outbox keeps the mail and sends it exactly once later."""
-    from gateway.devservers import SmtpSink, free_port
+    from gateway.cli.devservers import SmtpSink, free_port
     port = free_port()
     sink = SmtpSink(port=port)
     # A backoff far longer than the run, so a slow machine cannot try twice in one run.
@@ -132,7 +132,7 @@ def test_outgoing_mail_waits_while_smtp_is_down_and_leaves_once_when_it_is_back(
 def test_a_permanent_smtp_refusal_marks_the_mail_dead_with_an_event_on_the_ticket(
         imap_server, db_url, tmp_path):
     """A 550 answer is not retried: the outbox row is dead and the ticket says why."""
-    from gateway.devservers import SmtpSink
+    from gateway.cli.devservers import SmtpSink
     sink = SmtpSink(refuse=(550, "5.1.1 mailbox unavailable")).start()
     try:
         settings = make_settings(tmp_path, db_url, imap_server, sink)

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from gateway.intake import intake_once
-from gateway.sender import release_dead_claims
+from gateway.outgoing.sender import release_dead_claims
 from gateway.service import build_context
 from gateway.store import outbox
 from gateway.transport.imap import Mailbox
@@ -78,7 +78,7 @@ def test_what_a_dead_gateways_smtp_worker_logged_is_marked_sent_not_sent_again(
     those are sent, the rest of its claims are due again, a line cut short is not trusted. A
     row it names that is no longer its own (claimed by another gateway since, or dead) is left
     as it is."""
-    from gateway.sender import sent_log_path
+    from gateway.outgoing.sender import sent_log_path
     ctx = stored_reports(imap_server, db_url, tmp_path, 3)
     dead = f"{socket.gethostname()}:{a_finished_pid()}:dead"
     claimed = outbox.claim_due(4, lease=600, claimer=dead)
@@ -134,7 +134,7 @@ def test_agents_notices_queued_unrendered_in_a_surge_are_rendered_once_when_clai
 def test_a_notice_that_cannot_be_rendered_is_dead_with_the_reason(
         imap_server, smtp_sink, db_url, tmp_path):
     import asyncio
-    from gateway.sender import send_due
+    from gateway.outgoing.sender import send_due
     settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
     deliver(imap_server, settings.imap.folder, mails.report(message_id="<broken@x.id>"))
     ctx = build_context(settings, tmp_path)
@@ -221,7 +221,7 @@ def test_rows_queued_before_every_row_kept_its_notice_are_still_sent(
     import asyncio
     import json
 
-    from gateway.sender import send_due
+    from gateway.outgoing.sender import send_due
     from gateway.store import database
     from gateway.store.models import OutboxRow
     settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)

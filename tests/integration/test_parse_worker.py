@@ -1,5 +1,5 @@
-"""The parse worker (gateway.parse_worker) with its real child process: what it parses equals
-what mime.parse gives in the gateway's process, in order; large mail, a message over the time
+"""The parse worker (gateway.intake.parse_worker) with its real child process: what it parses
+equals what mime.parse gives in the gateway's process, in order; large mail, a message over the time
 limit, a worker that dies, a worker that cannot start and malformed mail each end as the module
 promises, and no child process outlives a test.
 
@@ -16,7 +16,7 @@ import pytest
 
 from gateway import childproc
 from gateway.errors import MalformedMail, TemporaryFailure
-from gateway.parse_worker import INLINE_BYTES, MAX_STARTS, ParserFailed, ParseWorker
+from gateway.intake.parse_worker import INLINE_BYTES, MAX_STARTS, ParserFailed, ParseWorker
 from gateway.parsers import mime
 from gateway.routing import chain
 from tests import mails
@@ -87,7 +87,7 @@ def test_the_worker_classifies_and_routes_as_the_pipeline_would(tmp_path, starte
     gateway's process: a person's mail is routed (the shipped rules: an SPSE login problem,
     an English one), machine mail (auto-reply, bounce, our own mail coming back) is named and
     not routed."""
-    from gateway import pipeline
+    from gateway.intake import pipeline
     from gateway.service import load_rules
     from tests.conftest import make_settings
     settings = make_settings(tmp_path, f"sqlite:///{tmp_path}/x.db",
@@ -279,7 +279,7 @@ def test_a_worker_that_cannot_start_leaves_parsing_to_the_gateways_process(monke
     assert [parse is mime.parse for _, _, parse, _ in results] == [True] * 4
     assert [comparable(m) for *_, m in results] == \
         [comparable(mime.parse(raw)) for raw in raws + raws[:1]]
-    assert attempts == ["gateway.parse_worker"] and worker.unavailable
+    assert attempts == ["gateway.intake.parse_worker"] and worker.unavailable
 
 
 def test_a_worker_that_dies_before_answering_is_started_max_starts_times_at_most(

@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from gateway.devservers import SmtpSink, free_port
+from gateway.cli.devservers import SmtpSink, free_port
 from gateway.errors import TemporaryFailure
-from gateway import sender
-from gateway.sender import send_through_worker, sent_log_path
+from gateway.outgoing import sender
+from gateway.outgoing.sender import send_through_worker, sent_log_path
 from gateway.store import database, outbox
 from gateway.store.models import OutboxRow
 from gateway.transport.smtp_worker import SmtpWorker

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from gateway.devservers import free_port
+from gateway.cli.devservers import free_port
 from gateway.errors import TemporaryFailure
 from gateway.transport.smtp_worker import OK, PERMANENT, TEMPORARY, SmtpWorker, logged_as_sent
 from tests import mails

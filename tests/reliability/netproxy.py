@@ -6,7 +6,7 @@ import socket
 import struct
 import threading
 
-from gateway.devservers import free_port
+from gateway.cli.devservers import free_port
 
 
 class CuttableProxy:

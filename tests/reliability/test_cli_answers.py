@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from gateway import cli_support
+from gateway.cli import support as cli_support
 from tests.cli_run import DOCUMENTED, WRITERS, Command, commands, ldp, takes_a_value
 from tests.conftest import make_settings, write_config
 

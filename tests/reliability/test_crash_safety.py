@@ -47,7 +47,7 @@ def test_crash_safety_300_messages_20_sigkills_no_loss_no_duplicates_acks_at_mos
     """Killed with SIGKILL at 20 random moments (fetch, parse, commit, move, send) and restarted
     each time, the gateway ends with every message stored once, 200 tickets, 60 follow-ups, and
     each acknowledgement delivered once, or twice with one Message-ID when DATA was cut."""
-    from gateway.devservers import SmtpSink
+    from gateway.cli.devservers import SmtpSink
 
     class SlowSink(SmtpSink):
         async def handle_DATA(self, server, session, envelope):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from gateway import loops
+from gateway.outgoing import loops
 from gateway.domain import Disposition
 from gateway.intake import handle_raw
 from gateway.service import build_context

@@ -14,7 +14,7 @@ import pytest
 
 from gateway.domain import Disposition
 from gateway.parsers import mime, threading
-from gateway.poison import EVENT, POISON_ATTEMPTS
+from gateway.intake.poison import EVENT, POISON_ATTEMPTS
 from gateway.service import Service, build_context, retry_quarantined
 from gateway.store import database, mailbox, tickets
 from gateway.store.models import EventRow, MessageRow, TicketRow

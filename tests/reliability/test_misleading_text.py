@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from gateway import views
+from gateway.cli import views
 from gateway.domain import Address, Level, Priority, Status, Ticket
 from gateway.store import tickets
 from tests import mails

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from gateway.devservers import SmtpSink
-from gateway.sender import send_due
+from gateway.cli.devservers import SmtpSink
+from gateway.outgoing.sender import send_due
 from gateway.service import Service, build_context
 from gateway.store import outbox, tickets
 from gateway.store.models import TicketRow

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import loops
+from gateway.outgoing import loops
 from gateway.domain import Disposition
 from gateway.intake import handle_raw
 from gateway.parsers import bounce

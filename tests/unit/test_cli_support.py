@@ -6,8 +6,9 @@ import argparse
 
 import pytest
 
-from gateway import cli_support, config
-from gateway.cli_errors import translate_usage
+from gateway.cli import support as cli_support
+from gateway import config
+from gateway.cli.errors import translate_usage
 from gateway.store.database import redact_url
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway import config, config_check
+from gateway import config
+from gateway.cli import config_check
 from gateway.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,8 @@ import tomllib
 
 import pytest
 
-from gateway import cli, devservers, resources
+from gateway import cli, resources
+from gateway.cli import devservers
 from gateway.store import database
 from tests.conftest import REPO, make_settings, write_config
 
@@ -58,7 +59,7 @@ def test_init_without_migrations_fails_and_leaves_the_database_empty(
 def test_demo_without_its_extra_names_it_and_starts_nothing(monkeypatch, capsys) -> None:
     """Without pymap the demo says which extra to install (exit 69, EX_UNAVAILABLE) before it
     starts a server, instead of waiting for one that cannot start."""
-    from gateway import demo
+    from gateway.cli import demo
     real = demo.importlib.util.find_spec
     monkeypatch.setattr(demo.importlib.util, "find_spec",
                         lambda name, *a: None if name == "pymap" else real(name, *a))

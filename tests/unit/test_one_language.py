@@ -16,7 +16,7 @@ import jinja2
 import jinja2.meta
 import pytest
 
-from gateway import messages, problems, vocabulary
+from gateway.text import messages, problems, vocabulary
 from gateway.compose import LANGUAGES, TEMPLATES_DIR, Composer
 from gateway.domain import Level, Priority, Status
 from gateway.desk import registry as commands

@@ -6,7 +6,7 @@ from dataclasses import replace
 from gateway.config import Settings
 from gateway.desk.state import Actor, Refusal, State
 from gateway.domain import Command, Priority, Transition
-from gateway.problems import problem
+from gateway.text.problems import problem
 
 
 def priority(command: Command, state: State, transition: Transition, actor: Actor,

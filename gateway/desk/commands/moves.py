@@ -6,7 +6,7 @@ from dataclasses import replace
 from gateway.config import Settings
 from gateway.desk.state import Actor, Refusal, State, organisation, team_at
 from gateway.domain import Command, Transition
-from gateway.problems import problem
+from gateway.text.problems import problem
 
 
 def move(command: Command, state: State, transition: Transition, actor: Actor,

@@ -20,8 +20,9 @@ import typing
 from pathlib import Path
 from typing import Any, Mapping
 
-from gateway import config, config_rules
-from gateway import config_text as text
+from gateway import config
+from gateway.cli import config_rules
+from gateway.text import config_problems as text
 from gateway.domain import Level
 from gateway.errors import ConfigError
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from gateway import config as config_module
-from gateway import failures, flood_notice, pipeline, poison
+from gateway import failures
+from gateway.intake import flood_notice, pipeline, poison
 from gateway.domain import Disposition, Outcome, Precomputed
 from gateway.errors import DatabaseRefused
 from gateway.failures import Action
-from gateway.parse_worker import Parse, ParserFailed, ParseWorker
+from gateway.intake.parse_worker import Parse, ParserFailed, ParseWorker
 from gateway.progress import QUIET, Counter, Progress
-from gateway.pipeline import Context, process
+from gateway.intake.pipeline import Context, process
 from gateway.store import database, mailbox, tickets
 from gateway.timelimit import time_limit
 from gateway.transport.imap import Mailbox

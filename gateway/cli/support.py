@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from gateway.domain import Level, Status
-from gateway.messages import t
+from gateway.text.messages import t
 from gateway.progress import Progress
 
 LEVELS = tuple(level.value for level in Level)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from gateway import loops
+from gateway.outgoing import loops
 from gateway.context import Context
 from gateway.domain import Address, Notice, Ticket
 from gateway.parsers import addresses, auth

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from gateway import flood, outgoing
+from gateway.intake import flood
+from gateway import outgoing
 from gateway.context import Context
 from gateway.domain import Address, Level, Notice
 from gateway.store import holds

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from gateway.domain import InboundMail, MachineVerdict, Ticket
-from gateway.messages import heading, word
+from gateway.text.messages import heading, word
 from gateway.parsers.safetext import shown
 from gateway.store import tickets as ticket_store
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gateway import failures
 from gateway.errors import PermanentSendFailure, TemporaryFailure
-from gateway.pipeline import Context
+from gateway.context import Context
 from gateway.store import database, outbox, tickets
 from gateway.transport import smtp_worker
 from gateway.transport.smtp_worker import SmtpWorker

@@ -1,5 +1,5 @@
 """What one configuration key may hold: the table RULES (key -> check) and the checks it uses.
-Each check takes the converted value and answers None, or the config_text ALLOWED entry that
+Each check takes the converted value and answers None, or the config_problems ALLOWED entry that
 says what is allowed, with its parameters. `config_check` applies them to every key."""
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import re
 from typing import Any, Callable
 
 from gateway import config
-from gateway import config_text as text
+from gateway.text import config_problems as text
 from gateway.sla import calendar
 
-Verdict = tuple[str, dict] | None  # (an ALLOWED key of config_text, its parameters) or fine
+Verdict = tuple[str, dict] | None  # (an ALLOWED key of config_problems, its parameters) or fine
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")

@@ -124,7 +124,7 @@ class ParseWorker:
             return False
         self.starts += 1
         try:
-            self.process, self.pipe = childproc.start("gateway.parse_worker")
+            self.process, self.pipe = childproc.start("gateway.intake.parse_worker")
         except TemporaryFailure as exc:
             log.warning("parsing in the gateway's own process: %s", exc)
             self.unavailable = True

@@ -1,9 +1,10 @@
 """The words of configuration problems, in Indonesian and English (one at a time, as
 `messages.language()` says): each problem is one line naming the key, the value and what is
-allowed. Kept apart from `messages` so that `config_check` and the transports share them."""
+allowed. Kept apart from `messages` so that `ldp check` (`gateway.cli.config_check`) and the
+transports share them."""
 from __future__ import annotations
 
-from gateway.messages import language
+from gateway.text.messages import language
 
 # What a key may hold: (Indonesian, English), filled with the check's parameters.
 ALLOWED = {

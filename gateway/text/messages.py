@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from gateway import vocabulary
+from gateway.text import vocabulary
 
 TEXT = {
     "error": ("galat", "error"),
@@ -25,7 +25,7 @@ TEXT = {
                   "{retried} deferred, {dead} failed"),
     "stopping": ("berhenti...", "stopping..."),
     "no_file": ("berkas tidak ditemukan: {path}", "file not found: {path}"),
-    # Errors of the command line itself (gateway/cli_errors.py, gateway/cli_support.py).
+    # Errors of the command line itself (gateway/cli/errors.py, gateway/cli/support.py).
     "see_help": ("lihat {prog} --help", "see {prog} --help"),
     "arg_required": ("argumen wajib belum diberikan: {names}",
                      "the following arguments are required: {names}"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from gateway import vocabulary
+from gateway.text import vocabulary
 
 # code -> (Indonesian, English). Placeholders are the same in both.
 TEXT: Mapping[str, tuple[str, str]] = {

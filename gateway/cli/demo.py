@@ -13,9 +13,10 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 
-from gateway import config, resources, views
+from gateway import config, resources
+from gateway.cli import views
 from gateway.errors import ConfigError, MissingExtra
-from gateway.messages import t
+from gateway.text.messages import t
 
 SUPPORT = "helpdesk@lpse.example"
 # The demo's stand-in servers. An extra, not a dependency: a production gateway never runs an
@@ -53,7 +54,7 @@ def run_demo() -> int:
     if missing:  # checked before anything starts: pymap's absence would show as a 20 s wait
         raise MissingExtra(f"ldp demo needs {' and '.join(missing)}, from the demo extra: "
                            "pip install 'ldp-gateway[demo]'")
-    from gateway.devservers import SmtpSink, start_imap
+    from gateway.cli.devservers import SmtpSink, start_imap
     from gateway.service import Service, build_context
     from gateway.store import tickets
     import imapclient

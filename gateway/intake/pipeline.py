@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Callable
 
-from gateway import bounce_trust, excerpt, failures, flood, loops, outgoing
+from gateway.intake import bounce_trust, flood
+from gateway import excerpt, failures, outgoing
+from gateway.outgoing import loops
 from gateway import config as config_module
 from gateway.context import Context
 from gateway.desk import notices as desk_notices

@@ -2,8 +2,8 @@
 
 Every failure prints one line (`error: ...`) and exits with a code that means something
 (sysexits): 2 usage, 65 a message refused, 66 not found, 70 an unexpected error, 73 cannot
-create a file, 75 try again later, 78 bad configuration or set-up. `gateway.cli_errors` holds
-that machinery, `gateway.cli_support` the argument types and the progress reporter.
+create a file, 75 try again later, 78 bad configuration or set-up. `gateway.cli.errors` holds
+that machinery, `gateway.cli.support` the argument types and the progress reporter.
 """
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from gateway import cli_support
+from gateway.cli import support as cli_support
 from gateway import config as config_module
-from gateway import config_check
-from gateway import views
-from gateway.cli_errors import Parser, guarded, os_detail, require_commands
+from gateway.cli import config_check
+from gateway.cli import views
+from gateway.cli.errors import Parser, guarded, os_detail, require_commands
 from gateway.domain import Disposition
 from gateway.errors import CannotCreate, ConfigError, NotFound, UsageError
-from gateway.messages import heading, t, word
+from gateway.text.messages import heading, t, word
 
 EXIT_OK, EXIT_USAGE, EXIT_DATAERR, EXIT_TEMPFAIL = 0, 2, 65, 75
 
@@ -174,7 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from gateway import flood_notice
+    from gateway.intake import flood_notice
     from gateway.store import database
     ctx = context(args)
     worst = EXIT_OK
@@ -212,7 +212,7 @@ def _read(name: str) -> bytes:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from gateway.inspect import describe_mail
+    from gateway.cli.inspect import describe_mail
     settings = load_settings(args, required=False)
     result = describe_mail(_read(args.file), settings)
     if args.json:
@@ -230,7 +230,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from gateway.demo import run_demo
+    from gateway.cli.demo import run_demo
     return run_demo()
 
 
@@ -329,7 +329,7 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_suppressions_list(args: argparse.Namespace) -> int:
-    from gateway import loops
+    from gateway.outgoing import loops
     from gateway.store import guards
     ctx = context(args, migrate=False)
     days = ctx.settings.loops.suppress_days
@@ -364,7 +364,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with database.transaction(ctx.db):
         figures = report.build(ctx.settings, args.start, args.end, args.level, args.team)
     if args.mail:
-        from gateway.sender import send_due
+        from gateway.outgoing.sender import send_due
         from gateway.sla.mail import queue_report
         message_id = queue_report(ctx, figures, args.mail)
         sent = asyncio.run(send_due(ctx))
@@ -384,7 +384,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_check(args: argparse.Namespace) -> int:
-    from gateway.inspect import rules_table
+    from gateway.cli.inspect import rules_table
     settings = load_settings(args)
     rows, header = rules_table(settings, Path.cwd())
     print(views.table(rows, header))
@@ -393,7 +393,7 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_explain(args: argparse.Namespace) -> int:
-    from gateway.inspect import explain
+    from gateway.cli.inspect import explain
     result = explain(_read(args.file), load_settings(args), Path.cwd())
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -404,7 +404,7 @@ def cmd_rules_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_test(args: argparse.Namespace) -> int:
-    from gateway.inspect import explain
+    from gateway.cli.inspect import explain
     settings = load_settings(args)
     folder = Path(args.folder)
     if not folder.is_dir():

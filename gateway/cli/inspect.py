@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway import config as config_module
-from gateway import pipeline, views
+from gateway.intake import pipeline
+from gateway.cli import views
 from gateway.desk import parse, reply
 from gateway.errors import MalformedMail
 from gateway.parsers import mime, quoting, threading

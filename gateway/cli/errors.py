@@ -17,7 +17,7 @@ from typing import Callable, NoReturn
 from gateway import failures
 from gateway.errors import ConfigError, GatewayError
 from gateway.failures import EX_OK, EX_USAGE
-from gateway.messages import t
+from gateway.text.messages import t
 
 log = logging.getLogger("ldp")
 
