@@ -42,7 +42,7 @@ def measure(kind: str, workdir: Path) -> dict:
     from bench.harness import EXAMPLE_CONFIG
     from gateway import config
     from gateway.domain import Disposition
-    from gateway.intake import handle_raw
+    from gateway.intake.rounds import handle_raw
     from gateway.service import build_context
     from gateway.store import database
     db = new_database(kind, workdir)

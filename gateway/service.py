@@ -19,7 +19,7 @@ from gateway import config as config_module
 from gateway.compose import Composer
 from gateway.domain import Disposition, Outcome
 from gateway.errors import TemporaryFailure
-from gateway.intake import IntakeReport, handle_raw, intake_once, mailbox_name
+from gateway.intake.rounds import IntakeReport, handle_raw, intake_once, mailbox_name
 from gateway.text.messages import t
 from gateway.intake.parse_worker import ParseWorker
 from gateway.context import Context

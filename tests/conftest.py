@@ -136,7 +136,7 @@ def stored_reports(imap_server, db_url: str, tmp_path: Path, count: int, smtp_se
     """A context whose outbox holds the mail of `count` new tickets (each reporter's
     acknowledgement and the agents' notices), all pending: reports from `count` reporters,
     stored by intake_once."""
-    from gateway.intake import intake_once
+    from gateway.intake.rounds import intake_once
     from gateway.service import build_context
     from gateway.transport.imap import Mailbox
     from tests import mails

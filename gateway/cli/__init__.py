@@ -187,7 +187,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _ingest_files(args: argparse.Namespace, ctx) -> int:
-    from gateway.intake import handle_raw
+    from gateway.intake.rounds import handle_raw
     worst = EXIT_OK
     for name in args.files:
         raw = sys.stdin.buffer.read() if name == "-" else _read(name)

@@ -103,7 +103,7 @@ class LocalDesk:
 
     def deliver(self, raw: bytes) -> dict[str, list[bytes]]:
         """Process one mail; the mail it put in the outbox, by recipient, in order."""
-        from gateway.intake import handle_raw
+        from gateway.intake.rounds import handle_raw
         from gateway.store import outbox
         self.last_raw = raw
         self.outcome = handle_raw(raw, self.ctx)

@@ -10,7 +10,7 @@ from importlib import metadata
 
 import pytest
 
-from gateway.intake import mailbox_name
+from gateway.intake.rounds import mailbox_name
 from gateway.store import database, guards
 from tests import mails
 from tests.cli_run import ldp

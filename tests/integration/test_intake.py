@@ -193,7 +193,7 @@ def test_nothing_leaves_the_imap_folder_before_a_durable_commit_holds_it(
     mail, whose header is quarantined) is committed with the database's full durability before
     the server is told to move it. Every commit and every MOVE is recorded in order; the last
     commit before each MOVE must have waited for the disk."""
-    from gateway.intake import intake_once
+    from gateway.intake.rounds import intake_once
     from gateway.transport.imap import Mailbox
     settings = make_settings(tmp_path, db_url, imap_server, smtp_sink,
                              imap={"batch_size": 2, "max_message_bytes": 20_000})

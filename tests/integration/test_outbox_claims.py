@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from gateway.intake import intake_once
+from gateway.intake.rounds import intake_once
 from gateway.outgoing.sender import release_dead_claims
 from gateway.service import build_context
 from gateway.store import outbox

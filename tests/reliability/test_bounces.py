@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.domain import Disposition
-from gateway.intake import handle_raw
+from gateway.intake.rounds import handle_raw
 from gateway.parsers import bounce
 from gateway.parsers.mime import parse
 from gateway.service import build_context

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from gateway.domain import Disposition
-from gateway.intake import mailbox_name
+from gateway.intake.rounds import mailbox_name
 from gateway.service import Service, build_context
 from gateway.store import database, guards
 from gateway.store.models import LeaseRow, TicketRow

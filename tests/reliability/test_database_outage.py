@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from gateway import intake
+from gateway.intake import rounds as intake
 from gateway.errors import TemporaryFailure
 from gateway.service import Service, build_context
 from gateway.store import database

@@ -11,7 +11,7 @@ import pytest
 
 from gateway.outgoing import loops
 from gateway.domain import Disposition
-from gateway.intake import handle_raw
+from gateway.intake.rounds import handle_raw
 from gateway.service import build_context
 from gateway.store import database
 from gateway.store.models import EventRow, OutboxRow, SuppressedAddressRow

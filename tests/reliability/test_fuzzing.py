@@ -109,7 +109,7 @@ def test_every_corpus_file_is_stored_or_quarantined(db_url, tmp_path):
 
 
 def store_every_file(files: list[Path], db_url: str, tmp_path: Path) -> None:
-    from gateway.intake import handle_raw
+    from gateway.intake.rounds import handle_raw
     from gateway.service import build_context
     from gateway.store.mailbox import list_quarantine
     from tests.conftest import make_settings

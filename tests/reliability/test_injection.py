@@ -10,7 +10,7 @@ import pytest
 
 from gateway.compose import Composer, encode_text
 from gateway.domain import Address, Notice
-from gateway.intake import handle_raw
+from gateway.intake.rounds import handle_raw
 from gateway.service import build_context
 from gateway.store import outbox
 from gateway.store.models import AttachmentRow

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway.domain import Disposition
-from gateway.intake import handle_raw
+from gateway.intake.rounds import handle_raw
 from gateway.service import build_context
 from gateway.store.models import OutboxRow, SuppressedAddressRow, TicketRow
 from tests import mails

@@ -8,7 +8,7 @@ import pytest
 
 from gateway.outgoing import loops
 from gateway.domain import Disposition
-from gateway.intake import handle_raw
+from gateway.intake.rounds import handle_raw
 from gateway.parsers import bounce
 from gateway.parsers.mime import parse
 from gateway.service import Service, build_context

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from gateway.domain import Disposition
-from gateway.intake import mailbox_name
+from gateway.intake.rounds import mailbox_name
 from gateway.service import Service, build_context
 from gateway.store import database, guards, mailbox
 from gateway.store.models import MessageRow, TicketRow

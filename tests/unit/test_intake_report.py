@@ -1,7 +1,7 @@
 """A round of intake counts every message but keeps only the first outcomes, so a backlog of
 any size takes the same memory."""
 from gateway.domain import Disposition, Outcome
-from gateway.intake import IntakeReport
+from gateway.intake.rounds import IntakeReport
 
 
 def test_every_outcome_is_counted_and_only_the_first_are_kept():
