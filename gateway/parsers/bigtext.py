@@ -55,6 +55,10 @@ def transfer_decoded(pieces: Iterable[bytes], cte: str) -> Iterator[bytes]:
     stripped)."""
     if cte == "quoted-printable":
         for block in slices(pieces):
+            # a2b_qp drops what follows "=\r" up to the next LF: cut where there is no LF,
+            # the slices would not drop what the whole body's decoding drops.
+            if not block.endswith(b"\n") and b"=\r" in block:
+                raise NotStreamable("quoted-printable soft breaks with lone CRs")
             yield binascii.a2b_qp(block)
     elif cte == "base64":
         yield from _base64(pieces)
@@ -114,6 +118,8 @@ def text(body: Body, cte: str, charset: str, limit: int, newlines: bool = True
 
 def _decoded(body: Body, cte: str, codec: str, errors: str, limit: int,
              newlines: bool) -> tuple[str, int]:
+    if not getattr(codecs.lookup(codec), "_is_text_encoding", True):
+        raise LookupError(f"{codec} is not a text encoding")  # as bytes.decode says
     decoder = codecs.getincrementaldecoder(codec)(errors)
     kept: list[str] = []
     room = limit

@@ -174,7 +174,8 @@ def _parse_lifted(raw: bytes) -> tuple[object, skeleton.Bodies]:
                 continue
             bodies = skeleton.resolve(parsed.text_plain or [], parsed.text_html or [],
                                       parsed.attachments or [], holders, raw, lifted,
-                                      (TEXT_CHARS, HTML_CHARS))
+                                      (TEXT_CHARS, HTML_CHARS),
+                                      parsed.text_not_managed or [])
             if bodies is not None:
                 return parsed, bodies
     partial = len(raw) > WHOLE_PARSE_BYTES

@@ -39,21 +39,33 @@ class Bodies:
 
 
 def resolve(plain: list[str], html: list[str], items: list[dict], holders: dict,
-            raw: bytes, lifted: tuple[Lifted, ...], limits: tuple[int, int]) -> Bodies | None:
+            raw: bytes, lifted: tuple[Lifted, ...], limits: tuple[int, int],
+            not_managed: list[str] = ()) -> Bodies | None:
     """The bodies mail-parser gave for the skeleton (`plain`, `html` entries and attachment
     `items`), each one that held a marker read from `raw` instead; None when that cannot be
     shown to be the whole parse."""
-    if not all(_readable(leaf, lifted) for leaf in set(holders.values())):
+    if not all(_readable(leaf, lifted) for leaf in {id(v): v for v in holders.values()}.values()):
         return None
+    seen: set[str] = set()  # the markers found in mail-parser's outputs
     try:
-        texts = [_texts(plain, holders, raw, lifted, limits[0], True),
-                 _texts(html, holders, raw, lifted, limits[1], False)]
-        attachments = _attachments(items, holders, raw, lifted)
+        texts = [_texts(plain, holders, raw, lifted, limits[0], True, seen),
+                 _texts(html, holders, raw, lifted, limits[1], False, seen)]
+        attachments = _attachments(items, holders, raw, lifted, seen)
     except bigtext.NotStreamable:
         return None
     if texts[0] is None or texts[1] is None or attachments is None:
         return None
+    for entry in not_managed:  # text mail-parser keeps aside (text/csv inline): dropped here
+        seen.update(run.marker for run in _found(entry, lifted))
+    # A marker that shows nowhere was read as something else (a stateful charset turned it
+    # into other characters): that body's text cannot be trusted to be the whole parse's.
+    if seen != set(holders):
+        return None
     return Bodies(texts[0], texts[1], attachments)
+
+
+def _found(text: str, lifted: tuple[Lifted, ...]) -> list[Lifted]:
+    return bigparts.markers_in(text, lifted) or bigparts.decoded_markers_in(text, lifted)
 
 
 def _readable(leaf, lifted: tuple[Lifted, ...]) -> bool:
@@ -62,14 +74,25 @@ def _readable(leaf, lifted: tuple[Lifted, ...]) -> bool:
     cte = str(leaf.get("content-transfer-encoding", "")).lower()
     if cte.strip() == "base64":
         payload = leaf._payload.strip(" \t\r\n")
-        return len(bigparts.markers_in(payload, lifted)) == 1 and len(payload) == 52
-    if cte in UUENCODE:
+        if len(bigparts.markers_in(payload, lifted)) != 1 or len(payload) != 52:
+            return False
+    elif cte in UUENCODE:
         return False
     charset = leaf.get_content_charset("utf-8")
-    try:  # a charset that does not read ASCII as ASCII would hide the markers
-        return codecs.decode(b"ldp-Ab09+/", charset) == "ldp-Ab09+/"
-    except (LookupError, UnicodeError, TypeError):
+    try:
+        codec = codecs.lookup(charset)
+    except (LookupError, UnicodeError, TypeError, ValueError):
         return True  # mail-parser falls back to UTF-8
+    if not getattr(codec, "_is_text_encoding", True):
+        return True  # base64, zlib, rot13...: no text encoding, the same fallback
+    # A charset that does not read ASCII as ASCII, or reads it by a state an earlier line set
+    # (ISO-2022, HZ, UTF-7), could hide the markers.
+    if codec.name.startswith(("iso2022", "hz", "utf-7", "utf_7")):
+        return False
+    try:
+        return codecs.decode(b"ldp-Ab09+/", codec.name) == "ldp-Ab09+/"
+    except Exception:  # noqa: BLE001 - any codec's failure means: do not lift this body
+        return False
 
 
 def _leaf_of(found: list[Lifted], holders: dict):
@@ -78,10 +101,11 @@ def _leaf_of(found: list[Lifted], holders: dict):
 
 
 def _texts(entries: list[str], holders: dict, raw: bytes, lifted: tuple[Lifted, ...],
-           limit: int, newlines: bool) -> list[Text] | None:
+           limit: int, newlines: bool, seen: set[str]) -> list[Text] | None:
     result = []
     for entry in entries:
-        found = bigparts.markers_in(entry, lifted) or bigparts.decoded_markers_in(entry, lifted)
+        found = _found(entry, lifted)
+        seen.update(run.marker for run in found)
         if not found:
             if bigparts.leaked(lifted, entry):
                 return None
@@ -97,21 +121,23 @@ def _texts(entries: list[str], holders: dict, raw: bytes, lifted: tuple[Lifted, 
 
 
 def _attachments(items: list[dict], holders: dict, raw: bytes,
-                 lifted: tuple[Lifted, ...]) -> dict | None:
+                 lifted: tuple[Lifted, ...], seen: set[str]) -> dict | None:
     found: dict[int, tuple[Callable, Callable]] = {}
     for index, item in enumerate(items or ()):
         payload: Any = item.get("payload")
         spot = bigparts.placed(lifted, payload) if item.get("binary") else None
         if spot is not None:
+            seen.add(spot[0].marker)
             leaf = holders[spot[0].marker]
             found[index] = (bigparts.body_of(leaf, raw, lifted), _base64_or_text)
             continue
-        seen = _shown(payload, item.get("binary"))
-        markers = bigparts.markers_in(seen, lifted) or bigparts.decoded_markers_in(seen, lifted)
+        shown = _shown(payload, item.get("binary"))
+        markers = _found(shown, lifted)
         if not markers:
-            if bigparts.leaked(lifted, seen):
+            if bigparts.leaked(lifted, shown):
                 return None
             continue
+        seen.update(run.marker for run in markers)
         leaf = _leaf_of(markers, holders)
         if leaf is None or not item.get("binary"):
             return None

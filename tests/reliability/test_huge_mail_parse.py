@@ -119,6 +119,22 @@ SHAPES = {
                                   b"text/plain; charset=utf-16", b"binary"),
     "base64 with a bad line": lambda: single(base64.encodebytes(QP_TEXT.encode()) + b"!!\n",
                                              cte=b"base64"),
+    # Found by an attacker's review: a stateful charset that reads the marker line as other
+    # characters, EBCDIC under base64, codecs that are no text encodings, and quoted-printable
+    # soft breaks with lone CRs across a megabyte without a line feed.
+    "iso-2022-jp-2 switched before a run": lambda: single(
+        b" \x1b$(C\n\x1b(B" + log_text(2).encode(), b"text/plain; charset=iso-2022-jp-2",
+        b"quoted-printable"),
+    "EBCDIC under base64": lambda: single(base64.encodebytes(
+        log_text(2, "Baris {0}: pengguna tidak bisa masuk\n").encode("cp037")),
+        b"text/plain; charset=cp037", b"base64"),
+    "charset=base64": lambda: single(log_text(2).encode(), b"text/plain; charset=base64"),
+    "charset=rot13": lambda: single(log_text(2).encode(), b"text/plain; charset=rot13"),
+    "charset=zlib, quoted-printable": lambda: single(log_text(2).encode(),
+                                                     b"text/plain; charset=zlib",
+                                                     b"quoted-printable"),
+    "quoted-printable lone-CR soft breaks": lambda: single(b"start\n" + b"abc=\r" * 500_000,
+                                                           b"text/plain", b"quoted-printable"),
     "delivery report": lambda: multipart(
         part(b"Pesan tidak terkirim.\n"),
         part(b"Reporting-MTA: dns; mx.example\n\n" + log_text(2).encode(),
