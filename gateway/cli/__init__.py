@@ -14,17 +14,20 @@ import logging
 import os
 import signal
 import sys
-from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from gateway.cli import support as cli_support
-from gateway import config as config_module
 from gateway.cli import config_check
 from gateway.cli import views
+from gateway.cli.common import context, load_settings, print_rows
 from gateway.cli.errors import Parser, guarded, os_detail, require_commands
+from gateway.cli.records import (cmd_outbox_list, cmd_quarantine_list, cmd_quarantine_retry,
+                                 cmd_suppressions_list, cmd_suppressions_remove,
+                                 cmd_tickets_export, cmd_tickets_list, cmd_tickets_original,
+                                 cmd_tickets_show)
 from gateway.domain import Disposition
-from gateway.errors import CannotCreate, ConfigError, NotFound, UsageError
+from gateway.errors import CannotCreate, NotFound, UsageError
 from gateway.text.messages import heading, t, word
 
 EXIT_OK, EXIT_USAGE, EXIT_DATAERR, EXIT_TEMPFAIL = 0, 2, 65, 75
@@ -122,27 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_settings(args: argparse.Namespace, required: bool = True) -> config_module.Settings:
-    path = cli_support.config_path(args, os.environ)
-    if not Path(path).exists():
-        if required:
-            raise ConfigError(t("no_config", path=path))
-        return config_check.from_mapping({"support": {"address": "helpdesk@localhost"}},
-                                         os.environ, "(defaults)")
-    try:
-        return config_check.load(path, os.environ)
-    except OSError as exc:  # a folder, or a file we may not read
-        raise ConfigError(f"{path}: {os_detail(exc)}") from None
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     print(config_check.summary(load_settings(args)))
     return EXIT_OK
-
-
-def context(args: argparse.Namespace, migrate: bool = True):
-    from gateway.service import build_context
-    return build_context(load_settings(args), migrate=migrate)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -234,124 +219,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
-def cmd_tickets_list(args: argparse.Namespace) -> int:
-    from gateway.store import tickets
-    context(args, migrate=False)
-    items = tickets.list_tickets(args.level, args.status)
-    if args.json:
-        print(json.dumps([views.ticket_summary(i) for i in items], ensure_ascii=False, indent=2))
-    else:
-        print(views.table(views.ticket_rows(items), views.TICKET_HEADER) if items
-              else t("no_tickets"))
-    return EXIT_OK
-
-
-def cmd_tickets_show(args: argparse.Namespace) -> int:
-    from gateway.store import tickets
-    context(args, migrate=False)
-    data = views.ticket_full(tickets.get_ticket(args.ref))
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    for key in ("ref", "subject", "reporter", "level", "team", "status", "priority", "category",
-                "assignee", "linked"):
-        print(f"{heading(key):10} {word(key, data[key])}")
-    print("\n" + t("messages"))
-    for m in data["messages"]:
-        print(f"  {m['at']} {word('direction', m['direction']):8} "
-              f"{word('visibility', m['visibility']):8} {m['from']}: {m['subject']}")
-    print("\n" + t("events"))
-    for e in data["events"]:
-        print(f"  {e['at']} {e['kind']:14} {e['actor']}: {e['detail']}")
-    return EXIT_OK
-
-
-def cmd_tickets_export(args: argparse.Namespace) -> int:
-    from gateway.store import tickets
-    context(args, migrate=False)
-    for ticket in tickets.list_tickets():
-        print(json.dumps(views.ticket_full(ticket), ensure_ascii=False))
-    return EXIT_OK
-
-
-def cmd_tickets_original(args: argparse.Namespace) -> int:
-    from gateway.excerpt import human_size
-    from gateway.store import database, tickets
-    ctx = context(args, migrate=False)
-    with database.transaction(ctx.db):
-        raw = tickets.original(tickets.get_ticket(args.ref), args.number, ctx.attachments_dir)
-    if not args.output:
-        sys.stdout.buffer.write(raw)
-        sys.stdout.buffer.flush()
-        return EXIT_OK
-    with open(args.output, "wb") as handle:
-        handle.write(raw)
-    print(t("original_written", path=args.output, size=human_size(len(raw))))
-    return EXIT_OK
-
-
-def cmd_outbox_list(args: argparse.Namespace) -> int:
-    from gateway.store import outbox
-    context(args, migrate=False)
-    items = outbox.list_items(args.status)
-    rows = [{"id": i.id, "status": i.status, "attempts": i.attempts, "to": i.recipient,
-             "subject": i.subject, "message_id": i.message_id, "template": i.template,
-             "next_attempt_at": i.next_attempt_at.isoformat(timespec="seconds") + "Z",
-             "last_error": i.last_error} for i in items]
-    _print(args, rows, ["id", "status", "attempts", "to", "subject", "last_error"],
-           t("empty_outbox"), words={"status": "outbox"})
-    return EXIT_OK
-
-
-def cmd_quarantine_list(args: argparse.Namespace) -> int:
-    from gateway.store import mailbox
-    context(args, migrate=False)
-    rows = [{"id": i.id, "at": i.created_at.isoformat(timespec="seconds") + "Z",
-             "source": i.mailbox, "uid": i.uid, "size": len(i.raw),
-             "error": i.error.splitlines()[0] if i.error else ""}
-            for i in mailbox.list_quarantine()]
-    _print(args, rows, ["id", "at", "source", "uid", "size", "error"], t("empty_quarantine"))
-    return EXIT_OK
-
-
-def cmd_quarantine_retry(args: argparse.Namespace) -> int:
-    from gateway.service import retry_quarantined
-    if not 1 <= args.id <= cli_support.MAX_ROW_ID:  # no database can hold it: not found
-        raise NotFound(t("no_quarantined", id=args.id))
-    outcome = retry_quarantined(context(args, migrate=False), args.id)
-    detail = (f"{word('disposition', outcome.disposition)} {outcome.ticket_ref or ''} "
-              f"{outcome.detail}").strip()
-    if outcome.disposition == Disposition.QUARANTINED:
-        print(t("still_bad", id=args.id, detail=detail), file=sys.stderr)
-        return EXIT_DATAERR
-    print(t("retried", id=args.id, detail=detail))
-    return EXIT_OK
-
-
-def cmd_suppressions_list(args: argparse.Namespace) -> int:
-    from gateway.outgoing import loops
-    from gateway.store import guards
-    ctx = context(args, migrate=False)
-    days = ctx.settings.loops.suppress_days
-    rows = [{"address": row.email, "since": row.created_at.isoformat(timespec="seconds") + "Z",
-             "expires": (row.created_at + timedelta(days=days)).isoformat(timespec="seconds")
-             + "Z", "reason": row.reason}
-            for row in guards.suppressions(loops.suppressed_since(ctx.settings))]
-    _print(args, rows, ["address", "since", "expires", "reason"], t("no_suppressions"))
-    return EXIT_OK
-
-
-def cmd_suppressions_remove(args: argparse.Namespace) -> int:
-    from gateway.store import database, guards
-    ctx = context(args, migrate=False)
-    with database.transaction(ctx.db):
-        lifted = guards.unsuppress(args.address.strip())
-    if not lifted:
-        raise NotFound(t("not_suppressed", address=args.address.strip()))
-    print(t("unsuppressed", address=args.address.strip().lower()))
-    return EXIT_OK
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     from gateway.sla import render, report
     from gateway.store import database
@@ -416,22 +283,8 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
         results.append({"file": path.name, **explain(_read(str(path)), settings, Path.cwd())})
         counter.advance()
     counter.finish()
-    _print(args, results, ["file", "team", "category", "priority", "drop", "rule"], "-")
+    print_rows(args, results, ["file", "team", "category", "priority", "drop", "rule"], "-")
     return EXIT_OK
-
-
-def _print(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[str],
-           empty: str, words: dict[str, str] | None = None) -> None:
-    """JSON as it is, or a table for people with the values of the `words` columns (column ->
-    vocabulary kind) in the output language."""
-    words = words or {}
-    if getattr(args, "json", False):
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif rows:
-        print(views.table([[word(words[c], r.get(c)) if c in words else r.get(c)
-                            for c in columns] for r in rows], columns))
-    else:
-        print(empty)
 
 
 if __name__ == "__main__":

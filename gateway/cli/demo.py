@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gateway import config, resources
 from gateway.cli import views
-from gateway.errors import ConfigError, MissingExtra
+from gateway.errors import MissingExtra
 from gateway.text.messages import t
 
 SUPPORT = "helpdesk@lpse.example"

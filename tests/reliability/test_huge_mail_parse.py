@@ -6,7 +6,6 @@ shape that cannot be shown to read the same is parsed whole."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import quopri
 import tracemalloc
 
@@ -14,6 +13,7 @@ import pytest
 
 from gateway.parsers import bigparts, mime, own_text
 from tests import mails
+from tests.lifting import assert_same, whole
 
 LINE = "2026-11-02 09:15:01,123 ERROR [spse.auth] Login gagal untuk user {0}: sandi salah\n"
 HEAD = ("From: Rina Wati <rina@pemkab-bogor.go.id>\nTo: helpdesk@lpse.example\n"
@@ -24,21 +24,6 @@ def log_text(megabytes: float, line: str = LINE) -> str:
     count = int(megabytes * 1_000_000 / len(line.format(100000)))
     return "Selamat pagi, berikut lognya:\n\n" + "".join(
         line.format(100000 + i) for i in range(count)) + "Terima kasih.\n"
-
-
-def whole(raw: bytes, monkeypatch):
-    """The parse as it was before lifting: the whole message through mail-parser."""
-    with monkeypatch.context() as patch:
-        patch.setattr(bigparts, "LIFT_MESSAGE_BYTES", 1 << 60)
-        return mime.parse(raw)
-
-
-def assert_same(lifted, full) -> None:
-    for field in dataclasses.fields(full):
-        if field.name != "attachments":
-            assert getattr(lifted, field.name) == getattr(full, field.name), field.name
-    assert [(a.name, a.content_type, a.payload) for a in lifted.attachments] == \
-        [(a.name, a.content_type, a.payload) for a in full.attachments]
 
 
 def single(body: bytes, content_type: bytes = b"text/plain; charset=utf-8",

@@ -3,7 +3,6 @@ them, and the parsed mail is the one a whole parse gives, field for field, byte 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import random
 
@@ -11,27 +10,13 @@ import pytest
 
 from gateway.parsers import bigparts, mime
 from tests import mails
+from tests.lifting import assert_same, whole
 
 MB = 1_000_000
 
 
 def blob(size: int, seed: int = 7) -> bytes:
     return random.Random(seed).randbytes(size)
-
-
-def whole(raw: bytes, monkeypatch) -> object:
-    """The parse as it was before lifting: the whole message through mail-parser."""
-    with monkeypatch.context() as patch:
-        patch.setattr(bigparts, "LIFT_MESSAGE_BYTES", 1 << 60)
-        return mime.parse(raw)
-
-
-def assert_same(lifted, full) -> None:
-    for field in dataclasses.fields(full):
-        if field.name != "attachments":
-            assert getattr(lifted, field.name) == getattr(full, field.name), field.name
-    assert [(a.name, a.content_type, a.size, a.payload) for a in lifted.attachments] == \
-        [(a.name, a.content_type, a.size, a.payload) for a in full.attachments]
 
 
 def multipart(*parts: bytes, boundary: bytes = b"B0", eol: bytes = b"\r\n") -> bytes:
