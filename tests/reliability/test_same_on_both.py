@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.domain import Disposition
+from gateway.domain import Disposition, RoutingDecision
 from gateway.parsers import mime
 from gateway.service import Service, build_context, recover_attachments, retry_quarantined
 from gateway.store import database, files, mailbox, tickets
@@ -202,3 +202,31 @@ def test_files_a_dead_gateway_left_pending_go_into_place_or_away(db_url, tmp_pat
     assert recover_attachments(ctx) == 1
     assert stored_files(tmp_path) == [f"attachments/{committed}"]
     assert (ctx.attachments_dir / committed).read_bytes() == payloads[0]
+
+
+def test_an_original_a_dead_gateway_left_pending_goes_into_place(db_url, tmp_path):
+    """A large mail's original (message.raw_file) follows its row as an attachment does: the
+    row committed, the gateway killed before the move, the next start puts the file in place
+    and `tickets.original` gives the mail back byte for byte."""
+    settings = make_settings(tmp_path, db_url)
+    ctx = build_context(settings, tmp_path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    raw = mails.report(subject="Log besar", message_id="<orig-dead@x.id>",
+                       body="".join(f"baris {i}: sandi salah\n" for i in range(80_000)))
+    assert len(raw) > tickets.ORIGINAL_FILE_BYTES
+    mail = mime.parse(raw)
+    original = tickets.original_id(mail.dedup_key)
+    with database.transaction(ctx.db):  # the row committed, its original still pending
+        ticket = tickets.open_ticket(mail, RoutingDecision(team="l0-lkpp"), prefix="LDP", language="id")
+        database.insert(MessageRow, ticket=ticket.id, direction="inbound", visibility="public",
+                        kind="report", message_key=mail.dedup_key, raw=None, raw_file=original,
+                        digest=mail.digest, created_at=database.utcnow())
+    pending = files.pending_dir(ctx.attachments_dir, int(dead))
+    pending.mkdir(parents=True)
+    (pending / original).write_bytes(raw)
+
+    assert recover_attachments(ctx) == 1
+    assert stored_files(tmp_path) == [f"attachments/{original}"]
+    with database.transaction(ctx.db):
+        assert tickets.original(tickets.get_ticket(ticket.ref), 1, ctx.attachments_dir) == raw
