@@ -20,9 +20,9 @@ BUDI, SARI, ANDI = "budi@lkpp.example", "sari@lkpp.example", "andi@telkom.exampl
 LINA = {"email": "lina@lkpp.example", "name": "Lina", "team": "l1-lkpp"}
 
 
-def settings(teams=TEAMS, agents=(*AGENTS, LINA), **security):
+def settings(teams=TEAMS, agents=(*AGENTS, LINA), partner=None, **security):
     return make_settings(Path("/nonexistent"), "sqlite:///:memory:", teams=list(teams),
-                         agents=list(agents), security=security)
+                         agents=list(agents), security=security, partner=partner or {})
 
 
 def ticket(level: Level = Level.L0, team: str = "l0-lkpp", status: Status = Status.NEW,
@@ -78,8 +78,10 @@ def test_a_later_line_is_judged_after_an_earlier_move():
 
 
 def test_escalate_keeps_the_organisation():
-    """A Telkom ticket goes to Telkom's L1 team, not the first team at L1."""
-    result = plan("#escalate lambat", on=ticket(team="l0-telkom"))
+    """A Telkom ticket goes to Telkom's L1 team, not the first team at L1 (Budi of LKPP L0
+    acts on it: the L0 partner mode is "act")."""
+    result = plan("#escalate lambat", on=ticket(team="l0-telkom"),
+                  config=settings(partner={"L0": "act"}))
     assert result.after.team == "l1-telkom" and result.after.level == Level.L1
 
 
