@@ -7,7 +7,9 @@ Two more kinds of notice keep both organisations and L0 in the loop. The partner
 ticket's level (same level, other organisation; `config.Partner`) gets a copy of the new ticket,
 of each answer to the reporter, of the ticket's arrival at the level and of its resolution
 (`partner_notices`): under "inform" an [Info] copy with a plain Message-ID, so a reply to it
-proves nothing and applies nothing; under "act" the same notice with the agent's own token.
+proves nothing and applies nothing; under "act" the partner team gets the holding team's own
+notices (new ticket, follow-ups, hand-overs) and, for answers and the resolution, the copy
+without the marker and with the agent's own token.
 Once a ticket has left L0 its keeper (`keeper_of`) gets each update from the higher level
 (`keeper_notices`: what the reporter was told, a hand-over), with their own token, queued before
 the reporter's mail and in the reporter's lane of the outbox, so L0 hears first.
@@ -26,7 +28,7 @@ from gateway.config import Agent
 from gateway.context import Context
 from gateway.desk import registry
 from gateway.desk.plan import Plan, State, Step
-from gateway.desk.state import KEEPER_EVENT, Keeper
+from gateway.desk.state import KEEPER_EVENT, Keeper, acting_teams
 from gateway.domain import Address, InboundMail, Level, Notice, Status, Ticket
 from gateway.outgoing import agent_message_id, handler_context, ticket_context
 from gateway.parsers import auth, quoting
@@ -45,9 +47,10 @@ LEVEL_MOVES = tuple(row.name for row in registry.COMMANDS if row.primary == "lev
 def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, template: str,
                  extra: dict[str, Any] | None = None, only: list | None = None,
                  token: bool = True) -> list[Notice]:
-    """One notice per agent of the ticket's team (or of `only`), each in the agent's language;
-    without `token`, under a plain Message-ID that proves nothing when answered."""
-    agents = only if only else ctx.settings.agents_of(ticket.team)
+    """One notice per agent of the ticket's team (and of its partner team when that acts too),
+    or of `only`, each in the agent's language; without `token`, under a plain Message-ID that
+    proves nothing when answered."""
+    agents = only if only else _acting_agents(ctx, ticket.team)
     context = {**ticket_context(ticket, ctx), "text": mail.text if mail else "",
                "attachments": [a.name for a in mail.attachments] if mail else [],
                "author": str(mail.sender) if mail and mail.sender else "", "notes": [],
@@ -131,7 +134,7 @@ def handover_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str, mover
         # An escalation or a return says more than the team change that came with it.
         names = {s.command.name for s in plan.steps if s.change("team")}
         move = next(m for m in MOVES if m in names)
-        recipients = settings.agents_of(plan.after.team)
+        recipients = _acting_agents(ctx, plan.after.team)
     elif plan.after.assignee and plan.after.assignee != plan.before.assignee:
         move, recipients = "assign", tuple(a for a in (settings.agent(plan.after.assignee),) if a)
     else:
@@ -177,7 +180,7 @@ def keeper_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
     settings = ctx.settings
     agents = [a for a in ((settings.agent(keeper.agent),) if keeper.agent
                           else settings.agents_of(keeper.team)) if a is not None]
-    handed = {a.email.lower() for a in settings.agents_of(plan.after.team)} if moved else set()
+    handed = {a.email.lower() for a in _acting_agents(ctx, plan.after.team)} if moved else set()
     before_team = settings.team(plan.before.team)
     context = {**ticket_context(ticket, ctx), "actor": actor,
                "lines": [s.command.line for s in plan.steps if not s.implicit],
@@ -197,18 +200,29 @@ def partner_notices(ctx: Context, ticket: Ticket, event: str, actor: str = "", t
                     message: str = "") -> list[Notice]:
     """The partner team's copy of `event` on `ticket` ("new", "reply", "arrived", "resolved"):
     nothing under partner = "none"; under "inform" an [Info] copy without a reply token; under
-    "act" the same notice with each agent's own token (they may act on it)."""
+    "act" the same notice without the marker, with each agent's own token (they may act on
+    it), for what the holding team has no notice of its own (an answer to the reporter, a
+    resolution): the new ticket, the reporter's replies and the arrival reach an acting
+    partner team as the holding team's own notices (`team_notices`, `handover_notices`)."""
     settings = ctx.settings
     partner = settings.partner_of(ticket.team)
     mode = settings.partner.mode(ticket.level)
     if partner is None or mode == "none":
         return []
-    agents = [a for a in settings.agents_of(partner.id) if a.email.lower() != mover.lower()]
+    acting = mode == "act"
+    if acting and mail is not None:
+        return []  # an acting partner team had the new-ticket notice itself (`team_notices`)
+    holder = settings.team(ticket.team)
+    mover_agent = settings.agent(mover) if mover else None
+    told, other = partner, holder
+    if acting and mover_agent is not None and mover_agent.team == partner.id:
+        told, other = holder, partner  # the partner acted: the holding team hears of it
+    agents = [a for a in settings.agents_of(told.id) if a.email.lower() != mover.lower()]
     if not agents:
         return []
-    acting = mode == "act"
     extra = {"event": event, "acting": acting, "actor": actor, "message": message,
-             "partner_team_name": partner.name or partner.id}
+             "partner_team_name": told.name or told.id,
+             "other_team_name": other.name or other.id}
     if mail is not None:  # a new ticket: the report itself, as the holding team sees it
         return team_notices(ticket, mail, ctx, "agent_info", extra, only=agents, token=acting)
     context = {**ticket_context(ticket, ctx), **extra, "text": text, "text_cut": False,
@@ -226,7 +240,10 @@ def block_partner_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
     copy: its arrival there (#escalate, #return), else its resolution, else an answer to the
     reporter; the answer rides along with either of the others."""
     message = plan.body if plan.body_to_reporter else ""
-    if plan.after.level != plan.before.level:
+    arrived = plan.after.level != plan.before.level
+    if arrived and ctx.settings.partner.mode(plan.after.level) == "act":
+        arrived = False  # an acting partner team had the hand-over itself
+    if arrived:
         if reasons is None:
             reasons = [s.command.text for s in plan.steps if s.command.name in LEVEL_MOVES]
         event, text = "arrived", "\n".join(reasons)
@@ -276,6 +293,12 @@ def state_context(ctx: Context, ticket: Ticket, state: State) -> dict[str, Any]:
     """The template fields of `ticket` as it is (or would be) in `state`."""
     fields = {name: getattr(state, name) for name in State.__dataclass_fields__}
     return ticket_context(replace(ticket, **fields), ctx)
+
+
+def _acting_agents(ctx: Context, team_id: str) -> tuple[Agent, ...]:
+    """The agents who may act on a ticket `team_id` holds (`state.acting_teams`)."""
+    return tuple(a for team in acting_teams(ctx.settings, team_id)
+                 for a in ctx.settings.agents_of(team))
 
 
 def _agent_notice(ctx: Context, ticket: Ticket, agent: Agent, template: str,

@@ -88,7 +88,7 @@ def test_the_lkpp_l1_team_gets_an_info_copy_without_a_token_and_its_reply_acts_o
                              "server.", "<andi-2@telkom.example>"))
     assert sorted(done) == [ANDI, BUDI, LINA, RINA]
     assert mails.parse(done[LINA])["Subject"] == \
-        "[Info] [LDP-000001] Diselesaikan Telkom Technical Operation: Tidak bisa login SPSE"
+        "[Info] [LDP-000001] Diselesaikan di L1: Tidak bisa login SPSE"
     assert auth.parse_token_id(mails.parse(done[LINA])["Message-ID"]) is None
 
 
@@ -121,19 +121,35 @@ def test_l1_resolution_tells_l0_first_and_the_reporter_who_solved_it(
 
 def test_with_partner_act_the_lkpp_l1_agent_answers_the_reporter(
         imap_server, smtp_sink, db_url, tmp_path):
-    """partner L1 = act: Lina's copy is an ordinary notice with her own token (no [Info]); her
-    #balas reaches Rina, and Andi may assign the ticket to her."""
+    """partner L1 = act: Lina gets the hand-over Andi gets, with her own token (no [Info]);
+    her #balas reaches Rina, and Andi may assign the ticket to her."""
     desk = desk_with(imap_server, smtp_sink, db_url, tmp_path, L1="act")
     _new, up = to_telkom_l1(desk)
     notice = mails.parse(up[LINA])
-    assert notice["Subject"] == \
-        "[LDP-000001] Masuk ke L1 (Telkom Technical Operation): Tidak bisa login SPSE"
+    assert notice["Subject"] == mails.parse(up[ANDI])["Subject"] == \
+        "[LDP-000001] Eskalasi ke L1: Tidak bisa login SPSE"
     assert is_token(notice["Message-ID"], LINA)
     sent = desk.deliver(says(LINA, "Lina", up[LINA], "#balas\n\nIbu Rina, kami dari LKPP L1 "
                              "sedang membantu.", "<lina-1@lkpp.example>"))
     assert desk.outcomes.outcomes[0].detail == f"applied for {LINA}: #balas"
-    assert sorted(sent) == [BUDI, LINA, RINA]  # Rina, the L0 keeper, Lina's receipt
+    # Rina, the L0 keeper, Lina's receipt, and Andi's team, whose partner acted.
+    assert sorted(sent) == [ANDI, BUDI, LINA, RINA]
     assert "Ibu Rina, kami dari LKPP L1 sedang membantu." in mails.text_of(sent[RINA])
+    # The answer is the partner team's: Andi's team hears of it, with his own token.
+    done = desk.deliver(says(LINA, "Lina", up[LINA], "#selesai Akun sudah dibuka.",
+                             "<lina-2@lkpp.example>"))
+    assert sorted(done) == [ANDI, BUDI, LINA, RINA]
+    assert mails.parse(done[ANDI])["Subject"] == \
+        "[LDP-000001] Diselesaikan di L1: Tidak bisa login SPSE"
+    assert is_token(mails.parse(done[ANDI])["Message-ID"], ANDI)
+    assert mails.text_of(done[ANDI]).startswith(
+        "Tim Anda, Telkom Technical Operation, menangani tiket L1 bersama LKPP Level 1: Anda "
+        "dapat menindaklanjuti tiket ini dengan membalas email ini berisi perintah.\n\n"
+        "Tiket LDP-000001 diselesaikan di L1 oleh Lina <lina@lkpp.example>.\n")
+    # Who solved it: Lina's team, the partner that acted.
+    assert "Laporan Bapak/Ibu diselesaikan oleh LKPP Level 1 (Tingkat 1).\n" in \
+        mails.text_of(done[RINA])
+    desk.deliver(says(ANDI, "Andi", up[ANDI], "#buka", "<andi-4@telkom.example>"))
     desk.deliver(says(ANDI, "Andi", up[ANDI], f"#tugaskan {LINA}", "<andi-3@telkom.example>"))
     assert tickets.get_ticket(REF).assignee == LINA
 

@@ -77,7 +77,7 @@ BASE: dict[str, Any] = {
     "original_command": "ldp tickets original LDP-000001 2",
     "count": 40, "cap": 20, "author_email": "qq@qq.example",
     "handler_team": NEUTRAL, "handler_level": "1", "solver_team": NEUTRAL, "solver_level": "2",
-    "event": "new", "acting": False, "partner_team_name": NEUTRAL,
+    "event": "new", "acting": False, "partner_team_name": NEUTRAL, "other_team_name": NEUTRAL,
     "lines": [f"#balas {NEUTRAL}"], "resolved": False, "moved": False,
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
