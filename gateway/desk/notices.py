@@ -17,6 +17,7 @@ from gateway.config import Agent
 from gateway.context import Context
 from gateway.desk import registry
 from gateway.desk.plan import Plan, State, Step
+from gateway.desk.state import FIELDS
 from gateway.domain import Address, InboundMail, Level, Notice, Ticket
 from gateway.outgoing import agent_message_id, ticket_context
 from gateway.parsers import auth, quoting
@@ -157,7 +158,7 @@ def history(ticket: Ticket) -> list[dict[str, str]]:
 
 def state_context(ctx: Context, ticket: Ticket, state: State) -> dict[str, Any]:
     """The template fields of `ticket` as it is (or would be) in `state`."""
-    fields = {name: getattr(state, name) for name in State.__dataclass_fields__}
+    fields = {name: getattr(state, name) for name in FIELDS}
     return ticket_context(replace(ticket, **fields), ctx)
 
 

@@ -30,7 +30,7 @@ from gateway.domain import Address, Command, Disposition, InboundMail, Outcome, 
 from gateway.outgoing import enqueue
 from gateway.parsers import auth, own_text, quoting, threading
 from gateway.text.problems import problem
-from gateway.store import tickets
+from gateway.store import followers, tickets
 
 log = logging.getLogger("ldp.agents")
 HTML_ONLY = problem("html_only")
@@ -60,7 +60,7 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
         return _unverified(mail, ticket, ctx, verdict)
     reply = read_reply(mail, agent)
     plan = make_plan(ticket, reply.commands, reply.body, actor_for(agent, ctx.settings),
-                     ctx.settings)
+                     ctx.settings, [f.email for f in followers.current(ticket)])
     if plan.dry_run:
         return _dry_run(mail, ticket, ctx, agent, plan)
     if not plan.ok:

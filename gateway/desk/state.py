@@ -10,6 +10,8 @@ from gateway.domain import Command, Level, Priority, Status, Ticket
 from gateway.text.problems import Problem, problem
 
 FIELDS = ("level", "team", "status", "priority", "category", "assignee")
+# What a line may change and its receipt shows: the ticket's fields, and its followers.
+CHANGED = (*FIELDS, "followers")
 
 
 class Refusal(Exception):
@@ -38,6 +40,9 @@ class State:
     priority: Priority
     category: str | None
     assignee: str | None
+    # Not fields of the ticket row: whom #follow refuses, and the followers it changes.
+    reporter: str = ""
+    followers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,9 +65,9 @@ class Step:
         return next((c for c in self.changes if c.field == field), None)
 
 
-def state_of(ticket: Ticket) -> State:
+def state_of(ticket: Ticket, followers: tuple[str, ...] = ()) -> State:
     return State(ticket.level, ticket.team, ticket.status, ticket.priority, ticket.category,
-                 ticket.assignee)
+                 ticket.assignee, ticket.reporter.email.lower(), tuple(followers))
 
 
 def organisation(settings: Settings, team_id: str) -> str:

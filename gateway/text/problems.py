@@ -36,6 +36,8 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "level_must_be": ("tingkat pada {command} harus {levels}", "{command} level must be {levels}"),
     "needs_agent": ("{command} perlu diikuti satu alamat email agen, atau 'saya'",
                     "{command} needs an agent email or 'me'"),
+    "needs_email": ("{command} perlu diikuti satu alamat email",
+                    "{command} needs one email address"),
     "needs_choice": ("{command} perlu diikuti salah satu dari: {choices}",
                      "{command} needs one of: {choices}"),
     "html_only": ("perintah hanya dibaca dari bagian teks biasa sebuah balasan, sedangkan "
@@ -89,6 +91,14 @@ TEXT: Mapping[str, tuple[str, str]] = {
                       "{command} needs a message below the command lines"),
     "same_team": ("tiket sudah dipegang tim {organisation} ({team})",
                   "the ticket is already with the {organisation} team ({team})"),
+    "follower_is_desk": ("{email} adalah alamat layanan atau agen, bukan pengikut",
+                         "{email} is the desk's or an agent's address, not a follower"),
+    "follower_is_reporter": ("{email} adalah pelapor tiket ini dan sudah menerima emailnya",
+                             "{email} is the ticket's reporter and gets its mail already"),
+    "follows_already": ("{email} sudah mengikuti tiket ini", "{email} follows the ticket already"),
+    "not_a_follower": ("{email} tidak mengikuti tiket ini", "{email} does not follow the ticket"),
+    "too_many_followers": ("tiket ini sudah mempunyai {max} pengikut, jumlah terbanyak",
+                           "the ticket has {max} followers, the most it may have"),
     "assignee_level": ("{email} bukan agen {level} (tiket berada di {level} pada baris ini)",
                        "{email} is not an {level} agent (the ticket is at {level} by this line)"),
     "taker_level": ("{email} adalah agen {actor_level}, sedangkan tiket berada di {level} pada "

@@ -76,11 +76,13 @@ BASE: dict[str, Any] = {
     "text_cut": False, "text_shown": "64 KB", "text_size": "12.0 MB", "sender": NEUTRAL,
     "original_command": "ldp tickets original LDP-000001 2",
     "count": 40, "cap": 20, "author_email": "qq@qq.example",
+    "removed": "qq@qq.example", "self_removed": True, "name": "",
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
     {}, {"reporter_name": "", "message": "", "notes": [], "attachments": [], "to_level": "L2"},
     {"default_public": True}, {"can_escalate": False}, {"from_reporter": False},
+    {"from_reporter": False, "from_follower": True}, {"self_removed": False, "name": NEUTRAL},
     {"text_cut": True, "notes": [{"author": NEUTRAL, "text": NEUTRAL, "cut": True,
                                   "size": "12.0 MB", "shown": "64 KB"}]},
     {"valid": False, "mode": "check"},
@@ -91,6 +93,7 @@ VARIATIONS: list[dict[str, Any]] = [
     {"steps": [step("take", changes=[{"field": f, "old": old, "new": new} for f, old, new in (
         ("level", "L0", "L1"), ("team", "Qqa", "Qqb"), ("status", "new", "open"),
         ("priority", "low", "urgent"), ("category", "-", NEUTRAL), ("assignee", "-", NEUTRAL),
+        ("followers", "-", NEUTRAL),
         ("status", "pending", "resolved"), ("status", "resolved", "closed"),
         ("priority", "normal", "high"))])]},
     {"steps": [step("reply", implicit=True), step("note", error=NEUTRAL)], "mode": "refused"},
