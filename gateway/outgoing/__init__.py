@@ -67,4 +67,8 @@ def with_followers(ctx: Context, ticket: Ticket | None, notice: Notice, auto: bo
         return notice
     copies = tuple(a for a in followers.addresses(ticket)
                    if loops.may_copy(ctx.settings, ticket, a.email, auto))
-    return dataclasses.replace(notice, cc=copies) if copies else notice
+    if not copies:
+        return notice
+    # The mail says who else has it, and how a follower stops the copies (`_followers`).
+    return dataclasses.replace(notice, cc=copies, context={
+        **notice.context, "copied_to": [a.email for a in copies]})

@@ -98,6 +98,9 @@ def test_a_copied_superior_hears_the_acknowledgement_the_feedback_and_the_resolu
     assert (header(ack, "To"), header(ack, "Cc")) == (RINA_FROM, BOS_FROM)
     assert header(ack, "Subject") == \
         "[LDP-000001] Laporan Bapak/Ibu telah kami terima: Tidak bisa login SPSE"
+    assert ("Salinan email ini juga dikirim kepada pengikut tiket: bos@pemkab-bogor.go.id. "
+            "Pengikut yang tidak ingin lagi menerima salinan dapat membalas email ini dengan "
+            "#berhenti-ikuti di baris pertama") in mails.text_of(ack)
     assert header(to(new, BUDI)[1], "Cc") is None  # the agents' notices copy nobody
     assert ("follower_added", RINA, None, BOS) in desk.kinds()
 
@@ -150,6 +153,7 @@ def test_a_copied_superior_hears_the_acknowledgement_the_feedback_and_the_resolu
                       "ganti kata sandi setiap 90 hari.", 3)
     assert envelopes(later) == [[BUDI], [RINA]]
     assert header(to(later, RINA)[1], "Cc") is None
+    assert "pengikut" not in mails.text_of(to(later, RINA)[1])
 
 
 def test_agents_add_and_remove_followers_the_reporter_removes_one_and_a_follower_cannot_act(

@@ -77,6 +77,7 @@ BASE: dict[str, Any] = {
     "original_command": "ldp tickets original LDP-000001 2",
     "count": 40, "cap": 20, "author_email": "qq@qq.example",
     "removed": "qq@qq.example", "self_removed": True, "name": "",
+    "copied_to": ["qq@qq.example", "qz@qq.example"],
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
