@@ -31,9 +31,9 @@ SIGNATURE = "Budi Santoso\nHelpdesk LPSE LKPP"
 class Desk:
     """The gateway on the real servers, one delivery at a time; the mails each step sent."""
 
-    def __init__(self, imap_server, sink, db_url, tmp_path):
+    def __init__(self, imap_server, sink, db_url, tmp_path, **sections):
         self.imap, self.sink, self.tmp = imap_server, sink, tmp_path
-        self.settings = make_settings(tmp_path, db_url, imap_server, sink)
+        self.settings = make_settings(tmp_path, db_url, imap_server, sink, **sections)
         self.seen = 0
         self.outcome = None
 
@@ -188,6 +188,13 @@ def test_agents_add_and_remove_followers_the_reporter_removes_one_and_a_follower
     assert desk.followers() == [BOS, PPK]
     assert ("unfollow_refused", BOS, None, PPK) in desk.kinds()
 
+    # Someone else answering the same mail asks the same: nothing is removed.
+    stranger = desk.deliver(gmail_reply("Orang Lain <orang@lain.example>", feedback,
+                                        f"#berhenti-ikuti {PPK}", "Orang",
+                                        "<orang-1@mail.example>"))
+    assert envelopes(stranger) == [[BUDI], [SARI]]
+    assert desk.followers() == [BOS, PPK]
+
     # Rina takes the officer off.
     removed = desk.deliver(gmail_reply(RINA_FROM, feedback, f"#berhenti-ikuti {PPK}", "Rina",
                                        "<rina-2@mail.example>"))
@@ -295,3 +302,28 @@ def test_a_report_copied_to_5000_addresses_makes_ten_followers_and_one_mail(desk
     assert capped.detail.startswith("4990 more addresses copied on the report are not "
                                     "followers (at most 10): orang10@instansi3.example, ")
     assert capped.detail.endswith(" and 4980 more")
+
+
+def test_a_follower_counts_toward_the_automatic_mail_cap_like_everyone(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """Three reporters copy the same superior, with at most two automatic mails an hour to
+    any address: the third acknowledgement goes to its reporter without him in Cc, and the
+    ticket says why."""
+    desk = Desk(imap_server, smtp_sink, db_url, tmp_path, loops={"auto_per_hour": 2})
+    for number in range(1, 4):
+        sent = desk.deliver(mails.report(
+            sender=f"Pelapor {number} <pelapor{number}@pemkab-bogor.go.id>",
+            subject=f"Laporan {number}", message_id=f"<p-{number}@mail.example>",
+            headers={"Cc": BOS_FROM}))
+        recipients, ack = to(sent, f"pelapor{number}@pemkab-bogor.go.id")
+        if number < 3:
+            assert sorted(recipients) == sorted([f"pelapor{number}@pemkab-bogor.go.id", BOS])
+            assert header(ack, "Cc") == BOS_FROM
+        else:
+            assert recipients == ["pelapor3@pemkab-bogor.go.id"]
+            assert header(ack, "Cc") is None
+    third = tickets.get_ticket("LDP-000003")
+    assert [f.email for f in followers.current(third)] == [BOS]  # a follower still
+    [capped] = [e for e in tickets.events(third) if e.kind == "auto_mail_capped"]
+    assert (capped.new_value, capped.detail) == (
+        BOS, f"no automatic mail to {BOS}: 2 already this hour (cap 2); a possible mail loop")
