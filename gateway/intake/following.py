@@ -57,8 +57,8 @@ def unfollow_request(ctx: Context, ticket: Ticket, mail: InboundMail) -> Outcome
     request = parse_followers.unfollow_line(quoting.fresh_text(mail.text, mail.html) or "")
     if request is None:
         return None
-    writer = mail.sender.email.lower()
-    reporter = writer == ticket.reporter.email.lower()
+    writer = followers.key(mail.sender.email)
+    reporter = writer == followers.key(ticket.reporter.email)
     target = request.email if request.email is not None else (None if reporter else writer)
     if not request.valid or target is None:
         why = "no follower named"

@@ -49,7 +49,8 @@ def from_report(to: Iterable[Address], cc: Iterable[Address], *, excluded: Itera
                 limit: int = MAX_FOLLOWERS) -> Chosen:
     """The report's To and Cc addresses that become followers, in order, without `excluded`
     (the desk's own addresses, the reporter, the agents) and role mailboxes, at most `limit`."""
-    skip = {e.lower() for e in excluded}
+    # Each excluded address in both spellings: the reporter's may have a Unicode domain.
+    skip = {form for e in excluded for form in (e.lower(), plain_email(e)) if form}
     chosen: dict[str, Address] = {}
     left: list[str] = []
     left_count = 0

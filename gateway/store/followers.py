@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.domain import Address, Ticket
+from gateway.parsers.addresses import transport_form
 from gateway.store.database import utcnow
 from gateway.store.models import FollowerRow
 
@@ -33,15 +34,22 @@ def addresses(ticket: Ticket) -> tuple[Address, ...]:
     return tuple(Address(f.email, f.name) for f in current(ticket))
 
 
+def key(email: str) -> str:
+    """How a follower's address is kept and compared: lower case, an internationalised
+    domain in its ASCII form (as the mail to it is sent), so rina@bücher.example and
+    rina@xn--bcher-kva.example are one follower."""
+    return (transport_form(email.strip()) or email.strip()).lower()
+
+
 def is_following(ticket: Ticket, email: str) -> bool:
     return FollowerRow.select().where(FollowerRow.ticket == ticket.id,
-                                      FollowerRow.email == email.lower(),
+                                      FollowerRow.email == key(email),
                                       FollowerRow.removed_at.is_null()).exists()
 
 
 def add(ticket: Ticket, address: Address, added_by: str, now: datetime | None = None) -> bool:
     """Make `address` a follower; False when it follows already."""
-    email = address.email.lower()
+    email = key(address.email)
     if is_following(ticket, email):
         return False
     FollowerRow.create(ticket=ticket.id, email=email, name=address.name[:200],
@@ -52,5 +60,5 @@ def add(ticket: Ticket, address: Address, added_by: str, now: datetime | None = 
 def remove(ticket: Ticket, email: str, removed_by: str, now: datetime | None = None) -> bool:
     """Stop `email` following; False when it was not following."""
     return bool(FollowerRow.update(removed_by=removed_by, removed_at=now or utcnow()).where(
-        FollowerRow.ticket == ticket.id, FollowerRow.email == email.lower(),
+        FollowerRow.ticket == ticket.id, FollowerRow.email == key(email),
         FollowerRow.removed_at.is_null()).execute())

@@ -151,3 +151,20 @@ def test_the_outbox_keeps_a_notices_copies_and_reads_old_rows_without_them():
     assert _notice_from_json(_notice_json(copied)) == copied
     old = _notice_json(notice(message_id="<y@lpse.example>")).replace(b', "cc": []', b"")
     assert b'"cc"' not in old and _notice_from_json(old).cc == ()
+
+
+def test_the_reporter_in_either_spelling_of_a_unicode_domain_is_no_follower():
+    """rina@bücher.example reports and copies rina@xn--bcher-kva.example (or the reverse):
+    one person, never her own follower."""
+    for reporter, copied in (("rina@bücher.example", "rina@xn--bcher-kva.example"),
+                             ("rina@xn--bcher-kva.example", "rina@bücher.example")):
+        assert from_report([], [a(copied)], excluded={reporter}).followers == ()
+
+
+def test_follow_refuses_the_reporter_by_the_ascii_form_of_her_domain():
+    config = settings()
+    idn = Ticket(1, "LDP-000001", "x", Address("rina@bücher.example"), Level.L0, "l0-lkpp",
+                 Status.OPEN, Priority.NORMAL, None, None, "id")
+    commands, body = parse_block("#ikuti rina@xn--bcher-kva.example")
+    plan = make_plan(idn, commands, body, actor_for(config.agent(BUDI), config), config)
+    assert plan.steps[0].error.code == "follower_is_reporter"

@@ -7,17 +7,18 @@ from dataclasses import replace
 from gateway.config import Settings
 from gateway.desk.state import Actor, Refusal, State
 from gateway.domain import Command, Transition
-from gateway.parsers.followers import MAX_FOLLOWERS
+from gateway.parsers.followers import MAX_FOLLOWERS, plain_email
 from gateway.text.problems import problem
 
 
 def follow(command: Command, state: State, transition: Transition, actor: Actor,
            settings: Settings) -> State:
     """Someone outside the desk who is not the reporter and does not follow yet."""
-    email = command.args[0]
-    if settings.agent(email) or email == settings.support.address.lower():
+    email = command.args[0]  # lower case, in the form SMTP carries (desk.parse)
+    desk = (settings.support.address, *(a.email for a in settings.agents))
+    if email in {plain_email(a) or a.lower() for a in desk}:
         raise Refusal(problem("follower_is_desk", email=email))
-    if email == state.reporter:
+    if email == (plain_email(state.reporter) or state.reporter):
         raise Refusal(problem("follower_is_reporter", email=email))
     if email in state.followers:
         raise Refusal(problem("follows_already", email=email))
