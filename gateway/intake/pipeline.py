@@ -78,7 +78,9 @@ def _process_mail(mail: InboundMail, ctx: Context, known: Precomputed | None = N
     if settings.agent(mail.sender.email):
         return desk_reply.handle_reply(mail, ticket, ctx)
     if ticket.status == Status.CLOSED and mail.sender.email == ticket.reporter.email:
-        return _new_ticket(mail, ctx, linked=ticket, decision=decision)
+        # Stopping a follower's copies is no new report.
+        return following.unfollow_request(ctx, ticket, mail) or \
+            _new_ticket(mail, ctx, linked=ticket, decision=decision)
     return _follow_up(mail, ticket, ctx)
 
 

@@ -327,3 +327,16 @@ def test_a_follower_counts_toward_the_automatic_mail_cap_like_everyone(
     [capped] = [e for e in tickets.events(third) if e.kind == "auto_mail_capped"]
     assert (capped.new_value, capped.detail) == (
         BOS, f"no automatic mail to {BOS}: 2 already this hour (cap 2); a possible mail loop")
+
+
+def test_the_reporters_unfollow_on_a_closed_ticket_opens_no_new_ticket(desk):
+    """A reply of the reporter to a closed ticket opens a new one, except `#berhenti-ikuti`:
+    that only takes the follower off."""
+    new = desk.report(Cc=BOS_FROM)
+    closed = desk.budi(to(new, BUDI)[1], "#tutup", 1)
+    assert envelopes(closed) == [[BUDI]] and desk.ticket().status.value == "closed"
+    stop = desk.deliver(gmail_reply(RINA_FROM, to(new, RINA)[1], f"#berhenti-ikuti {BOS}",
+                                    "Rina", "<rina-2@mail.example>"))
+    assert envelopes(stop) == [[RINA]]
+    assert desk.outcome.detail == f"{BOS} unfollowed by {RINA}"
+    assert desk.followers() == [] and len(tickets.list_tickets()) == 1
