@@ -65,6 +65,10 @@ def with_followers(ctx: Context, ticket: Ticket | None, notice: Notice, auto: bo
             notice.to.email.lower() != (addresses.transport_form(ticket.reporter.email)
                                         or "").lower():
         return notice
+    if ", " in notice.to.email:
+        # A quoted local part ("a, b"@x) the comma-separated list of recipients cannot carry
+        # beside others: the reporter's mail goes alone.
+        return notice
     copies = tuple(a for a in followers.addresses(ticket)
                    if loops.may_copy(ctx.settings, ticket, a.email, auto))
     if not copies:
