@@ -30,7 +30,8 @@ def from_report(ctx: Context, ticket: Ticket, mail: InboundMail, message_row: in
     """The report's To and Cc, less the desk, the agents and the reporter, become followers
     (at most parsers.followers.MAX_FOLLOWERS; the rest is named in an event, not mailed)."""
     chosen = parse_followers.from_report(
-        mail.to, mail.cc, excluded={*desk_addresses(ctx), ticket.reporter.email.lower()})
+        mail.to, mail.cc, excluded={*desk_addresses(ctx), ticket.reporter.email.lower()},
+        desk=ctx.settings.support.address)
     for address in chosen.followers:
         followers.add(ticket, address, ticket.reporter.email)
         tickets.add_event(ticket, "follower_added", ticket.reporter.email,

@@ -45,10 +45,19 @@ def is_role_address(email: str) -> bool:
     return email.partition("@")[0].lower() in _ROLE_LOCALS
 
 
+def is_desk_alias(email: str, desk: str) -> bool:
+    """`email` is the desk's address or a subaddress of it (helpdesk+lpse@...): our own
+    mailbox, which must never be a follower."""
+    local, _, domain = email.lower().rpartition("@")
+    desk_local, _, desk_domain = desk.lower().rpartition("@")
+    return bool(desk_local) and domain == desk_domain and local.split("+")[0] == desk_local
+
+
 def from_report(to: Iterable[Address], cc: Iterable[Address], *, excluded: Iterable[str],
-                limit: int = MAX_FOLLOWERS) -> Chosen:
+                desk: str = "", limit: int = MAX_FOLLOWERS) -> Chosen:
     """The report's To and Cc addresses that become followers, in order, without `excluded`
-    (the desk's own addresses, the reporter, the agents) and role mailboxes, at most `limit`."""
+    (the desk's own addresses, the reporter, the agents), the `desk` address's subaddresses
+    and role mailboxes, at most `limit`."""
     # Each excluded address in both spellings: the reporter's may have a Unicode domain.
     skip = {form for e in excluded for form in (e.lower(), plain_email(e)) if form}
     chosen: dict[str, Address] = {}
@@ -56,7 +65,8 @@ def from_report(to: Iterable[Address], cc: Iterable[Address], *, excluded: Itera
     left_count = 0
     for address in (*to, *cc):
         email = plain_email(address.email)
-        if email is None or email in skip or email in chosen or is_role_address(email):
+        if email is None or email in skip or email in chosen or is_role_address(email) \
+                or is_desk_alias(email, desk):
             continue
         if len(chosen) < limit:
             chosen[email] = Address(email, address.name)

@@ -37,6 +37,14 @@ def test_the_desk_agents_reporter_role_mailboxes_and_repeats_are_left_out():
     assert (chosen.left_out, chosen.left_out_count) == ((), 0)
 
 
+def test_subaddresses_of_the_desk_are_the_desk():
+    chosen = from_report([a("Helpdesk+LPSE@lpse.example"), a("helpdesk@other.example")],
+                         [a("helpdesk2@lpse.example")], excluded=DESK,
+                         desk="helpdesk@lpse.example")
+    assert [f.email for f in chosen.followers] == ["helpdesk@other.example",
+                                                   "helpdesk2@lpse.example"]
+
+
 def test_at_most_ten_and_the_rest_counted_with_ten_named():
     chosen = from_report([], [a(f"u{i}@example.org") for i in range(5000)], excluded=DESK)
     assert [f.email for f in chosen.followers] == [f"u{i}@example.org" for i in range(10)]
@@ -103,6 +111,7 @@ def test_follow_and_unfollow_change_the_followers_and_nothing_of_the_ticket():
 @pytest.mark.parametrize("block, code", [
     (f"#ikuti {SARI}", "follower_is_desk"),
     ("#follow HELPDESK@lpse.example", "follower_is_desk"),
+    ("#follow helpdesk+x@lpse.example", "follower_is_desk"),
     (f"#ikuti {RINA}", "follower_is_reporter"),
     (f"#ikuti {BOS}", "follows_already"),
     ("#unfollow ppk@example.org", "not_a_follower"),

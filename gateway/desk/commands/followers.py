@@ -7,7 +7,7 @@ from dataclasses import replace
 from gateway.config import Settings
 from gateway.desk.state import Actor, Refusal, State
 from gateway.domain import Command, Transition
-from gateway.parsers.followers import MAX_FOLLOWERS, plain_email
+from gateway.parsers.followers import MAX_FOLLOWERS, is_desk_alias, plain_email
 from gateway.text.problems import problem
 
 
@@ -16,7 +16,8 @@ def follow(command: Command, state: State, transition: Transition, actor: Actor,
     """Someone outside the desk who is not the reporter and does not follow yet."""
     email = command.args[0]  # lower case, in the form SMTP carries (desk.parse)
     desk = (settings.support.address, *(a.email for a in settings.agents))
-    if email in {plain_email(a) or a.lower() for a in desk}:
+    if email in {plain_email(a) or a.lower() for a in desk} or \
+            is_desk_alias(email, settings.support.address):
         raise Refusal(problem("follower_is_desk", email=email))
     if email == (plain_email(state.reporter) or state.reporter):
         raise Refusal(problem("follower_is_reporter", email=email))
