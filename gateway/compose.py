@@ -164,7 +164,8 @@ class Composer:
         notice = self.addressed(notice)
         raw = self._build(notice, subject, text, html, notice.message_id, now)
         return OutgoingMail(message_id=notice.message_id, sender=self.support_address,
-                            recipients=(notice.to.email,), subject=subject, raw=raw,
+                            recipients=(notice.to.email, *(a.email for a in notice.cc)),
+                            subject=subject, raw=raw,
                             template=notice.template, text=text,
                             visibility=self.visibility(notice))
 
@@ -176,7 +177,8 @@ class Composer:
 
     @staticmethod
     def visibility(notice: Notice) -> Visibility:
-        return Visibility.PUBLIC if notice.template.startswith("reporter") \
+        # Mail to people outside the desk: the reporter's, and a follower's confirmation.
+        return Visibility.PUBLIC if notice.template.startswith(("reporter", "follow_")) \
             else Visibility.INTERNAL
 
     def _build(self, notice: Notice, subject: str, text: str, html: str, message_id: str,
@@ -186,6 +188,8 @@ class Composer:
         render. The text and HTML are alternatives; a notice's files follow as attachments."""
         headers = [_line("From", self._from, parsed=False),
                    _line("To", _address(notice.to.name, notice.to.email), parsed=False),
+                   *([_line("Cc", ", ".join(_address(a.name, a.email) for a in notice.cc),
+                            parsed=False)] if notice.cc else []),
                    _line("Subject", encode_text(subject), parsed=False),
                    _line("Date", format_datetime(now or datetime.now(timezone.utc))),
                    _line("Message-ID", message_id),

@@ -195,6 +195,9 @@ class Notice:
     message_id: str | None = None
     # Files sent with it: (file name, MIME type, text), such as the service report's page.
     attachments: tuple[tuple[str, str, str], ...] = ()
+    # Copies on the same mail (the ticket's followers on the reporter's mail): a Cc header,
+    # and envelope recipients beside `to`.
+    cc: tuple[Address, ...] = ()
 
 
 @dataclass(frozen=True)

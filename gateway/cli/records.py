@@ -40,6 +40,12 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
     for key in ("ref", "subject", "reporter", "level", "team", "status", "priority", "category",
                 "assignee", "linked"):
         print(f"{heading(key):10} {word(key, data[key])}")
+    print("\n" + t("followers"))
+    for f in data["followers"]:
+        print(f"  {f['email']}" + (f" ({f['name']})" if f["name"] else "")
+              + f" {f['added_by']} {f['at']}")
+    if not data["followers"]:
+        print(t("no_followers"))
     print("\n" + t("messages"))
     for m in data["messages"]:
         print(f"  {m['at']} {word('direction', m['direction']):8} "

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Sequence
 from gateway.domain import InboundMail, MachineVerdict, Ticket
 from gateway.text.messages import heading, word
 from gateway.parsers.safetext import shown
+from gateway.store import followers as follower_store
 from gateway.store import tickets as ticket_store
 
 
@@ -32,6 +33,9 @@ def ticket_full(ticket: Ticket) -> dict[str, Any]:
     messages = ticket_store.messages(ticket) + ticket_store.outgoing_messages(ticket)
     messages.sort(key=lambda m: m.created_at)
     return {**ticket_summary(ticket),
+            "followers": [{"email": shown(f.email), "name": shown(f.name),
+                           "added_by": shown(f.added_by), "at": _time(f.added_at)}
+                          for f in follower_store.current(ticket)],
             "messages": [{"direction": m.direction, "visibility": m.visibility, "kind": m.kind,
                           "from": shown(m.author), "subject": shown(m.subject),
                           "text": m.text,

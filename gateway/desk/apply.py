@@ -18,8 +18,8 @@ from datetime import datetime
 from gateway.desk import registry
 from gateway.desk.plan import Plan, l0_keeper
 from gateway.desk.state import KEEPER_EVENT, Step
-from gateway.domain import Ticket
-from gateway.store import tickets
+from gateway.domain import Address, Ticket
+from gateway.store import followers, tickets
 
 
 def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | None = None,
@@ -28,6 +28,7 @@ def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | Non
     if not plan.ok:
         raise ValueError(f"{ticket.ref}: a refused plan is never applied")
     changed = tickets.update_ticket(ticket, now=now, **plan.changes) if plan.changes else ticket
+    _write_followers(changed, plan, actor, now)
     for step in plan.steps:
         record(changed, step, actor, message_row, now)
     keeper = l0_keeper(plan)
@@ -37,6 +38,17 @@ def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | Non
                           "reporter", old=keeper.team, new=keeper.agent,
                           message_row=message_row, at=now)
     return changed
+
+
+def _write_followers(ticket: Ticket, plan: Plan, actor: str, now: datetime | None) -> None:
+    """The followers #follow and #unfollow added and removed (their events are the lines')."""
+    before, after = plan.before.followers, plan.after.followers
+    for email in before:
+        if email not in after:
+            followers.remove(ticket, email, actor, now)
+    for email in after:
+        if email not in before:
+            followers.add(ticket, Address(email), actor, now)
 
 
 def record(ticket: Ticket, step: Step, actor: str, message_row: int | None = None,

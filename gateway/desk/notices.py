@@ -28,7 +28,7 @@ from gateway.config import Agent
 from gateway.context import Context
 from gateway.desk import registry
 from gateway.desk.plan import Plan, State, Step
-from gateway.desk.state import KEEPER_EVENT, Keeper, acting_teams
+from gateway.desk.state import FIELDS, KEEPER_EVENT, Keeper, acting_teams
 from gateway.domain import Address, InboundMail, Level, Notice, Status, Ticket
 from gateway.outgoing import agent_message_id, handler_context, ticket_context
 from gateway.parsers import auth, quoting
@@ -291,7 +291,7 @@ def history(ticket: Ticket) -> list[dict[str, str]]:
 
 def state_context(ctx: Context, ticket: Ticket, state: State) -> dict[str, Any]:
     """The template fields of `ticket` as it is (or would be) in `state`."""
-    fields = {name: getattr(state, name) for name in State.__dataclass_fields__}
+    fields = {name: getattr(state, name) for name in FIELDS}
     return ticket_context(replace(ticket, **fields), ctx)
 
 

@@ -19,6 +19,7 @@ from typing import Callable
 
 from gateway.desk.registry import BY_WORD, ArgKind, CommandSpec
 from gateway.domain import Command, Level
+from gateway.parsers.followers import plain_email
 from gateway.text.problems import Problem, problem
 
 # A block longer than this is abuse or a mistake; the rest is reported once, not parsed.
@@ -129,6 +130,15 @@ def _parse_choice(spec: CommandSpec, line: str, rest: str) -> Command:
     return Command(line=line, name=spec.name, args=(value,))
 
 
+def _parse_email(spec: CommandSpec, line: str, rest: str) -> Command:
+    words = rest.split()
+    email = plain_email(words[0].strip("<>").removeprefix("mailto:")) if len(words) == 1 \
+        else None
+    if email is None:
+        return _error(line, spec.name, problem("needs_email", command=spec.name))
+    return Command(line=line, name=spec.name, args=(email,))
+
+
 _PARSERS: dict[ArgKind, Callable[[CommandSpec, str, str], Command]] = {
     ArgKind.NONE: _parse_none,
     ArgKind.TEXT: _parse_text,
@@ -136,6 +146,7 @@ _PARSERS: dict[ArgKind, Callable[[CommandSpec, str, str], Command]] = {
     ArgKind.LEVEL_TEXT: _parse_level_text,
     ArgKind.AGENT: _parse_agent,
     ArgKind.CHOICE: _parse_choice,
+    ArgKind.EMAIL: _parse_email,
 }
 
 

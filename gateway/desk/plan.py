@@ -16,7 +16,7 @@ from typing import Sequence
 
 from gateway.config import Agent, Settings
 from gateway.desk import levels, permissions, registry
-from gateway.desk.state import (FIELDS, Actor, Change, Keeper, Refusal, State, Step,
+from gateway.desk.state import (CHANGED, FIELDS, Actor, Change, Keeper, Refusal, State, Step,
                                 acting_teams, agents_at, state_of)
 from gateway.domain import Command, Level, Ticket
 from gateway.errors import InvalidTransition
@@ -53,14 +53,16 @@ def actor_for(agent: Agent, settings: Settings) -> Actor:
 
 
 def make_plan(ticket: Ticket, commands: Sequence[Command], body: str, actor: Actor,
-              settings: Settings, keeper: Keeper | None = None) -> Plan:
+              settings: Settings, keeper: Keeper | None = None,
+              followers: Sequence[str] = ()) -> Plan:
     """Check every line of the block in order; see the module docstring. `keeper`: the
-    ticket's L0 keeper, when it has left L0 (read from its events by the caller)."""
+    ticket's L0 keeper, when it has left L0 (read from its events by the caller);
+    `followers`: the ticket's followers' addresses (for #follow and #unfollow)."""
     commands, implicit = _with_default(tuple(commands), body, settings)
     level_agents = agents_at(settings, ticket.level)
     rights = dict(ticket_team=ticket.team, acting_teams=acting_teams(settings, ticket.team),
                   keeper=keeper)
-    before = state = state_of(ticket)
+    before = state = state_of(ticket, tuple(followers))
     steps: list[Step] = []
     destination: str | None = None
     for command in commands:
@@ -138,11 +140,13 @@ def _run(command: Command, state: State, actor: Actor, settings: Settings) -> St
 
 
 def _diff(before: State, after: State) -> tuple[Change, ...]:
-    return tuple(Change(f, _text(getattr(before, f)), _text(getattr(after, f))) for f in FIELDS
+    return tuple(Change(f, _text(getattr(before, f)), _text(getattr(after, f))) for f in CHANGED
                  if getattr(before, f) != getattr(after, f))
 
 
 def _text(value: object) -> str | None:
+    if isinstance(value, tuple):  # the followers
+        return ", ".join(value) or None
     return None if value is None else str(getattr(value, "value", value))
 
 

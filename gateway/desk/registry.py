@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable
 
-from gateway.desk.commands import fields, moves, people
+from gateway.desk.commands import fields, followers, moves, people
 from gateway.domain import Level, Priority
 
 
@@ -30,6 +30,7 @@ class ArgKind(StrEnum):
     NAME = "name"  # one value that may contain spaces, required; goes into Command.args
     LEVEL_TEXT = "level+text"  # an optional level (in args), then required text
     AGENT = "agent"  # one agent email, or me/saya (both become "me")
+    EMAIL = "email"  # one plain email address, lower-cased, in the form SMTP carries
     CHOICE = "choice"  # one word from `choices`, stored as its canonical value
 
 
@@ -109,6 +110,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("unassign", ("lepas",), ArgKind.NONE,
                 "Leave the ticket unassigned", "Lepaskan petugas tiket",
                 plan=people.unassign, primary="assignee"),
+    CommandSpec("follow", ("ikuti",), ArgKind.EMAIL,
+                "Send the reporter's mail to this address too (Cc)",
+                "Kirim juga email untuk pelapor ke alamat ini (Cc)",
+                "<email>", "<email>", plan=followers.follow, primary="followers"),
+    CommandSpec("unfollow", ("berhenti-ikuti",), ArgKind.EMAIL,
+                "Stop sending the reporter's mail to this address",
+                "Hentikan salinan email pelapor ke alamat ini",
+                "<email>", "<email>", plan=followers.unfollow, primary="followers"),
     CommandSpec("team", ("tim",), ArgKind.CHOICE,
                 "Hand the ticket to the LKPP or the Telkom team",
                 "Serahkan tiket ke tim LKPP atau tim Telkom",

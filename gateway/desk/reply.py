@@ -31,7 +31,7 @@ from gateway.domain import (Address, Command, Disposition, InboundMail, Level, O
 from gateway.outgoing import enqueue
 from gateway.parsers import auth, own_text, quoting, threading
 from gateway.text.problems import problem
-from gateway.store import tickets
+from gateway.store import followers, tickets
 
 log = logging.getLogger("ldp.agents")
 HTML_ONLY = problem("html_only")
@@ -63,7 +63,7 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     # Above L0 the agent who held the ticket at L0 keeps the reporter (`permissions`).
     keeper = notices.keeper_of(ticket) if ticket.level != Level.L0 else None
     plan = make_plan(ticket, reply.commands, reply.body, actor_for(agent, ctx.settings),
-                     ctx.settings, keeper)
+                     ctx.settings, keeper, [f.email for f in followers.current(ticket)])
     if plan.dry_run:
         return _dry_run(mail, ticket, ctx, agent, plan)
     if not plan.ok:

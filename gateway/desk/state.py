@@ -14,6 +14,9 @@ FIELDS = ("level", "team", "status", "priority", "category", "assignee")
 # (None: the whole team). The last one names the ticket's keeper (`Keeper`).
 KEEPER_EVENT = "l0_keeper"
 
+# What a line may change and its receipt shows: the ticket's fields, and its followers.
+CHANGED = (*FIELDS, "followers")
+
 
 class Refusal(Exception):
     """A line whose value does not fit the ticket or the configuration; carries a Problem."""
@@ -56,6 +59,9 @@ class State:
     priority: Priority
     category: str | None
     assignee: str | None
+    # Not fields of the ticket row: whom #follow refuses, and the followers it changes.
+    reporter: str = ""
+    followers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,9 +84,9 @@ class Step:
         return next((c for c in self.changes if c.field == field), None)
 
 
-def state_of(ticket: Ticket) -> State:
+def state_of(ticket: Ticket, followers: tuple[str, ...] = ()) -> State:
     return State(ticket.level, ticket.team, ticket.status, ticket.priority, ticket.category,
-                 ticket.assignee)
+                 ticket.assignee, ticket.reporter.email.lower(), tuple(followers))
 
 
 def organisation(settings: Settings, team_id: str) -> str:

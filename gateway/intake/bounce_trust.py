@@ -3,15 +3,16 @@
 People who write to this desk about mail that did not arrive use the words bounces use
 ("tidak terkirim", "returned", "undeliverable"). The pure classifier (`parsers.bounce`) cannot
 know the sender; here we can. A mail that carries a valid reply token, comes from an agent or
-from the reporter of the ticket it answers, or answers one of our messages, is a bounce only
-with the structure of a delivery report (`bounce.has_report_structure`), never by wording.
+from the reporter or a follower of the ticket it names, or answers one of our messages, is a
+bounce only with the structure of a delivery report (`bounce.has_report_structure`), never by
+wording.
 """
 from __future__ import annotations
 
 from gateway.config import Settings
 from gateway.domain import InboundMail, MachineVerdict
 from gateway.parsers import auth, autoreply, bounce, threading
-from gateway.store import tickets
+from gateway.store import followers, tickets
 
 
 def reconsider(mail: InboundMail, verdict: MachineVerdict | None, settings: Settings,
@@ -37,7 +38,8 @@ def _known_person(mail: InboundMail, settings: Settings) -> bool:
         return True
     ref = threading.subject_ref(mail.subject, settings.support.ticket_prefix)
     ticket = tickets.find_ticket(ref) if ref else None
-    return ticket is not None and ticket.reporter.email == email
+    return ticket is not None and (ticket.reporter.email == email
+                                   or followers.is_following(ticket, email))
 
 
 def _valid_token(mail: InboundMail, settings: Settings) -> bool:

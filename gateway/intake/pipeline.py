@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Callable
 
-from gateway.intake import bounce_trust, flood
+from gateway.intake import bounce_trust, flood, following
 from gateway import excerpt, failures, outgoing
 from gateway.outgoing import loops
 from gateway import config as config_module
@@ -78,7 +78,9 @@ def _process_mail(mail: InboundMail, ctx: Context, known: Precomputed | None = N
     if settings.agent(mail.sender.email):
         return desk_reply.handle_reply(mail, ticket, ctx)
     if ticket.status == Status.CLOSED and mail.sender.email == ticket.reporter.email:
-        return _new_ticket(mail, ctx, linked=ticket, decision=decision)
+        # Stopping a follower's copies is no new report.
+        return following.unfollow_request(ctx, ticket, mail) or \
+            _new_ticket(mail, ctx, linked=ticket, decision=decision)
     return _follow_up(mail, ticket, ctx)
 
 
@@ -106,9 +108,11 @@ def _find_ticket(mail: InboundMail, ctx: Context) -> Ticket | None:
     if ref is None or mail.sender is None:
         return None
     ticket = tickets.find_ticket(ref)
-    # A bare subject tag is easy to type: it only counts for the reporter or an agent.
+    # A bare subject tag is easy to type: it only counts for the reporter, a follower or an
+    # agent.
     if ticket and (mail.sender.email == ticket.reporter.email
-                   or ctx.settings.agent(mail.sender.email)):
+                   or ctx.settings.agent(mail.sender.email)
+                   or following.is_follower(ticket, mail.sender.email)):
         return ticket
     return None
 
@@ -148,6 +152,7 @@ def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None,
                       f"new ticket at {Level.L0} for team {ticket.team}", message_row=row)
     tickets.add_event(ticket, "routed", "router", _routing_detail(decision),
                       new=decision.team, message_row=row)
+    following.from_report(ctx, ticket, mail, row)
     if linked is not None:
         tickets.add_event(ticket, "linked", mail.sender.email,
                           f"reply to closed ticket {linked.ref}", new=linked.ref)
@@ -170,10 +175,16 @@ def _routing_detail(decision: RoutingDecision) -> str:
 
 def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     from_reporter = mail.sender.email == ticket.reporter.email
+    from_follower = not from_reporter and following.is_follower(ticket, mail.sender.email)
+    if from_reporter or from_follower:
+        # The one line either may write that acts: `#berhenti-ikuti [address]`.
+        done = following.unfollow_request(ctx, ticket, mail)
+        if done is not None:
+            return done
     row = tickets.add_message(ticket, mail, kind="reply", attachments_dir=ctx.attachments_dir)
     tickets.add_event(ticket, "reply", mail.sender.email,
-                      "reporter replied" if from_reporter else "reply from a third party",
-                      message_row=row)
+                      "reporter replied" if from_reporter else "a follower replied"
+                      if from_follower else "reply from a third party", message_row=row)
     if from_reporter and ticket.status in REOPEN_ON_REPLY:
         old = ticket.status
         ticket = tickets.update_ticket(ticket, status=Status.OPEN)
@@ -183,8 +194,11 @@ def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     # Colleagues get what is new in the reply, and the internal notes kept so far.
     extra = {"text": quoting.fresh_text(mail.text, mail.html) or mail.text,
              "author": str(mail.sender), "notes": internal_notes(ticket),
-             # Labelled by who wrote it: a colleague in Cc is not the reporter.
-             "from_reporter": from_reporter, "author_email": mail.sender.email}
+             # Labelled by who wrote it: a colleague in Cc is not the reporter. Only the
+             # reporter's reply reopens: a follower's remark on a resolved ticket is shown to
+             # the assignee, who decides.
+             "from_reporter": from_reporter, "from_follower": from_follower,
+             "author_email": mail.sender.email}
     for notice in desk_notices.team_notices(ticket, mail, ctx, "agent_follow_up", extra,
                                             only=[a for a in recipients if a]):
         outgoing.enqueue(ctx, ticket, notice)

@@ -10,7 +10,7 @@ from gateway.outgoing import loops
 from gateway.context import Context
 from gateway.domain import Address, Notice, Ticket
 from gateway.parsers import addresses, auth
-from gateway.store import outbox, tickets
+from gateway.store import followers, outbox, tickets
 
 
 def ticket_context(ticket: Ticket, ctx: Context) -> dict[str, Any]:
@@ -54,6 +54,7 @@ def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
         notice = dataclasses.replace(notice, to=Address(to, notice.to.name))
     if auto and not loops.may_send_automatic(ctx.settings, ticket, notice.to.email):
         return None
+    notice = with_followers(ctx, ticket, notice, auto)
     composer = ctx.composer
     notice = composer.addressed(notice)
     row = dict(ticket=ticket, sender=composer.support_address,
@@ -63,3 +64,24 @@ def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
         return notice.message_id  # a surge: the sender renders it when it claims it
     outbox.enqueue(notice, mail=composer.render(notice), **row)
     return notice.message_id
+
+
+def with_followers(ctx: Context, ticket: Ticket | None, notice: Notice, auto: bool) -> Notice:
+    """A mail to the ticket's reporter (a `reporter_*` template) goes to its followers as Cc
+    on the same mail. Each follower is left off when the loop guards refuse them (bounced
+    for good; for automatic mail also over the per-address caps), never the whole mail."""
+    if ticket is None or notice.cc or not notice.template.startswith("reporter_") or \
+            notice.to.email.lower() != (addresses.transport_form(ticket.reporter.email)
+                                        or "").lower():
+        return notice
+    if ", " in notice.to.email:
+        # A quoted local part ("a, b"@x) the comma-separated list of recipients cannot carry
+        # beside others: the reporter's mail goes alone.
+        return notice
+    copies = tuple(a for a in followers.addresses(ticket)
+                   if loops.may_copy(ctx.settings, ticket, a.email, auto))
+    if not copies:
+        return notice
+    # The mail says who else has it, and how a follower stops the copies (`_followers`).
+    return dataclasses.replace(notice, cc=copies, context={
+        **notice.context, "copied_to": [a.email for a in copies]})

@@ -15,7 +15,7 @@ from gateway.parsers import bounce
 from gateway.store import guards, tickets
 from gateway.store.database import utcnow
 
-AUTOMATIC_TEMPLATES = ("reporter_ack", "reporter_too_large")
+AUTOMATIC_TEMPLATES = ("reporter_ack", "reporter_too_large", "follow_stopped")
 
 
 def may_send_automatic(settings: Settings, ticket: Ticket | None, address: str) -> bool:
@@ -34,6 +34,19 @@ def may_send_automatic(settings: Settings, ticket: Ticket | None, address: str) 
                               f"no automatic mail to {address}: {sent} already this {label} "
                               f"(cap {limit}); a possible mail loop", new=address)
             return False
+    return True
+
+
+def may_copy(settings: Settings, ticket: Ticket | None, address: str, automatic: bool) -> bool:
+    """Whether a follower gets a copy of this mail: never once their address bounced for good
+    (they only watch; any mail to them is ours to stop), and automatic mail only within the
+    same caps as everyone's."""
+    if automatic:
+        return may_send_automatic(settings, ticket, address)
+    if guards.is_suppressed(address, suppressed_since(settings)):
+        tickets.add_event(ticket, "copy_suppressed", "gateway",
+                          f"no copy to follower {address}: it bounced for good", new=address)
+        return False
     return True
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from gateway import failures
 from gateway.errors import PermanentSendFailure, TemporaryFailure
 from gateway.context import Context
-from gateway.store import database, outbox, tickets
+from gateway.outgoing import loops
+from gateway.store import database, guards, outbox, tickets
 from gateway.transport import smtp_worker
 from gateway.transport.smtp_worker import SmtpWorker
 
@@ -192,10 +193,34 @@ def _record(ctx: Context, answers: list, report: SendReport) -> None:
         outbox.mark_all_sent(sent)
         report.sent += len(sent)
     for item, outcome, detail in answers:
+        if outcome == smtp_worker.OK and detail:
+            _partly_refused(ctx, item, detail)
+    for item, outcome, detail in answers:
         if outcome != smtp_worker.OK:
             failure = PermanentSendFailure if outcome == smtp_worker.PERMANENT \
                 else TemporaryFailure
             _settle(ctx, item, failure(detail), report, detail)
+
+
+def _partly_refused(ctx: Context, item, detail: str) -> None:
+    """A mail the server took for some of its recipients and refused for others (a follower's
+    address that does not exist): sent, and each refusal recorded on the ticket; one for good
+    (5xx) stops automatic mail and copies to that address, as a bounce of it would."""
+    ticket = tickets.ticket_by_id(item.ticket_id) if item.ticket_id else None
+    since = loops.suppressed_since(ctx.settings)
+    for line in detail.split("\n")[:len(item.recipient.split(", "))]:
+        address, _, answer = line.partition(" ")
+        if address not in item.recipient.split(", "):
+            continue
+        tickets.add_event(ticket, "recipient_refused", "smtp",
+                          f"mail {item.message_id} went to the others; the server refused "
+                          f"{address}: {answer}", new=address)
+        if answer[:1] == "5" and guards.suppress(address, f"refused by the SMTP server for "
+                                                          f"{item.message_id}: {answer}", since):
+            tickets.add_event(ticket, "address_bounced", "smtp",
+                              f"delivery to {address} failed for good ({answer}); automatic "
+                              f"mail to it is stopped for {ctx.settings.loops.suppress_days} "
+                              "days", new=address)
 
 
 def sent_log_path(ctx: Context, claimer: str) -> Path:

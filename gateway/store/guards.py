@@ -64,11 +64,14 @@ def automatic_mail_count(address: str, templates: tuple[str, ...], since: dateti
     """How many automatic mails of these templates went (or wait to go) to an address."""
     # Hand-written SQL, its text cached: asked before every automatic mail, peewee's building
     # of the query cost more than running it.
+    # A mail to several (the reporter and followers in Cc) lists them all in `recipient`, so
+    # it is counted from outbox_copy, which names each of them.
     marks = ", ".join("?" * len(templates))
-    return database.execute(
-        OutboxRow, f'SELECT count(*) FROM "outbox" WHERE "recipient" = ? AND "template" IN '
-        f'({marks}) AND "created_at" >= ?',
-        (address.lower(), *templates, OutboxRow.created_at.db_value(since))).fetchone()[0]
+    params = (address.lower(), *templates, OutboxRow.created_at.db_value(since))
+    return sum(database.execute(
+        OutboxRow, f'SELECT count(*) FROM "{table}" WHERE "{column}" = ? AND "template" IN '
+        f'({marks}) AND "created_at" >= ?', params).fetchone()[0]
+        for table, column in (("outbox", "recipient"), ("outbox_copy", "email")))
 
 
 def suppress(address: str, reason: str, since: datetime | None = None) -> bool:

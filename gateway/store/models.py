@@ -175,5 +175,33 @@ class FloodNoticeRow(BaseModel):
         table_name = "flood_notice"
 
 
+class FollowerRow(BaseModel):
+    """Someone who gets the reporter's mail as Cc; a removed one keeps its row (removed_at)."""
+
+    ticket = pw.ForeignKeyField(TicketRow, column_name="ticket_id", backref="followers")
+    email = pw.TextField()
+    name = pw.TextField(default="")
+    added_by = pw.TextField()
+    added_at = pw.DateTimeField()
+    removed_by = pw.TextField(null=True)
+    removed_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "follower"
+
+
+class OutboxCopyRow(BaseModel):
+    """One address of an outbox row sent to several (To and Cc), for the per-address count."""
+
+    outbox = pw.ForeignKeyField(OutboxRow, column_name="outbox_id")
+    email = pw.TextField()
+    template = pw.CharField(max_length=64)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "outbox_copy"
+
+
 ALL_MODELS = (TicketRow, MessageRow, AttachmentRow, EventRow, MailboxCursorRow, OutboxRow,
-              QuarantineRow, LeaseRow, SuppressedAddressRow, HeldMailRow, FloodNoticeRow)
+              QuarantineRow, LeaseRow, SuppressedAddressRow, HeldMailRow, FloodNoticeRow,
+              FollowerRow, OutboxCopyRow)

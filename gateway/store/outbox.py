@@ -17,7 +17,7 @@ import peewee as pw
 from gateway.domain import Address, Notice, OutgoingMail, Ticket
 from gateway.store import database
 from gateway.store.database import utcnow
-from gateway.store.models import OutboxRow
+from gateway.store.models import OutboxCopyRow, OutboxRow
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 
@@ -71,13 +71,21 @@ def enqueue(notice: Notice, ticket: Ticket | None, sender: str, visibility: str,
             return None
         data = _notice_json(notice, exact=False)
     now = now or utcnow()
-    return database.insert(OutboxRow, ticket=ticket.id if ticket else None,
-                           message_id=notice.message_id, template=notice.template,
-                           sender=sender, recipient=notice.to.email.lower(),
-                           subject=mail.subject if mail else "", visibility=visibility,
-                           text=mail.text if mail else "", raw=mail.raw if mail else b"",
-                           status=PENDING, next_attempt_at=now, created_at=now,
-                           priority=priority(notice.template), notice=data)
+    # Every envelope recipient, comma-separated (the sender splits them); a row sent to several
+    # names each in outbox_copy too, where the per-address count of automatic mail finds it.
+    everyone = list(dict.fromkeys(a.email.lower() for a in (notice.to, *notice.cc)))
+    row_id = database.insert(OutboxRow, ticket=ticket.id if ticket else None,
+                             message_id=notice.message_id, template=notice.template,
+                             sender=sender, recipient=", ".join(everyone),
+                             subject=mail.subject if mail else "", visibility=visibility,
+                             text=mail.text if mail else "", raw=mail.raw if mail else b"",
+                             status=PENDING, next_attempt_at=now, created_at=now,
+                             priority=priority(notice.template), notice=data)
+    if len(everyone) > 1:
+        for email in everyone:
+            database.insert(OutboxCopyRow, outbox=row_id, email=email,
+                            template=notice.template, created_at=now)
+    return row_id
 
 
 def _notice_json(notice: Notice, exact: bool = True) -> bytes | None:
@@ -86,7 +94,8 @@ def _notice_json(notice: Notice, exact: bool = True) -> bytes | None:
               "ticket_ref": notice.ticket_ref, "in_reply_to": notice.in_reply_to,
               "references": list(notice.references), "auto_submitted": notice.auto_submitted,
               "reply_to": notice.reply_to, "message_id": notice.message_id,
-              "attachments": [list(a) for a in notice.attachments]}
+              "attachments": [list(a) for a in notice.attachments],
+              "cc": [[a.email, a.name] for a in notice.cc]}
     try:
         return json.dumps(fields, ensure_ascii=False,
                           default=None if exact else str).encode("utf-8")
@@ -97,10 +106,10 @@ def _notice_json(notice: Notice, exact: bool = True) -> bytes | None:
 def _notice_from_json(data: bytes) -> Notice:
     fields = json.loads(data.decode("utf-8"))
     email, name = fields.pop("to")
-    # Rows queued before notices could carry files have no "attachments".
+    # Rows queued before notices could carry files (or copies) have no "attachments" ("cc").
     return Notice(to=Address(email, name), references=tuple(fields.pop("references")),
                   attachments=tuple(tuple(a) for a in fields.pop("attachments", ())),
-                  **fields)
+                  cc=tuple(Address(e, n) for e, n in fields.pop("cc", ())), **fields)
 
 
 def store_rendered(item_id: int, mail: OutgoingMail) -> None:

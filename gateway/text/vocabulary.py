@@ -30,6 +30,7 @@ FIELD = {
     "priority": ("prioritas", "priority"),
     "category": ("kategori", "category"),
     "assignee": ("petugas", "assignee"),
+    "followers": ("pengikut", "followers"),
 }
 # The SLA targets, as the reminder and breach notices name them.
 MEASURE = {

@@ -48,7 +48,10 @@ class SmtpConnection:
     def connected(self) -> bool:
         return self.client is not None and self.client.is_connected
 
-    async def send(self, sender: str, recipients: list[str], raw: bytes) -> None:
+    async def send(self, sender: str, recipients: list[str], raw: bytes) -> dict[str, str]:
+        """Send one mail; raises when nobody took it. Returns the recipients the server refused
+        while it took the mail for the others (address -> "code message"): a follower in Cc
+        whose address is refused must not hold back, or repeat, the reporter's mail."""
         assert self.client is not None
         try:
             errors, _ = await self.client.sendmail(sender, recipients, raw)
@@ -60,10 +63,12 @@ class SmtpConnection:
             raise _classify(exc, "SMTP") from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise TemporaryFailure(f"SMTP: {_describe(exc)}") from exc
-        if errors:
-            # With one recipient a partial refusal is a full one: judge it by its code.
+        if errors and len(errors) >= len(set(recipients)):
+            # Every recipient refused (with one recipient, a partial refusal is a full one):
+            # judge it by the code.
             code, message = next(iter(errors.values()))
             raise failures.smtp_failure(code, f"SMTP {code} {message}")
+        return {address: f"{code} {message}" for address, (code, message) in errors.items()}
 
 
 @functools.cache

@@ -34,7 +34,8 @@ OK, TEMPORARY, PERMANENT = "ok", "temporary", "permanent"
 
 # (row id, envelope sender, envelope recipients, the message's bytes)
 Request = tuple[int, str, Sequence[str], bytes]
-# (row id, OK | TEMPORARY | PERMANENT, the server's answer on failure)
+# (row id, OK | TEMPORARY | PERMANENT, the server's answer on failure; on OK the recipients
+# it refused while taking the mail for the others, one "address code message" a line)
 Answer = tuple[int, str, str]
 
 
@@ -189,7 +190,7 @@ async def _send_batch(pipe: Connection, settings: Smtp, sent_log: Path,
         async with SmtpConnection(settings) as connection:
             for row_id, sender, recipients, raw in requests:
                 try:
-                    await connection.send(sender, list(recipients), raw)
+                    refused = await connection.send(sender, list(recipients), raw)
                 except TemporaryFailure as exc:
                     pipe.send((row_id, TEMPORARY, str(exc)))
                     if not connection.connected:
@@ -199,14 +200,15 @@ async def _send_batch(pipe: Connection, settings: Smtp, sent_log: Path,
                 except PermanentSendFailure as exc:
                     pipe.send((row_id, PERMANENT, str(exc)))
                     continue
+                partly = "\n".join(f"{address} {answer}" for address, answer in refused.items())
                 # Before the answer: a gateway that dies now finds the mail in the log.
                 try:
                     os.write(log, b"%d\n" % row_id)
                 except OSError as exc:  # a full disk: the gateway, alive, records it
-                    pipe.send((row_id, OK, ""))
+                    pipe.send((row_id, OK, partly))
                     end = (None, TEMPORARY, f"SMTP worker: sent log: {exc}")
                     break
-                pipe.send((row_id, OK, ""))
+                pipe.send((row_id, OK, partly))
     except (TemporaryFailure, PermanentSendFailure) as exc:  # no connection for this batch
         end = (None, TEMPORARY, str(exc))
     except (EOFError, OSError):

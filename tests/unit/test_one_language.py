@@ -79,11 +79,14 @@ BASE: dict[str, Any] = {
     "handler_team": NEUTRAL, "handler_level": "1", "solver_team": NEUTRAL, "solver_level": "2",
     "event": "new", "acting": False, "partner_team_name": NEUTRAL, "other_team_name": NEUTRAL,
     "lines": [f"#balas {NEUTRAL}"], "resolved": False, "moved": False,
+    "removed": "qq@qq.example", "self_removed": True, "name": "",
+    "copied_to": ["qq@qq.example", "qz@qq.example"],
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
     {}, {"reporter_name": "", "message": "", "notes": [], "attachments": [], "to_level": "L2"},
     {"default_public": True}, {"can_escalate": False}, {"from_reporter": False},
+    {"from_reporter": False, "from_follower": True}, {"self_removed": False, "name": NEUTRAL},
     {"text_cut": True, "notes": [{"author": NEUTRAL, "text": NEUTRAL, "cut": True,
                                   "size": "12.0 MB", "shown": "64 KB"}]},
     {"valid": False, "mode": "check"},
@@ -94,6 +97,7 @@ VARIATIONS: list[dict[str, Any]] = [
     {"steps": [step("take", changes=[{"field": f, "old": old, "new": new} for f, old, new in (
         ("level", "L0", "L1"), ("team", "Qqa", "Qqb"), ("status", "new", "open"),
         ("priority", "low", "urgent"), ("category", "-", NEUTRAL), ("assignee", "-", NEUTRAL),
+        ("followers", "-", NEUTRAL),
         ("status", "pending", "resolved"), ("status", "resolved", "closed"),
         ("priority", "normal", "high"))])]},
     {"steps": [step("reply", implicit=True), step("note", error=NEUTRAL)], "mode": "refused"},
