@@ -15,7 +15,7 @@ from typing import Any
 from gateway import excerpt
 from gateway.config import Agent
 from gateway.context import Context
-from gateway.desk import registry
+from gateway.desk import attached, registry
 from gateway.desk.plan import Plan, State, Step
 from gateway.domain import Address, InboundMail, Level, Notice, Ticket
 from gateway.outgoing import agent_message_id, ticket_context
@@ -36,8 +36,13 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
                  extra: dict[str, Any] | None = None, only: list | None = None) -> list[Notice]:
     """One notice per agent of the ticket's team (or of `only`), each in the agent's language."""
     agents = only if only else ctx.settings.agents_of(ticket.team)
+    # The mail's files as stored, attached by reference when they fit the limit (`attached`).
+    stored = tickets.message_files(mail.dedup_key) if mail else []
+    limit = ctx.settings.support.max_attached_bytes
+    files = attached.carried(stored, limit)
     context = {**ticket_context(ticket, ctx), "text": mail.text if mail else "",
                "attachments": [a.name for a in mail.attachments] if mail else [],
+               **attached.fields(ticket.ref, stored, bool(files), limit),
                "author": str(mail.sender) if mail and mail.sender else "", "notes": [],
                **(extra or {})}
     # A notice carries a bounded excerpt of the mail and says where the whole mail is.
@@ -53,7 +58,7 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
                    context={**context, "command_words": registry.command_words(agent.language)},
                    in_reply_to=mail.message_id if mail else None,
                    references=(mail.message_id,) if mail and mail.message_id else (),
-                   auto_submitted="auto-generated",
+                   auto_submitted="auto-generated", files=files,
                    message_id=agent_message_id(ctx, ticket, agent.email)) for agent in agents]
 
 

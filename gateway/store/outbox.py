@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from gateway.domain import Address, Notice, OutgoingMail, Ticket
+from gateway.domain import Address, Notice, NoticeFile, OutgoingMail, Ticket
 from gateway.store import database
 from gateway.store.database import utcnow
 from gateway.store.models import OutboxRow
@@ -86,7 +86,9 @@ def _notice_json(notice: Notice, exact: bool = True) -> bytes | None:
               "ticket_ref": notice.ticket_ref, "in_reply_to": notice.in_reply_to,
               "references": list(notice.references), "auto_submitted": notice.auto_submitted,
               "reply_to": notice.reply_to, "message_id": notice.message_id,
-              "attachments": [list(a) for a in notice.attachments]}
+              "attachments": [list(a) for a in notice.attachments],
+              "files": [[f.storage_id, f.name, f.content_type, f.size, f.content_id]
+                        for f in notice.files]}
     try:
         return json.dumps(fields, ensure_ascii=False,
                           default=None if exact else str).encode("utf-8")
@@ -100,6 +102,7 @@ def _notice_from_json(data: bytes) -> Notice:
     # Rows queued before notices could carry files have no "attachments".
     return Notice(to=Address(email, name), references=tuple(fields.pop("references")),
                   attachments=tuple(tuple(a) for a in fields.pop("attachments", ())),
+                  files=tuple(NoticeFile(*f) for f in fields.pop("files", ())),
                   **fields)
 
 

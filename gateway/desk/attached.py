@@ -1,0 +1,40 @@
+"""Which stored files a mail carries, and what it says of them: a reporter's files on the
+agents' notices, an agent's (`parsers.own_files` chose them) on the reporter's mail.
+
+All of them or none: together within `support.max_attached_bytes` they are attached (the
+notice names them by reference, `domain.NoticeFile`; `compose` reads the bytes when it
+renders); beyond it the mail lists each with its size, and an agent's notice says how to fetch
+it (`ldp attachments get REF ID`). A mail either has the files or says plainly that it has not.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from gateway.domain import NoticeFile
+from gateway.excerpt import human_size
+from gateway.store.tickets import StoredFile
+
+
+def carried(files: Sequence[StoredFile], limit: int, inline: bool = True
+            ) -> tuple[NoticeFile, ...]:
+    """The files as the notice's references when together they fit `limit`, else none.
+    `inline`: keep inline images' Content-IDs (the agents' notice shows them); a reporter's
+    mail attaches an agent's files as plain files."""
+    if not files or sum(f.size for f in files) > limit:
+        return ()
+    return tuple(f.notice_file() if inline else NoticeFile(f.storage_id, f.name,
+                                                           f.content_type, f.size)
+                 for f in files)
+
+
+def fields(ref: str, files: Sequence[StoredFile], attached: bool, limit: int
+           ) -> dict[str, Any]:
+    """Template fields: `files` (id, name, size, content ID of each, for people), whether they
+    are `files_attached`, their total and the limit, and the command that fetches one."""
+    return {"files": [{"id": f.id, "name": f.name, "size": human_size(f.size),
+                       "cid": f.content_id if f.content_type.startswith("image/") else ""}
+                      for f in files],
+            "files_attached": attached,
+            "files_total": human_size(sum(f.size for f in files)),
+            "files_limit": human_size(limit),
+            "files_command": f"ldp attachments get {ref}"}
