@@ -10,7 +10,7 @@ so a reporter can never learn one. Each agent gets their own copy with their own
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Sequence
 
 from gateway import excerpt
 from gateway.config import Agent
@@ -62,8 +62,11 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
                    message_id=agent_message_id(ctx, ticket, agent.email)) for agent in agents]
 
 
-def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan) -> list[Notice]:
-    """One mail per feedback line; the agent's #reply message rides on the first of them."""
+def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan,
+                     files: Sequence[tickets.StoredFile] = ()) -> list[Notice]:
+    """One mail per feedback line; the agent's #reply message rides on the first of them, and
+    so do the files the agent attached (`files`, chosen by `reply.agent_files`), attached as
+    plain files when they fit the limit, else named."""
     items: list[tuple[str, dict[str, Any]]] = []
     for step in plan.steps:
         row = registry.spec(step.command.name)
@@ -81,8 +84,14 @@ def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan) -> list[Notice]:
     in_reply_to, references = reporter_thread(ticket)
     base = {"ref": ticket.ref, "subject": ticket.subject, "status": ticket.status.value,
             "reporter_name": ticket.reporter.name}
+    files = files if message else ()
+    limit = ctx.settings.support.max_attached_bytes
+    carried = attached.carried(files, limit, inline=False)
+    shown = attached.fields(ticket.ref, files, bool(carried), limit) if files else {}
     return [Notice(template=template, to=ticket.reporter, language=ticket.language,
-                   context={**base, **extra, "message": message if i == 0 else ""},
+                   context={**base, **extra, "message": message if i == 0 else "",
+                            **(shown if i == 0 else {})},
+                   files=carried if i == 0 else (),
                    ticket_ref=ticket.ref, in_reply_to=in_reply_to, references=references,
                    # Written by a person (RFC 3834 "no"), except the escalation news.
                    auto_submitted="auto-generated" if template == "reporter_escalated" else "no")

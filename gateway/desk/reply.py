@@ -28,7 +28,7 @@ from gateway.desk.apply import apply_plan
 from gateway.desk.plan import Plan, actor_for, make_plan
 from gateway.domain import Address, Command, Disposition, InboundMail, Outcome, Ticket, Visibility
 from gateway.outgoing import enqueue
-from gateway.parsers import auth, own_text, quoting, threading
+from gateway.parsers import auth, own_files, own_text, quoting, threading
 from gateway.text.problems import problem
 from gateway.store import tickets
 
@@ -142,6 +142,22 @@ def _is_closing(line: str) -> bool:
     return 0 < len(line) <= 40 and _CLOSING.fullmatch(line) is not None
 
 
+def agent_files(mail: InboundMail, ticket: Ticket) -> list[tickets.StoredFile]:
+    """The stored attachments of an agent's reply that the agent attached themselves, for the
+    reporter (`parsers.own_files.choose`): never a forwarded message or its parts, a file the
+    ticket held before (the reporter's own coming back), or a signature's inline logo."""
+    stored = tickets.message_files(mail.dedup_key)
+    if not stored:
+        return []
+    known = [f.sha256 for f in tickets.ticket_files(ticket) if f.message_key != mail.dedup_key]
+    chosen = own_files.choose(own_files.parts(mail.raw), own_text.own_body(mail.raw).html,
+                              known)
+    by_hash: dict[str, tickets.StoredFile] = {}
+    for item in stored:
+        by_hash.setdefault(item.sha256, item)
+    return [by_hash[digest] for digest in chosen if digest in by_hash]
+
+
 def _stored_as(plan: Plan) -> tuple[str, Visibility]:
     if plan.body_to_reporter:
         return "feedback", Visibility.PUBLIC
@@ -165,7 +181,8 @@ def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: 
     tickets.add_event(ticket, "agent_reply", actor, f"verified: {verdict.reason}",
                       message_row=row)
     changed = apply_plan(ticket, plan, actor, message_row=row)
-    mails = [*notices.reporter_notices(ctx, changed, plan),
+    files = agent_files(mail, ticket) if plan.body_to_reporter else []
+    mails = [*notices.reporter_notices(ctx, changed, plan, files),
              *notices.handover_notices(ctx, changed, plan, str(Address(agent.email, agent.name)),
                                        mover=agent.email)]
     if ctx.settings.security.receipts:
