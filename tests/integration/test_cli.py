@@ -105,7 +105,7 @@ def test_unknown_ticket_and_bad_config_give_one_line_and_a_meaningful_exit_code(
     code, out, err = ldp(configured, "--config", str(configured / "bad.toml"), "init")
     assert (code, err) == (78, f"error: {configured / 'bad.toml'}: unknown key support.colour "
                                "(known: address, name, language, ticket_prefix, data_dir, "
-                               "templates_dir, message_id_domain)\n")
+                               "templates_dir, message_id_domain, max_attached_bytes)\n")
     code, _, err = ldp(configured, "init", env={"LDP_IMAP_PORT": "abc"})
     assert (code, err) == (78, "error: LDP_IMAP_PORT (environment) must be an integer, "
                                "got 'abc'\n")
