@@ -18,7 +18,7 @@ import pytest
 from gateway.store import tickets
 from tests import mails
 from tests.conftest import write_config
-from tests.integration.agent_replies import POLICY, _headers
+from tests.integration.agent_replies import POLICY, _headers, gmail_reply
 from tests.integration.test_agent_flow import BUDI, REF, REPORT_ID, RINA, SARI, Desk
 
 pytestmark = pytest.mark.integration
@@ -234,3 +234,41 @@ def test_a_set_over_the_limit_is_listed_with_the_command_that_fetches_each_file(
     write_config(tmp_path / "ldp.toml", desk.settings)
     code, out, err = ldp(tmp_path, "attachments", "get", REF, str(ids[1]))
     assert (code, err) == (0, "") and sha(out) == sha(parts[1])
+
+
+def test_a_follow_ups_file_reaches_the_assignee_and_an_agents_file_over_the_limit_is_named(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """With a 1 MB limit: Rina's screenshot in a follow-up reaches Budi (who took the ticket)
+    attached, byte for byte; Budi's 2 MB spreadsheet is over the limit, so Rina's mail has
+    his answer and names the file and its size, with no file and no internal command."""
+    desk = Desk(imap_server, smtp_sink, db_url, tmp_path,
+                support={"max_attached_bytes": 1_000_000})
+    new = desk.deliver(mails.report(message_id=REPORT_ID))
+    took = desk.deliver(gmail_reply("Budi Santoso <budi@lkpp.example>", new[BUDI], "#ambil",
+                                    "Budi Santoso", "<CAGx7budi0001@mail.gmail.com>"))
+    assert sorted(took) == [BUDI]
+    screenshot = b"\x89PNG\r\n\x1a\n" + data(300_000, 6)
+    follow_up = desk.deliver(mails.report(
+        subject=f"Re: [{REF}] Tidak bisa login SPSE", body="Ini tangkapan layarnya.\n",
+        message_id="<CAGx7rina0002@mail.gmail.com>", in_reply_to=REPORT_ID,
+        references=REPORT_ID, attachments=[("galat.png", "image/png", screenshot)]))
+    assert sorted(follow_up) == [BUDI]
+    assert files_of(follow_up[BUDI]) == {
+        "galat.png": ("image/png", sha(screenshot), None, "attachment")}
+    assert "Lampiran : galat.png (293 KB)\n           (terlampir pada email ini)\n" in \
+        mails.text_of(follow_up[BUDI])
+
+    sheet = b"PK\x03\x04" + data(2_000_000, 7)
+    reply = _headers(EmailMessage(), "Budi Santoso <budi@lkpp.example>", follow_up[BUDI],
+                     "<CAGx7budi0002@mail.gmail.com>", "Re: ")
+    reply.set_content("#balas\n\nIbu Rina, data akun yang sudah diperbaiki terlampir.\n")
+    reply.add_attachment(sheet, *XLSX.split("/"), filename="koreksi-akun.xlsx")
+    answered = desk.deliver(reply.as_bytes(policy=POLICY))
+    assert sorted(answered) == [BUDI, RINA]
+    assert files_of(answered[RINA]) == {}
+    text = mails.text_of(answered[RINA])
+    assert "Ibu Rina, data akun yang sudah diperbaiki terlampir." in text
+    assert ("Lampiran: koreksi-akun.xlsx (1.9 MB)\nJumlahnya 1.9 MB: terlalu besar untuk "
+            "dikirim lewat email (paling banyak 977 KB per email). Silakan balas email ini bila "
+            "Bapak/Ibu memerlukannya, dan kami akan mengirimkannya dengan cara lain.\n") in text
+    assert "ldp " not in text
