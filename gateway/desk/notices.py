@@ -1,7 +1,9 @@
 """The mail the desk sends, as `Notice`s: the team's notices of a new ticket or a follow-up,
 feedback to the reporter from an agent's command block, hand-over notices to the agents of the
 ticket's new team (or to a new assignee), and the receipt and the command reference for the
-agent who wrote the block. The callers put them in the outbox (`outgoing.enqueue`).
+agent who wrote the block. The callers put them in the outbox (`outgoing.enqueue`). Files
+ride along by reference (`desk.attached`): the reporter's on the team's notices, an agent's
+own on the reporter's mail with their #reply.
 
 Mail to the reporter comes from the support address, threaded under the reporter's own messages
 (In-Reply-To the first, References all of them) and never names an agent's token Message-ID,

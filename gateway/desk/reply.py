@@ -10,6 +10,9 @@ it does. The pipeline hands every mail from an agent's address on a known ticket
    agent's own body: never from quoted history, attached or forwarded messages, inline logs or
    HTML alone (where hidden elements and comments are not text). The rest, without the
    agent's signature, is the body, and the only text of the mail that can reach the reporter.
+   Likewise only the files the agent attached themselves can reach the reporter, with a
+   #reply (`agent_files`, `parsers.own_files`): never a forwarded message or its parts, a file
+   the ticket held before, or a signature's inline logo. Every file is stored on the ticket.
 3. `desk.plan` checks every line; one bad line refuses the whole block, with a receipt naming
    each line's problem. #check only reports what would happen.
 4. An applied block updates the ticket once and writes an event per line (`desk.apply`), and
