@@ -23,6 +23,7 @@ from email.message import Message
 from typing import Iterable
 
 from gateway.parsers import bigparts, bigtext
+from gateway.parsers.mime import WHOLE_PARSE_BYTES
 
 SIGNATURE_IMAGE_BYTES = 20 * 1024  # an inline image this small, shown by the HTML: a logo
 MAX_DEPTH = 20  # as own_text: multiparts nested deeper than any mail client writes are skipped
@@ -83,6 +84,8 @@ def parts(raw: bytes) -> list[Part]:
             continue
         except Exception:  # the email package raises anything on hostile MIME
             return []
+    if len(raw) > WHOLE_PARSE_BYTES:
+        return []  # too large to read whole (as mime.parse): no file goes on (all stay on the ticket)
     try:
         return _walk(email.message_from_bytes(raw), raw, ())
     except Exception:  # the email package raises anything on hostile MIME: no files, then

@@ -250,8 +250,9 @@ class StoredFile:
     kind: str
 
     def notice_file(self) -> NoticeFile:
+        """As a notice names it; only an image keeps its Content-ID (goes inline)."""
         return NoticeFile(self.storage_id, self.name, self.content_type, self.size,
-                          self.content_id)
+                          self.content_id if self.content_type.startswith("image/") else "")
 
 
 _FILES = ('SELECT a."id", a."storage_id", a."name", a."content_type", a."size", a."sha256", '
