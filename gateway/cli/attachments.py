@@ -26,11 +26,17 @@ def cmd_attachments_list(args: argparse.Namespace) -> int:
     from gateway.store import tickets
     context(args, migrate=False)
     ticket = tickets.get_ticket(args.ref)
+    files = tickets.ticket_files(ticket)
+    # The message a file came with, numbered as `ldp tickets original REF N` numbers them.
+    numbers = {key: tickets.message_number(ticket, key)
+               for key in dict.fromkeys(f.message_key for f in files)}
     rows = [{"id": f.id, "name": f.name, "type": f.content_type, "size": f.size,
-             "sha256": f.sha256, "from": f.author, "kind": f.kind,
-             "content_id": f.content_id or None}
-            for f in tickets.ticket_files(ticket)]
-    print_rows(args, rows, ["id", "name", "type", "size", "sha256", "from"],
+             # A table shows a SHA-256's first 16 digits (the table cuts cells at 60); JSON
+             # all of it.
+             "sha256": f.sha256 if args.json else f.sha256[:16],
+             "message": numbers[f.message_key], "from": f.author,
+             "kind": f.kind, "content_id": f.content_id or None} for f in files]
+    print_rows(args, rows, ["id", "name", "type", "size", "sha256", "message", "from"],
                t("no_attachments", ref=ticket.ref))
     return EX_OK
 

@@ -141,6 +141,7 @@ HEADINGS = {
     "address": ("alamat", "address"), "since": ("sejak", "since"),
     "expires": ("berakhir", "expires"), "reason": ("alasan", "reason"),
     "type": ("jenis", "type"), "sha256": ("sha256", "sha256"),
+    "message": ("pesan", "message"),
 }
 
 

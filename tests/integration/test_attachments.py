@@ -178,7 +178,14 @@ def test_an_agents_own_file_reaches_the_reporter_and_nothing_else_does(
     listed = json.loads(out)
     assert [(r["name"], r["sha256"], r["size"]) for r in listed][:2] == [
         ("layar.png", sha(PNG), len(PNG)), ("laporan.pdf", sha(PDF), len(PDF))]
-    assert listed[0]["from"] == f"Rina Wati <{RINA}>" and listed[0]["content_id"] == SCREEN_CID
+    assert (listed[0]["from"], listed[0]["message"], listed[0]["content_id"]) == \
+        (f"Rina Wati <{RINA}>", 1, SCREEN_CID)
+    assert {r["message"] for r in listed if r["from"].endswith(f"<{BUDI}>")} == {2}
+    code, out, err = ldp(tmp_path, "attachments", "list", REF)
+    assert (code, err) == (0, "")
+    assert out.decode().splitlines()[0].split() == \
+        ["id", "name", "type", "size", "sha256", "message", "from"]
+    assert f"{sha(XLSX_BYTES)[:16]}  2        Budi Santoso <{BUDI}>" in out.decode()
     xlsx_id = next(r["id"] for r in listed if r["name"] == "koreksi-akun.xlsx")
 
     # By name and by number, to stdout (not a terminal) and to a file.
