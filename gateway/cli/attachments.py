@@ -17,6 +17,7 @@ from gateway.cli.common import context, print_rows
 from gateway.errors import CannotCreate, NotFound, UsageError
 from gateway.failures import EX_OK
 from gateway.parsers.mime import safe_filename
+from gateway.parsers.safetext import shown
 from gateway.text.messages import t
 
 CHUNK = 1 << 20
@@ -67,7 +68,8 @@ def cmd_attachments_get(args: argparse.Namespace) -> int:
         raise CannotCreate(t("attachment_exists", path=str(target))) from None
     with handle:
         _copy(source, handle)
-    print(t("attachment_written", path=str(target), size=item.size, name=item.name))
+    print(t("attachment_written", path=shown(str(target)), size=item.size,
+            name=shown(item.name)))
     return EX_OK
 
 
@@ -85,7 +87,8 @@ def pick(files: list, wanted: str, ref: str):
         if len(found) == 1:
             return found[0]
         if found:
-            candidates = ", ".join(f"{f.id} ({f.name}, {f.size}, {f.author})" for f in found)
+            candidates = ", ".join(f"{f.id} ({shown(f.name)}, {f.size}, {shown(f.author)})"
+                                   for f in found)
             raise UsageError(t("attachment_ambiguous", name=wanted, ref=ref,
                                candidates=candidates))
     raise NotFound(t("no_attachment", name=wanted, ref=ref))

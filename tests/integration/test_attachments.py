@@ -279,3 +279,57 @@ def test_a_follow_ups_file_reaches_the_assignee_and_an_agents_file_over_the_limi
             "dikirim lewat email (paling banyak 977 KB per email). Silakan balas email ini bila "
             "Bapak/Ibu memerlukannya, dan kami akan mengirimkannya dengan cara lain.\n") in text
     assert "ldp " not in text
+
+
+def test_get_on_a_terminal_writes_a_file_of_a_safe_name_here_and_never_over_another(
+        db_url, tmp_path):
+    """With a terminal for stdout and no --output, the file goes to the current folder under
+    its name made safe again (a hostile name in the database cannot leave the folder); a
+    second get refuses to overwrite it, --force does, and the bytes are the stored ones."""
+    import pty
+    from gateway.store import database
+    from gateway.store.models import AttachmentRow
+    from tests.integration.agent_replies import LocalDesk
+    desk = LocalDesk(db_url, tmp_path)
+    payload = b"%PDF-1.4\n" + data(40_000, 8)
+    desk.report(attachments=[("catatan.pdf", "application/pdf", payload)])
+    with database.transaction(desk.ctx.db):  # as if written by hand, or by an older gateway
+        AttachmentRow.update(name="../../keluar.pdf").execute()
+    write_config(tmp_path / "ldp.toml", desk.settings)
+    here = tmp_path / "here"
+    here.mkdir()
+
+    def on_terminal(*args: str) -> tuple[int, str, str]:
+        leader, follower = pty.openpty()
+        environ = {k: v for k, v in os.environ.items() if k != "LDP_LANG"}
+        environ.update({"LDP_CONFIG": str(tmp_path / "ldp.toml"), "LANG": "C"})
+        try:
+            result = subprocess.run([sys.executable, "-m", "gateway", *args], cwd=here,
+                                    env=environ, stdout=follower, stderr=subprocess.PIPE,
+                                    timeout=120)
+            os.close(follower)
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            os.close(leader)
+        return result.returncode, shown.decode().replace("\r\n", "\n"), result.stderr.decode()
+
+    [item] = tickets.ticket_files(tickets.get_ticket(REF))
+    assert on_terminal("attachments", "get", REF, str(item.id)) == \
+        (0, f"attachment ../../keluar.pdf written to keluar.pdf ({len(payload)} bytes)\n", "")
+    assert sorted(p.name for p in tmp_path.rglob("keluar.pdf")) == ["keluar.pdf"]
+    assert (here / "keluar.pdf").read_bytes() == payload
+    (here / "keluar.pdf").write_bytes(b"mine")
+    assert on_terminal("attachments", "get", REF, str(item.id)) == \
+        (73, "", "error: keluar.pdf exists: not overwritten (give another --output, or --force "
+                 "to overwrite it)\n")
+    assert (here / "keluar.pdf").read_bytes() == b"mine"
+    assert on_terminal("attachments", "get", REF, str(item.id), "--force")[0] == 0
+    assert (here / "keluar.pdf").read_bytes() == payload
