@@ -22,9 +22,16 @@ def carried(files: Sequence[StoredFile], limit: int, inline: bool = True
     mail attaches an agent's files as plain files."""
     if not files or sum(f.size for f in files) > limit:
         return ()
-    return tuple(f.notice_file() if inline else NoticeFile(f.storage_id, f.name,
-                                                           f.content_type, f.size)
-                 for f in files)
+    return tuple(f.notice_file(inline_id(f) if inline else "") for f in files)
+
+
+# Shown inline only as the raster images every mail client shows safely (an SVG can script).
+INLINE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+def inline_id(item: StoredFile) -> str:
+    """The Content-ID a file goes inline under in an agents' notice, "" for a plain file."""
+    return item.content_id if item.content_type in INLINE_TYPES else ""
 
 
 def fields(ref: str, files: Sequence[StoredFile], attached: bool, limit: int
@@ -32,7 +39,7 @@ def fields(ref: str, files: Sequence[StoredFile], attached: bool, limit: int
     """Template fields: `files` (id, name, size, content ID of each, for people), whether they
     are `files_attached`, their total and the limit, and the command that fetches one."""
     return {"files": [{"id": f.id, "name": f.name, "size": human_size(f.size),
-                       "cid": f.content_id if f.content_type.startswith("image/") else ""}
+                       "cid": inline_id(f)}
                       for f in files],
             "files_attached": attached,
             "files_total": human_size(sum(f.size for f in files)),

@@ -249,10 +249,9 @@ class StoredFile:
     author: str
     kind: str
 
-    def notice_file(self) -> NoticeFile:
-        """As a notice names it; only an image keeps its Content-ID (goes inline)."""
-        return NoticeFile(self.storage_id, self.name, self.content_type, self.size,
-                          self.content_id if self.content_type.startswith("image/") else "")
+    def notice_file(self, content_id: str = "") -> NoticeFile:
+        """As a notice names it, inline under `content_id` when one is given."""
+        return NoticeFile(self.storage_id, self.name, self.content_type, self.size, content_id)
 
 
 _FILES = ('SELECT a."id", a."storage_id", a."name", a."content_type", a."size", a."sha256", '
