@@ -38,10 +38,15 @@ def fields(ref: str, files: Sequence[StoredFile], attached: bool, limit: int
            ) -> dict[str, Any]:
     """Template fields: `files` (id, name, size, content ID of each, for people), whether they
     are `files_attached`, their total and the limit, and the command that fetches one."""
-    return {"files": [{"id": f.id, "name": f.name, "size": human_size(f.size),
+    return {"files": [{"id": f.id, "name": f.name, "size": size(f.size),
                        "cid": inline_id(f)}
                       for f in files],
             "files_attached": attached,
-            "files_total": human_size(sum(f.size for f in files)),
-            "files_limit": human_size(limit),
+            "files_total": size(sum(f.size for f in files)),
+            "files_limit": size(limit),
             "files_command": f"ldp attachments get {ref}"}
+
+
+def size(count: int) -> str:
+    """A file's size for people: bytes below a kilobyte (a 2-byte file is not "0 KB")."""
+    return f"{count} B" if count < 1024 else human_size(count)

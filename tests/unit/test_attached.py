@@ -32,10 +32,10 @@ def test_over_the_limit_no_file_is_carried_and_each_is_listed_with_the_command()
     assert carried(FILES, 999) == ()
     shown = fields("LDP-000001", FILES, False, 999)
     assert shown == {
-        "files": [{"id": 1, "name": "layar.png", "size": "1 KB", "cid": "layar@rina"},
-                  {"id": 2, "name": "gambar.svg", "size": "0 KB", "cid": ""},
-                  {"id": 3, "name": "laporan.pdf", "size": "0 KB", "cid": ""}],
-        "files_attached": False, "files_total": "1 KB", "files_limit": "1 KB",
+        "files": [{"id": 1, "name": "layar.png", "size": "600 B", "cid": "layar@rina"},
+                  {"id": 2, "name": "gambar.svg", "size": "300 B", "cid": ""},
+                  {"id": 3, "name": "laporan.pdf", "size": "100 B", "cid": ""}],
+        "files_attached": False, "files_total": "1000 B", "files_limit": "999 B",
         "files_command": "ldp attachments get LDP-000001"}
 
 
