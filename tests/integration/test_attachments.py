@@ -333,3 +333,38 @@ def test_get_on_a_terminal_writes_a_file_of_a_safe_name_here_and_never_over_anot
     assert (here / "keluar.pdf").read_bytes() == b"mine"
     assert on_terminal("attachments", "get", REF, str(item.id), "--force")[0] == 0
     assert (here / "keluar.pdf").read_bytes() == payload
+
+
+def test_in_a_surge_a_notice_queued_unrendered_holds_references_and_is_sent_with_the_bytes(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """During a surge the agents' notices are queued unrendered: the row's notice (JSON) names
+    the stored files and holds none of their bytes; the sender renders it after the commit,
+    with the files read from their place, byte for byte."""
+    import asyncio
+
+    from gateway.intake.rounds import intake_once
+    from gateway.outgoing.sender import send_due
+    from gateway.service import build_context
+    from gateway.store import outbox
+    from gateway.store.models import OutboxRow
+    from gateway.transport.imap import Mailbox
+    from tests.conftest import deliver, make_settings
+    settings = make_settings(tmp_path, db_url, imap_server, smtp_sink)
+    deliver(imap_server, settings.imap.folder, report_with_files())
+    ctx = build_context(settings, tmp_path)
+    ctx.defer_rendering = lambda: True
+    with Mailbox(settings.imap) as box:
+        intake_once(ctx, box)
+    waiting = [i for i in outbox.list_items() if i.recipient in (BUDI, SARI)]
+    assert len(waiting) == 2 and all(i.raw == b"" for i in waiting)
+    for item in waiting:
+        assert [(f.name, f.size, f.content_id) for f in item.notice.files] == [
+            ("layar.png", len(PNG), SCREEN_CID), ("laporan.pdf", len(PDF), "")]
+        assert len(bytes(OutboxRow.get_by_id(item.id).notice)) < 20_000
+    report = asyncio.run(send_due(ctx))
+    assert report.sent == 3
+    sent = {recipients[0]: raw for _sender, recipients, raw in smtp_sink.messages}
+    for agent in (BUDI, SARI):
+        assert files_of(sent[agent]) == {
+            "layar.png": ("image/png", sha(PNG), f"<{SCREEN_CID}>", "inline"),
+            "laporan.pdf": ("application/pdf", sha(PDF), None, "attachment")}
