@@ -162,15 +162,25 @@ class Composer:
 
     def render(self, notice: Notice, now: datetime | None = None) -> OutgoingMail:
         language = notice.language if notice.language in LANGUAGES else "id"
-        context = {"support_name": self.support_name, "support_address": self.support_address,
-                   "language": language, **notice.context}
-        subject_template, text_template, html_template = self._templates(notice.template,
-                                                                         language)
-        subject = clean_header(subject_template.render(context))
-        text = text_template.render(context)
-        html = html_template.render(context)
-        notice = self.addressed(notice)
-        raw = self._build(notice, subject, text, html, notice.message_id, now)
+        # The files are opened first, so that the mail says which one it could not carry
+        # (gone from the attachments folder) rather than that it carries them all.
+        files = self._opened(notice)
+        try:
+            found = {id(item) for item, _handle in files}
+            missing = [item.name for item in notice.files if id(item) not in found]
+            context = {"support_name": self.support_name,
+                       "support_address": self.support_address, "language": language,
+                       **notice.context, **({"files_missing": missing} if missing else {})}
+            subject_template, text_template, html_template = self._templates(notice.template,
+                                                                             language)
+            subject = clean_header(subject_template.render(context))
+            text = text_template.render(context)
+            html = html_template.render(context)
+            notice = self.addressed(notice)
+            raw = self._build(notice, subject, text, html, notice.message_id, now, files)
+        finally:
+            for _item, handle in files:
+                handle.close()
         return OutgoingMail(message_id=notice.message_id, sender=self.support_address,
                             recipients=(notice.to.email,), subject=subject, raw=raw,
                             template=notice.template, text=text,
@@ -188,7 +198,7 @@ class Composer:
             else Visibility.INTERNAL
 
     def _build(self, notice: Notice, subject: str, text: str, html: str, message_id: str,
-               now: datetime | None) -> bytes:
+               now: datetime | None, files: list[tuple[NoticeFile, BinaryIO]] = ()) -> bytes:
         """The mail's bytes, the one MIME builder of the gateway: written directly, since the
         email package's header objects and generator took nine tenths of the time of a
         render. The text and HTML are alternatives; a notice's files follow as attachments."""
@@ -219,14 +229,9 @@ class Composer:
                 f'{_quoted_printable(html)}{CRLF}--{boundary}--{CRLF}')
         content_type = f'multipart/alternative; boundary="{boundary}"'
         pieces: list[bytes] = [body.encode("ascii")]
-        files = self._opened(notice)
-        try:
-            if notice.attachments or files:
-                pieces, content_type = _with_attachments(pieces, content_type,
-                                                         notice.attachments, files)
-        finally:
-            for _item, handle in files:
-                handle.close()
+        if notice.attachments or files:
+            pieces, content_type = _with_attachments(pieces, content_type, notice.attachments,
+                                                     list(files))
         head = CRLF.join(headers + ["MIME-Version: 1.0", f"Content-Type: {content_type}"])
         # One join: a notice with 10 MB of files is held as its encoded pieces and the result.
         return b"".join([f"{head}{CRLF}{CRLF}".encode("ascii"), *pieces])

@@ -44,7 +44,8 @@ def fields(ref: str, files: Sequence[StoredFile], attached: bool, limit: int
             "files_attached": attached,
             "files_total": size(sum(f.size for f in files)),
             "files_limit": size(limit),
-            "files_command": f"ldp attachments get {ref}"}
+            "files_command": f"ldp attachments get {ref}",
+            "files_list_command": f"ldp attachments list {ref}"}
 
 
 def size(count: int) -> str:

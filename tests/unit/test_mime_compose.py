@@ -134,3 +134,30 @@ def test_stored_files_are_attached_byte_for_byte_and_an_inline_image_keeps_its_c
 def test_only_an_inline_parts_plain_content_id_is_kept(value, disposition, kept):
     from gateway.parsers.mime import content_id
     assert content_id(value, disposition) == kept
+
+
+def test_a_mail_says_which_file_it_could_not_carry(tmp_path):
+    """A stored file gone from the attachments folder (removed by hand) is not attached, and
+    the mail says so by name instead of claiming every file is attached."""
+    from gateway.desk.attached import carried, fields
+    from gateway.store.tickets import StoredFile
+    (tmp_path / "s1").write_bytes(b"PK" * 100)
+    stored = [StoredFile(1, "s1", "ada.xlsx", "application/zip", 200, "0" * 64, "", "<m@x>",
+                         "Budi <budi@x.id>", "feedback"),
+              StoredFile(2, "s2", "hilang.pdf", "application/pdf", 300, "0" * 64, "", "<m@x>",
+                         "Budi <budi@x.id>", "feedback")]
+    composer = Composer(support_address="helpdesk@lpse.example", support_name="LDP",
+                        domain="lpse.example", loop_marker="helpdesk@lpse.example",
+                        file_path=lambda sid: (tmp_path / sid) if (tmp_path / sid).is_file()
+                        else None)
+    notice = Notice(template="reporter_reply", to=Address("rina@x.id", "Rina"), language="en",
+                    ticket_ref="LDP-000001", files=carried(stored, 10_000, inline=False),
+                    context={"ref": "LDP-000001", "reporter_name": "Rina", "status": "open",
+                             "subject": "x", "message": "Here it is.",
+                             **fields("LDP-000001", stored, True, 10_000)})
+    raw = composer.render(notice).raw
+    parsed = email.message_from_bytes(raw, policy=default)
+    assert [p.get_filename() for p in parsed.iter_attachments()] == ["ada.xlsx"]
+    text = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Files: ada.xlsx (200 B), hilang.pdf (300 B)\nAttached, but for hilang.pdf, which " \
+           "we could not attach: reply to this mail if you need it.\n" in text

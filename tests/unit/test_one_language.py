@@ -79,12 +79,13 @@ BASE: dict[str, Any] = {
     "files": [{"id": 7, "name": "qq.pdf", "size": "2.0 MB", "cid": "qq@qq.example"}],
     "files_attached": True, "files_total": "30.0 MB", "files_limit": "10.0 MB",
     "files_command": "ldp attachments get LDP-000001",
+    "files_list_command": "ldp attachments list LDP-000001",
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
     {}, {"reporter_name": "", "message": "", "notes": [], "attachments": [], "to_level": "L2"},
     {"default_public": True}, {"can_escalate": False}, {"from_reporter": False},
-    {"files_attached": False}, {"files": []},
+    {"files_attached": False}, {"files": []}, {"files_missing": ["qq.pdf"]},
     {"text_cut": True, "notes": [{"author": NEUTRAL, "text": NEUTRAL, "cut": True,
                                   "size": "12.0 MB", "shown": "64 KB"}]},
     {"valid": False, "mode": "check"},
