@@ -134,6 +134,25 @@ class Agent:
     lead: bool = False
 
 
+PARTNER_MODES = ("inform", "act", "none")
+
+
+@dataclass(frozen=True)
+class Partner:
+    """What the partner team of a level (the same level, the other organisation) gets of a
+    ticket another team holds: "inform" an [Info] copy without a reply token (new ticket,
+    each #reply, arrival at the level, resolution) and no right to act; "act" the holding
+    team's notices with their own tokens and its rights; "none" nothing, and no right to act.
+    Keys are the levels (LDP_PARTNER_L1 overrides one)."""
+
+    L0: str = "inform"
+    L1: str = "inform"
+    L2: str = "inform"
+
+    def mode(self, level: Level) -> str:
+        return getattr(self, Level(level).value)
+
+
 @dataclass(frozen=True)
 class Routing:
     rules_file: str = ""
@@ -184,6 +203,7 @@ class Settings:
     routing: Routing = field(default_factory=Routing)
     loops: Loops = field(default_factory=Loops)
     sla: Sla = field(default_factory=Sla)
+    partner: Partner = field(default_factory=Partner)
     teams: tuple[Team, ...] = ()
     agents: tuple[Agent, ...] = ()
     rules: tuple[Mapping[str, Any], ...] = ()
@@ -203,13 +223,21 @@ class Settings:
     def agents_of(self, team_id: str) -> tuple[Agent, ...]:
         return tuple(a for a in self.agents if a.team == team_id)
 
+    def partner_of(self, team_id: str) -> Team | None:
+        """The other organisation's team at the same level as `team_id`, if there is one."""
+        team = self.team(team_id)
+        return next((t for t in self.teams_at(team.level) if t.id != team.id and
+                     t.organisation.lower() != team.organisation.lower()), None) \
+            if team else None
+
     def leads_of(self, team_id: str) -> tuple[Agent, ...]:
         """The agents of a team marked `lead = true`."""
         return tuple(a for a in self.agents_of(team_id) if a.lead)
 
 
 SECTIONS = {"support": Support, "database": Database, "imap": Imap, "smtp": Smtp,
-            "security": Security, "routing": Routing, "loops": Loops, "sla": Sla}
+            "security": Security, "routing": Routing, "loops": Loops, "sla": Sla,
+            "partner": Partner}
 CHOICES = {
     "support.language": ("id", "en"),
     "imap.security": ("ssl", "starttls", "none"),
@@ -217,6 +245,7 @@ CHOICES = {
     "agents.role": ("agent", "admin"),
     "agents.language": ("id", "en"),
     "security.default_visibility": ("internal", "public"),
+    **{f"partner.{level}": PARTNER_MODES for level in ("L0", "L1", "L2")},
 }
 MIN_SECRET_CHARS = 16
 

@@ -58,6 +58,8 @@ RINA_ACK_TEXT = """Yth. Rina Wati,
 
 Terima kasih telah menghubungi Layanan Dukungan Pengguna. Laporan Bapak/Ibu telah kami terima dan kami catat dengan nomor tiket LDP-000001.
 
+Laporan Bapak/Ibu sedang ditangani LKPP Level 0 (Tingkat 0).
+
 Nomor tiket : LDP-000001
 Perihal     : Tidak bisa login SPSE
 Keadaan     : baru

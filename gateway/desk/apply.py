@@ -5,14 +5,19 @@ alike; what each then sends is the caller's (`desk.reply`, `desk.auto`).
 Each event of a command is structured: its kind and `command` are the command's name,
 `arguments` what followed the name, old/new the values of the field the registry names as the
 command's primary one. The detail repeats the line and its changes for people (`ldp show`).
+A block that takes the ticket out of L0 also writes who keeps the reporter there (the
+`l0_keeper` event: old the L0 team, new the L0 agent or nothing), which the permission rules and
+the keeper's notices read back (`desk.notices.keeper_of`). Recorded rather than derived from the
+history: the assignee routing gave a ticket at opening, and the one a #team or #escalate line
+cleared, are in no event's structured fields.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from gateway.desk import registry
-from gateway.desk.plan import Plan
-from gateway.desk.state import Step
+from gateway.desk.plan import Plan, l0_keeper
+from gateway.desk.state import KEEPER_EVENT, Step
 from gateway.domain import Ticket
 from gateway.store import tickets
 
@@ -25,6 +30,12 @@ def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | Non
     changed = tickets.update_ticket(ticket, now=now, **plan.changes) if plan.changes else ticket
     for step in plan.steps:
         record(changed, step, actor, message_row, now)
+    keeper = l0_keeper(plan)
+    if keeper is not None:
+        tickets.add_event(changed, KEEPER_EVENT, actor,
+                          f"left L0: {keeper.agent or 'the team ' + keeper.team} keeps the "
+                          "reporter", old=keeper.team, new=keeper.agent,
+                          message_row=message_row, at=now)
     return changed
 
 

@@ -4,8 +4,8 @@ It is an agent's #escalate, planned and applied by the same code (`desk.plan`, `
 so it follows the same rules: the team of the ticket's own organisation one level up, never a
 team nobody reads. The timers act as the ticket's own level ("sla"); a plan the rules refuse
 changes nothing and leaves an `escalation_refused` event saying why. Unlike an agent's block it
-sends the reporter nothing: the new team is told (`agent_handover`), the reporter hears from
-people.
+sends the reporter nothing: the new team is told (`agent_handover`), and so are the ticket's L0
+keeper and the partner team of the new level; the reporter hears from people.
 """
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def escalate(ctx: Context, ticket: Ticket, reason: str, now: datetime) -> Ticket
         log.warning("%s: no automatic escalation: %s", ticket.ref, why)
         return None
     moved = apply_plan(ticket, plan, ACTOR, now=now)
-    for notice in notices.handover_notices(ctx, moved, plan, LABEL, reasons=[reason]):
+    for notice in (*notices.keeper_notices(ctx, moved, plan, LABEL),
+                   *notices.handover_notices(ctx, moved, plan, LABEL, reasons=[reason]),
+                   *notices.block_partner_notices(ctx, moved, plan, LABEL, reasons=[reason])):
         enqueue(ctx, moved, notice)
     return moved
 

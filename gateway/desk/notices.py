@@ -5,6 +5,17 @@ agent who wrote the block. The callers put them in the outbox (`outgoing.enqueue
 ride along by reference (`desk.attached`): the reporter's on the team's notices, an agent's
 own on the reporter's mail with their #reply.
 
+Two more kinds of notice keep both organisations and L0 in the loop. The partner team of the
+ticket's level (same level, other organisation; `config.Partner`) gets a copy of the new ticket,
+of each answer to the reporter, of the ticket's arrival at the level and of its resolution
+(`partner_notices`): under "inform" an [Info] copy with a plain Message-ID, so a reply to it
+proves nothing and applies nothing; under "act" the partner team gets the holding team's own
+notices (new ticket, follow-ups, hand-overs) and, for answers and the resolution, the copy
+without the marker and with the agent's own token.
+Once a ticket has left L0 its keeper (`keeper_of`) gets each update from the higher level
+(`keeper_notices`: what the reporter was told, a hand-over), with their own token, queued before
+the reporter's mail and in the reporter's lane of the outbox, so L0 hears first.
+
 Mail to the reporter comes from the support address, threaded under the reporter's own messages
 (In-Reply-To the first, References all of them) and never names an agent's token Message-ID,
 so a reporter can never learn one. Each agent gets their own copy with their own token.
@@ -19,8 +30,9 @@ from gateway.config import Agent
 from gateway.context import Context
 from gateway.desk import attached, registry
 from gateway.desk.plan import Plan, State, Step
-from gateway.domain import Address, InboundMail, Level, Notice, Ticket
-from gateway.outgoing import agent_message_id, ticket_context
+from gateway.desk.state import KEEPER_EVENT, Keeper, acting_teams
+from gateway.domain import Address, InboundMail, Level, Notice, Status, Ticket
+from gateway.outgoing import agent_message_id, handler_context, ticket_context
 from gateway.parsers import auth, quoting
 from gateway.text.problems import problem
 from gateway.store import tickets
@@ -35,9 +47,12 @@ LEVEL_MOVES = tuple(row.name for row in registry.COMMANDS if row.primary == "lev
 
 
 def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, template: str,
-                 extra: dict[str, Any] | None = None, only: list | None = None) -> list[Notice]:
-    """One notice per agent of the ticket's team (or of `only`), each in the agent's language."""
-    agents = only if only else ctx.settings.agents_of(ticket.team)
+                 extra: dict[str, Any] | None = None, only: list | None = None,
+                 token: bool = True) -> list[Notice]:
+    """One notice per agent of the ticket's team (and of its partner team when that acts too),
+    or of `only`, each in the agent's language; without `token`, under a plain Message-ID that
+    proves nothing when answered."""
+    agents = only if only else _acting_agents(ctx, ticket.team)
     # The mail's files as stored, attached by reference when they fit the limit (`attached`).
     stored = tickets.message_files(mail.dedup_key) if mail else []
     limit = ctx.settings.support.max_attached_bytes
@@ -61,14 +76,16 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
                    in_reply_to=mail.message_id if mail else None,
                    references=(mail.message_id,) if mail and mail.message_id else (),
                    auto_submitted="auto-generated", files=files,
-                   message_id=agent_message_id(ctx, ticket, agent.email)) for agent in agents]
+                   message_id=agent_message_id(ctx, ticket, agent.email) if token else None)
+            for agent in agents]
 
 
-def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan,
+def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str = "",
                      files: Sequence[tickets.StoredFile] = ()) -> list[Notice]:
     """One mail per feedback line; the agent's #reply message rides on the first of them, and
     so do the files the agent attached (`files`, chosen by `reply.agent_files`), attached as
-    plain files when they fit the limit, else named."""
+    plain files when they fit the limit, else named. `actor`: the address of the agent who
+    wrote the block (who solved it, for #resolve)."""
     items: list[tuple[str, dict[str, Any]]] = []
     for step in plan.steps:
         row = registry.spec(step.command.name)
@@ -85,7 +102,8 @@ def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan,
         items.append(("reporter_reply", {}))
     in_reply_to, references = reporter_thread(ticket)
     base = {"ref": ticket.ref, "subject": ticket.subject, "status": ticket.status.value,
-            "reporter_name": ticket.reporter.name}
+            "reporter_name": ticket.reporter.name, **handler_context(ctx, ticket),
+            **solver_context(ctx, ticket, actor)}
     files = files if message else ()
     limit = ctx.settings.support.max_attached_bytes
     carried = attached.carried(files, limit, inline=False)
@@ -98,6 +116,18 @@ def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan,
                    # Written by a person (RFC 3834 "no"), except the escalation news.
                    auto_submitted="auto-generated" if template == "reporter_escalated" else "no")
             for i, (template, extra) in enumerate(items)]
+
+
+def solver_context(ctx: Context, ticket: Ticket, actor_email: str) -> dict[str, Any]:
+    """Who solved the ticket, for the reporter's resolution mail: the team of the agent who
+    resolved it when that agent works at the ticket's level (the partner team under "act"),
+    else the team holding it; by name and level, never by id."""
+    team = ctx.settings.team(ticket.team)
+    actor = ctx.settings.agent(actor_email) if actor_email else None
+    own = ctx.settings.team(actor.team) if actor else None
+    if own is not None and own.level == ticket.level:
+        team = own
+    return {"solver_team": team.name if team else "", "solver_level": ticket.level.value[1:]}
 
 
 def reporter_thread(ticket: Ticket) -> tuple[str | None, tuple[str, ...]]:
@@ -119,7 +149,7 @@ def handover_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str, mover
         # An escalation or a return says more than the team change that came with it.
         names = {s.command.name for s in plan.steps if s.change("team")}
         move = next(m for m in MOVES if m in names)
-        recipients = settings.agents_of(plan.after.team)
+        recipients = _acting_agents(ctx, plan.after.team)
     elif plan.after.assignee and plan.after.assignee != plan.before.assignee:
         move, recipients = "assign", tuple(a for a in (settings.agent(plan.after.assignee),) if a)
     else:
@@ -137,6 +167,109 @@ def handover_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str, mover
     thread = reporter_thread(ticket)
     return [_agent_notice(ctx, ticket, other, "agent_handover", context, thread)
             for other in recipients if other.email.lower() != mover.lower()]
+
+
+def keeper_of(ticket: Ticket) -> Keeper | None:
+    """The L0 keeper the ticket's last departure from L0 left (the last `l0_keeper` event,
+    `desk.apply`), or None; whether it still counts (the ticket is above L0) is the caller's."""
+    found = [e for e in tickets.events(ticket) if e.kind == KEEPER_EVENT]
+    return Keeper(found[-1].old_value or "", found[-1].new_value) if found else None
+
+
+def keeper_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
+                   mover: str = "") -> list[Notice]:
+    """The L0 keeper's copy of an update from the higher level: what the block told the
+    reporter (#reply, #pending, #progress, #resolve) or a hand-over to another team. Each
+    keeper agent gets their own token: they may still #reply and #note. Not for the keeper's
+    own block (`mover`), nor for agents the hand-over reaches anyway."""
+    if plan.before.level == Level.L0:
+        return []
+    told = [s for s in plan.steps if (row := registry.spec(s.command.name)) is not None
+            and row.reporter_template]
+    moved = plan.after.team != plan.before.team
+    if not (told or plan.body_to_reporter or moved):
+        return []
+    keeper = keeper_of(ticket)
+    if keeper is None:
+        return []
+    settings = ctx.settings
+    agents = [a for a in ((settings.agent(keeper.agent),) if keeper.agent
+                          else settings.agents_of(keeper.team)) if a is not None]
+    handed = {a.email.lower() for a in _acting_agents(ctx, plan.after.team)} if moved else set()
+    before_team = settings.team(plan.before.team)
+    context = {**ticket_context(ticket, ctx), "actor": actor,
+               "lines": [s.command.line for s in plan.steps if not s.implicit],
+               "message": plan.body if plan.body_to_reporter else "",
+               "resolved": plan.after.status == Status.RESOLVED != plan.before.status,
+               "moved": moved, "from_level": plan.before.level.value,
+               "from_team_name": before_team.name if before_team and before_team.name
+               else plan.before.team}
+    thread = reporter_thread(ticket)
+    return [_agent_notice(ctx, ticket, agent, "agent_keeper_update", context, thread)
+            for agent in agents
+            if agent.email.lower() not in handed and agent.email.lower() != mover.lower()]
+
+
+def partner_notices(ctx: Context, ticket: Ticket, event: str, actor: str = "", text: str = "",
+                    mover: str = "", mail: InboundMail | None = None,
+                    message: str = "") -> list[Notice]:
+    """The partner team's copy of `event` on `ticket` ("new", "reply", "arrived", "resolved"):
+    nothing under partner = "none"; under "inform" an [Info] copy without a reply token; under
+    "act" the same notice without the marker, with each agent's own token (they may act on
+    it), for what the holding team has no notice of its own (an answer to the reporter, a
+    resolution): the new ticket, the reporter's replies and the arrival reach an acting
+    partner team as the holding team's own notices (`team_notices`, `handover_notices`)."""
+    settings = ctx.settings
+    partner = settings.partner_of(ticket.team)
+    mode = settings.partner.mode(ticket.level)
+    if partner is None or mode == "none":
+        return []
+    acting = mode == "act"
+    if acting and mail is not None:
+        return []  # an acting partner team had the new-ticket notice itself (`team_notices`)
+    holder = settings.team(ticket.team)
+    mover_agent = settings.agent(mover) if mover else None
+    told, other = partner, holder
+    if acting and mover_agent is not None and mover_agent.team == partner.id:
+        told, other = holder, partner  # the partner acted: the holding team hears of it
+    agents = [a for a in settings.agents_of(told.id) if a.email.lower() != mover.lower()]
+    if not agents:
+        return []
+    extra = {"event": event, "acting": acting, "actor": actor, "message": message,
+             "partner_team_name": told.name or told.id,
+             "other_team_name": other.name or other.id}
+    if mail is not None:  # a new ticket: the report itself, as the holding team sees it
+        return team_notices(ticket, mail, ctx, "agent_info", extra, only=agents, token=acting)
+    context = {**ticket_context(ticket, ctx), **extra, "text": text, "text_cut": False,
+               "attachments": []}
+    thread = reporter_thread(ticket)
+    return [replace(_agent_notice(ctx, ticket, agent, "agent_info", context, thread),
+                    auto_submitted="auto-generated",
+                    message_id=agent_message_id(ctx, ticket, agent.email) if acting else None)
+            for agent in agents]
+
+
+def block_partner_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
+                          mover: str = "", reasons: list[str] | None = None) -> list[Notice]:
+    """What the partner team of the level the block left the ticket at hears of it, in one
+    copy: its arrival there (#escalate, #return), else its resolution, else an answer to the
+    reporter; the answer rides along with either of the others."""
+    message = plan.body if plan.body_to_reporter else ""
+    arrived = plan.after.level != plan.before.level
+    if arrived and ctx.settings.partner.mode(plan.after.level) == "act":
+        arrived = False  # an acting partner team had the hand-over itself
+    if arrived:
+        if reasons is None:
+            reasons = [s.command.text for s in plan.steps if s.command.name in LEVEL_MOVES]
+        event, text = "arrived", "\n".join(reasons)
+    elif plan.after.status == Status.RESOLVED != plan.before.status:
+        event = "resolved"
+        text = next((s.command.text for s in plan.steps if s.command.name == "resolve"), "")
+    elif message:
+        event, text, message = "reply", message, ""
+    else:
+        return []
+    return partner_notices(ctx, ticket, event, actor, text, mover, message=message)
 
 
 def receipt_notice(ctx: Context, ticket: Ticket, mail: InboundMail, agent: Agent,
@@ -175,6 +308,12 @@ def state_context(ctx: Context, ticket: Ticket, state: State) -> dict[str, Any]:
     """The template fields of `ticket` as it is (or would be) in `state`."""
     fields = {name: getattr(state, name) for name in State.__dataclass_fields__}
     return ticket_context(replace(ticket, **fields), ctx)
+
+
+def _acting_agents(ctx: Context, team_id: str) -> tuple[Agent, ...]:
+    """The agents who may act on a ticket `team_id` holds (`state.acting_teams`)."""
+    return tuple(a for team in acting_teams(ctx.settings, team_id)
+                 for a in ctx.settings.agents_of(team))
 
 
 def _agent_notice(ctx: Context, ticket: Ticket, agent: Agent, template: str,

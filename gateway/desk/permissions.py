@@ -6,6 +6,14 @@ why, the receipt says why in the agent's language. A rule applies to the command
 `commands` set (None: every command) minus those in `unless`; an admin skips the rules marked
 `admin_exempt`.
 
+Two rules look beyond the actor's level. `l0-keeper`: once a ticket has left L0, the agent who
+held it there (else the L0 team that held it; `state.Keeper`) may still answer the reporter and
+add notes; every other command stays with the level that holds the ticket. `partner-team`: of
+the two teams at the ticket's level only the one that holds it acts, unless the level's
+`partner` mode is "act"; a reply token proves who the agent is, not what they may do, so a
+partner agent answering an older notice of theirs (from when their team held the ticket, or
+from an "act" configuration) is judged by who holds the ticket now.
+
 Which commands a rule covers comes from the registry (`desk.registry`): queries are open to every
 agent, `actor_levels` limits a command to agents of those levels. The levels table
 (`desk.levels`) decides whether a command makes sense for the ticket's
@@ -17,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Collection
 
 from gateway.desk import registry
-from gateway.desk.state import Actor
+from gateway.desk.state import Actor, Keeper
 from gateway.domain import Command, Level
 from gateway.text.problems import Problem, problem
 
@@ -28,6 +36,8 @@ ROLES = ("agent", "admin")
 OPEN_COMMANDS = frozenset(registry.names(flow=registry.Flow.QUERY))
 # Commands kept to agents of some levels (#progress: L2), with those levels.
 LEVEL_BOUND = {row.name: row.actor_levels for row in registry.COMMANDS if row.actor_levels}
+# What the L0 keeper of a ticket at a higher level may still do: answer the reporter, add notes.
+KEEPER_COMMANDS = frozenset(row.name for row in registry.COMMANDS if row.destination)
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,11 @@ class Request:
     ticket_level: Level
     command: Command
     level_agents: frozenset[str]  # lower-case emails of the agents at the ticket's level
+    ticket_team: str = ""
+    # The teams that may act on the ticket (its team, and its partner under "act"); None: not
+    # known, the partner-team rule does not apply.
+    acting_teams: frozenset[str] | None = None
+    keeper: Keeper | None = None  # who keeps the reporter once the ticket has left L0
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,28 @@ def _own_level(request: Request) -> Problem | None:
                    level=request.ticket_level)
 
 
+def _l0_keeper(request: Request) -> Problem | None:
+    actor, keeper = request.actor, request.keeper
+    if actor.level == request.ticket_level:
+        return None
+    if keeper is not None and request.ticket_level != Level.L0 and actor.level == Level.L0 \
+            and keeper.includes(actor):
+        return None
+    if keeper is None:
+        return problem("not_own_level", email=actor.email, actor_level=actor.level,
+                       level=request.ticket_level)
+    return problem("not_keeper", email=actor.email, actor_level=actor.level,
+                   level=request.ticket_level, keeper=keeper.agent or keeper.team)
+
+
+def _partner_team(request: Request) -> Problem | None:
+    actor, teams = request.actor, request.acting_teams
+    if teams is None or actor.level != request.ticket_level or actor.team in teams:
+        return None
+    return problem("partner_team", email=actor.email, team=actor.team,
+                   holder=request.ticket_team, level=request.ticket_level)
+
+
 def _l2_progress(request: Request) -> Problem | None:
     actor, name = request.actor, request.command.name
     if actor.level in LEVEL_BOUND[name]:
@@ -98,9 +135,16 @@ RULES: tuple[Rule, ...] = (
          "The actor's role is agent or admin", _known_role),
     # Escalating and returning are covered here too: only the ticket's current level may
     # move it, which is the same test.
-    Rule("own-level", None, OPEN_COMMANDS, True,
+    Rule("own-level", None, OPEN_COMMANDS | KEEPER_COMMANDS, True,
          "An agent acts only on tickets at their own level, "
          "so only the ticket's current level escalates or returns it", _own_level),
+    # L0 owns the relationship with the reporter: its agent keeps the conversation.
+    Rule("l0-keeper", KEEPER_COMMANDS, frozenset(), True,
+         "#reply and #note: an agent of the ticket's level, or the ticket's L0 keeper "
+         "(the L0 agent who held it, else its L0 team) once it has left L0", _l0_keeper),
+    Rule("partner-team", None, OPEN_COMMANDS, True,
+         "Of the two teams at the ticket's level only the one holding it acts, "
+         "unless the level's partner mode is \"act\"", _partner_team),
     Rule("l2-progress", frozenset(LEVEL_BOUND), frozenset(), True,
          "Development progress is recorded only by L2 agents", _l2_progress),
     # Not admin-exempt: it is about the assignee, who must see the ticket at its level.
@@ -110,12 +154,17 @@ RULES: tuple[Rule, ...] = (
 
 
 def check(actor: Actor, ticket_level: Level, command: Command,
-          level_agents: Collection[str] = ()) -> Problem | None:
+          level_agents: Collection[str] = (), *, ticket_team: str = "",
+          acting_teams: Collection[str] | None = None,
+          keeper: Keeper | None = None) -> Problem | None:
     """None when `actor` may issue `command` on a ticket at `ticket_level`, else the Problem
     why not, naming its rule (`str()` gives "<rule name>: <why>"). `level_agents` are the
-    emails of the agents at the ticket's level."""
+    emails of the agents at the ticket's level; `ticket_team` the team holding it,
+    `acting_teams` the teams that may act on it (`state.acting_teams`), `keeper` its L0
+    keeper."""
     request = Request(actor, ticket_level, command,
-                      frozenset(email.lower() for email in level_agents))
+                      frozenset(email.lower() for email in level_agents), ticket_team,
+                      None if acting_teams is None else frozenset(acting_teams), keeper)
     for rule in RULES:
         if not _applies(rule, request):
             continue

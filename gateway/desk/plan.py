@@ -16,13 +16,14 @@ from typing import Sequence
 
 from gateway.config import Agent, Settings
 from gateway.desk import levels, permissions, registry
-from gateway.desk.state import (FIELDS, Actor, Change, Refusal, State, Step, agents_at,
-                                state_of)
+from gateway.desk.state import (FIELDS, Actor, Change, Keeper, Refusal, State, Step,
+                                acting_teams, agents_at, state_of)
 from gateway.domain import Command, Level, Ticket
 from gateway.errors import InvalidTransition
 from gateway.text.problems import Problem, problem
 
-__all__ = ["Actor", "Change", "Plan", "State", "Step", "actor_for", "make_plan", "state_of"]
+__all__ = ["Actor", "Change", "Keeper", "Plan", "State", "Step", "actor_for", "l0_keeper",
+           "make_plan", "state_of"]
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,18 @@ def actor_for(agent: Agent, settings: Settings) -> Actor:
 
 
 def make_plan(ticket: Ticket, commands: Sequence[Command], body: str, actor: Actor,
-              settings: Settings) -> Plan:
-    """Check every line of the block in order; see the module docstring."""
+              settings: Settings, keeper: Keeper | None = None) -> Plan:
+    """Check every line of the block in order; see the module docstring. `keeper`: the
+    ticket's L0 keeper, when it has left L0 (read from its events by the caller)."""
     commands, implicit = _with_default(tuple(commands), body, settings)
     level_agents = agents_at(settings, ticket.level)
+    rights = dict(ticket_team=ticket.team, acting_teams=acting_teams(settings, ticket.team),
+                  keeper=keeper)
     before = state = state_of(ticket)
     steps: list[Step] = []
     destination: str | None = None
     for command in commands:
-        error = (permissions.check(actor, ticket.level, command, level_agents)
+        error = (permissions.check(actor, ticket.level, command, level_agents, **rights)
                  or _destination_error(command, body, destination))
         changes: tuple[Change, ...] = ()
         if error is None:
@@ -77,6 +81,24 @@ def make_plan(ticket: Ticket, commands: Sequence[Command], body: str, actor: Act
     names = {c.name for c in commands}
     return Plan(tuple(steps), before, state, body, destination == "reply",
                 dry_run="check" in names, wants_help="help" in names)
+
+
+def l0_keeper(plan: Plan) -> Keeper | None:
+    """The keeper a block leaves behind when it takes the ticket out of L0: the L0 team that
+    held the ticket when the block began, and the agent assigned at L0 by the line that moves
+    it up (the assignee the block found, as its own #take, #assign or #unassign lines left it;
+    the clearing that comes with #team or #escalate does not count: "#take, #team telkom,
+    #escalate" keeps the taker). None when the block does not leave L0."""
+    if plan.before.level != Level.L0 or plan.after.level == Level.L0:
+        return None
+    agent = plan.before.assignee
+    for step in plan.steps:
+        if step.change("level"):
+            break
+        change = step.change("assignee")
+        if change is not None and step.command.name in ("assign", "take", "unassign"):
+            agent = change.new
+    return Keeper(plan.before.team, agent)
 
 
 def _is_destination(command: Command) -> bool:

@@ -29,7 +29,8 @@ from gateway.context import Context
 from gateway.desk import notices, parse
 from gateway.desk.apply import apply_plan
 from gateway.desk.plan import Plan, actor_for, make_plan
-from gateway.domain import Address, Command, Disposition, InboundMail, Outcome, Ticket, Visibility
+from gateway.domain import (Address, Command, Disposition, InboundMail, Level, Outcome, Ticket,
+                            Visibility)
 from gateway.outgoing import enqueue
 from gateway.parsers import auth, own_files, own_text, quoting, threading
 from gateway.text.problems import problem
@@ -62,8 +63,10 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     if not verdict.verified:
         return _unverified(mail, ticket, ctx, verdict)
     reply = read_reply(mail, agent)
+    # Above L0 the agent who held the ticket at L0 keeps the reporter (`permissions`).
+    keeper = notices.keeper_of(ticket) if ticket.level != Level.L0 else None
     plan = make_plan(ticket, reply.commands, reply.body, actor_for(agent, ctx.settings),
-                     ctx.settings)
+                     ctx.settings, keeper)
     if plan.dry_run:
         return _dry_run(mail, ticket, ctx, agent, plan)
     if not plan.ok:
@@ -184,10 +187,13 @@ def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: 
     tickets.add_event(ticket, "agent_reply", actor, f"verified: {verdict.reason}",
                       message_row=row)
     changed = apply_plan(ticket, plan, actor, message_row=row)
+    label = str(Address(agent.email, agent.name))
     files = agent_files(mail, ticket) if plan.body_to_reporter else []
-    mails = [*notices.reporter_notices(ctx, changed, plan, files),
-             *notices.handover_notices(ctx, changed, plan, str(Address(agent.email, agent.name)),
-                                       mover=agent.email)]
+    # The L0 keeper's copy first: L0 hears of an update before the reporter does.
+    mails = [*notices.keeper_notices(ctx, changed, plan, label, mover=agent.email),
+             *notices.reporter_notices(ctx, changed, plan, agent.email, files),
+             *notices.handover_notices(ctx, changed, plan, label, mover=agent.email),
+             *notices.block_partner_notices(ctx, changed, plan, label, mover=agent.email)]
     if ctx.settings.security.receipts:
         mails.append(notices.receipt_notice(ctx, changed, mail, agent, plan, "applied"))
     if plan.wants_help:

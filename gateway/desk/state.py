@@ -10,6 +10,9 @@ from gateway.domain import Command, Level, Priority, Status, Ticket
 from gateway.text.problems import Problem, problem
 
 FIELDS = ("level", "team", "status", "priority", "category", "assignee")
+# The event a block that takes a ticket out of L0 writes: old = the L0 team, new = the L0 agent
+# (None: the whole team). The last one names the ticket's keeper (`Keeper`).
+KEEPER_EVENT = "l0_keeper"
 
 
 class Refusal(Exception):
@@ -26,6 +29,21 @@ class Actor:
     team: str
     organisation: str
     role: str = "agent"
+
+
+@dataclass(frozen=True)
+class Keeper:
+    """Who keeps the reporter once a ticket has left L0: the agent who held it at L0 (took it
+    or was assigned it), else every agent of the L0 team that held it (`agent` None). They
+    hear each update from the higher level and may still #reply and #note (`permissions`)."""
+
+    team: str
+    agent: str | None = None
+
+    def includes(self, actor: "Actor") -> bool:
+        if self.agent:
+            return actor.email.lower() == self.agent.lower()
+        return actor.team == self.team
 
 
 @dataclass(frozen=True)
@@ -77,6 +95,15 @@ def team_at(settings: Settings, level: Level, organisation_name: str) -> Team:
     if team is None:
         raise Refusal(problem("no_team_at_level", organisation=organisation_name, level=level))
     return team
+
+
+def acting_teams(settings: Settings, team_id: str) -> tuple[str, ...]:
+    """The teams whose agents may act on a ticket `team_id` holds: that team, and its partner
+    team (same level, other organisation) when the level's `partner` mode is "act"."""
+    team, partner = settings.team(team_id), settings.partner_of(team_id)
+    if team is not None and partner is not None and settings.partner.mode(team.level) == "act":
+        return team_id, partner.id
+    return (team_id,)
 
 
 def agents_at(settings: Settings, level: Level) -> tuple[str, ...]:

@@ -153,8 +153,10 @@ def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None,
                           f"reply to closed ticket {linked.ref}", new=linked.ref)
         tickets.add_event(linked, "follow_up_ticket", mail.sender.email,
                           f"reply opened {ticket.ref}", new=ticket.ref)
-    outgoing.enqueue(ctx, ticket, reporter_notice(ticket, mail, "reporter_ack", {}), auto=True)
-    for notice in desk_notices.team_notices(ticket, mail, ctx, "agent_new_ticket"):
+    outgoing.enqueue(ctx, ticket, reporter_notice(ticket, mail, "reporter_ack",
+                                                  outgoing.handler_context(ctx, ticket)), auto=True)
+    for notice in (*desk_notices.team_notices(ticket, mail, ctx, "agent_new_ticket"),
+                   *desk_notices.partner_notices(ctx, ticket, "new", mail=mail)):
         outgoing.enqueue(ctx, ticket, notice)
     return Outcome(Disposition.NEW_TICKET, ticket.ref, f"team {ticket.team}", mail.dedup_key)
 

@@ -22,6 +22,15 @@ def ticket_context(ticket: Ticket, ctx: Context) -> dict[str, Any]:
             "reporter": str(ticket.reporter), "reporter_name": ticket.reporter.name}
 
 
+def handler_context(ctx: Context, ticket: Ticket) -> dict[str, Any]:
+    """Who holds the ticket, as the reporter's mail names it: the team's configured name (""
+    when it has none: the template then says "our Level 1 team") and the level's number. Never
+    the team's id, which means nothing to a reporter."""
+    team = ctx.settings.team(ticket.team)
+    return {"handler_team": team.name if team and team.name else "",
+            "handler_level": ticket.level.value[1:]}
+
+
 def agent_message_id(ctx: Context, ticket: Ticket, email: str) -> str:
     """A Message-ID carrying this agent's reply token for this ticket: each agent gets their own,
     so a reply proves which notification (and so which agent and ticket) it answers."""

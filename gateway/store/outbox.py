@@ -112,10 +112,16 @@ def store_rendered(item_id: int, mail: OutgoingMail) -> None:
         OutboxRow.id == item_id).execute()
 
 
+# Agents' notices that travel in the reporters' lane: the L0 keeper's copy of an update from a
+# higher level is queued before the reporter's mail of it, and must not wait behind it.
+FIRST_TEMPLATES = ("agent_keeper_update",)
+
+
 def priority(template: str) -> int:
-    """0 for mail to a reporter, sent first; 1 for the rest. In a surge of reports every
-    reporter gets the ticket number before the agents' notices of it go out."""
-    return 0 if template.startswith("reporter_") else 1
+    """0 for mail to a reporter, sent first, and for FIRST_TEMPLATES; 1 for the rest. In a
+    surge of reports every reporter gets the ticket number before the agents' notices of it
+    go out. Rows of one priority go out in the order they were queued (`claim_due`)."""
+    return 0 if template.startswith("reporter_") or template in FIRST_TEMPLATES else 1
 
 
 def claim_due(limit: int, lease: float, now: datetime | None = None,

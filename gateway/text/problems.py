@@ -47,6 +47,15 @@ TEXT: Mapping[str, tuple[str, str]] = {
                      "{email} has the role '{role}'; the roles are {roles}"),
     "not_own_level": ("{email} adalah agen {actor_level}, sedangkan tiket ini berada di {level}",
                       "{email} is an {actor_level} agent; the ticket is at {level}"),
+    "not_keeper": ("{email} adalah agen {actor_level}, sedangkan tiket ini berada di {level}; "
+                   "hanya pemegangnya di L0 ({keeper}) yang masih dapat membalas pelapor atau "
+                   "menulis catatan",
+                   "{email} is an {actor_level} agent; the ticket is at {level}, where only its "
+                   "L0 keeper ({keeper}) may still answer the reporter or add notes"),
+    "partner_team": ("{email} berada di {team}, tim mitra di {level}: tiket ini dipegang "
+                     "{holder}, dan hanya tim itu yang dapat menindaklanjutinya",
+                     "{email} is in {team}, the partner team at {level}: the ticket is held by "
+                     "{holder}, which alone acts on it"),
     "progress_l2_only": ("{command} hanya untuk agen L2; {email} adalah agen {actor_level}",
                          "{command} is for L2 agents; {email} is an {actor_level} agent"),
     "not_level_agent": ("{email} bukan agen {level}", "{email} is not an {level} agent"),
@@ -91,6 +100,11 @@ TEXT: Mapping[str, tuple[str, str]] = {
                   "the ticket is already with the {organisation} team ({team})"),
     "assignee_level": ("{email} bukan agen {level} (tiket berada di {level} pada baris ini)",
                        "{email} is not an {level} agent (the ticket is at {level} by this line)"),
+    "assignee_team": ("{email} bukan agen {team}, tim yang memegang tiket pada baris ini",
+                      "{email} is not an agent of {team}, the team holding the ticket by this "
+                      "line"),
+    "taker_team": ("{email} bukan agen {team}, tim yang memegang tiket pada baris ini",
+                   "{email} is not an agent of {team}, the team holding the ticket by this line"),
     "taker_level": ("{email} adalah agen {actor_level}, sedangkan tiket berada di {level} pada "
                     "baris ini",
                     "{email} is an {actor_level} agent; the ticket is at {level} by this line"),

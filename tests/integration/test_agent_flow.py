@@ -157,14 +157,17 @@ def test_a_ticket_walks_from_l0_to_l1_to_l2_to_resolved_by_agents_replies(
         ("escalate", BUDI, "#eskalasi L1 Akun terkunci di server SPSE setelah 5 kali gagal "
          "login; perlu dibuka oleh tim teknis: level L0 -> L1; team l0-telkom -> l1-telkom",
          "L0", "L1"),
-        ("note", BUDI, "(default: #note): kept as an internal note", None, None)])
+        ("note", BUDI, "(default: #note): kept as an internal note", None, None),
+        # Budi took it at L0: the #tim line cleared the assignee, but he keeps the reporter.
+        ("l0_keeper", BUDI, f"left L0: {BUDI} keeps the reporter", "l0-lkpp", BUDI)])
 
     # 4. Andi (Outlook, Indonesian UI) records the category and escalates to L2.
     andi_4 = desk.deliver(outlook_reply(
         "Andi Pratama <andi@telkom.example>", budi_3[ANDI], ANDI_4,
         "Andi Pratama\nTechnical Operation - Telkom",
         "<SG2PR06MB5678A@SG2PR06MB5678.apcprd06.prod.outlook.com>", language="id"))
-    expect(andi_4, {RINA: ESCALATED_L2, DEWI: HANDOVER_L2, ANDI: RECEIPT_4})
+    # Budi, who keeps the reporter at L0, hears of it with his own token.
+    expect(andi_4, {RINA: ESCALATED_L2, DEWI: HANDOVER_L2, ANDI: RECEIPT_4, BUDI: KEEPER_L2})
     assert desk.state() == ("L2", "l2-telkom", "open", None, "cek-log-server", "normal")
     check_events(desk, [
         ("agent_reply", ANDI, f"verified: reply token of {ANDI} for {REF} "
@@ -179,7 +182,7 @@ def test_a_ticket_walks_from_l0_to_l1_to_l2_to_resolved_by_agents_replies(
     # 5. Dewi (Gmail) takes it and tells Rina about the progress; her note stays internal.
     dewi_5 = desk.deliver(gmail_reply("Dewi Lestari <dewi@telkom.example>", andi_4[DEWI],
                                       DEWI_5, DEWI_SIGNATURE, "<CAGx7dewi0005@mail.gmail.com>"))
-    expect(dewi_5, {RINA: PROGRESS, DEWI: RECEIPT_5})
+    expect(dewi_5, {RINA: PROGRESS, DEWI: RECEIPT_5, BUDI: KEEPER_PROGRESS})
     assert desk.state() == ("L2", "l2-telkom", "open", DEWI, "cek-log-server", "normal")
     check_events(desk, [
         ("agent_reply", DEWI, f"verified: reply token of {DEWI} for {REF} "
@@ -193,7 +196,10 @@ def test_a_ticket_walks_from_l0_to_l1_to_l2_to_resolved_by_agents_replies(
     dewi_6 = desk.deliver(outlook_reply(
         "Dewi Lestari <dewi@telkom.example>", dewi_5[DEWI], DEWI_6, DEWI_SIGNATURE,
         "<SG2PR06MB9999D@SG2PR06MB9999.apcprd06.prod.outlook.com>"))
-    expect(dewi_6, {RINA: RESOLVED, DEWI: RECEIPT_6})
+    expect(dewi_6, {RINA: RESOLVED, DEWI: RECEIPT_6, BUDI: KEEPER_RESOLVED})
+    # L0 is told first: Budi's copy went to SMTP before Rina's resolution mail.
+    order = [recipients[0] for _sender, recipients, _raw in smtp_sink.messages[-3:]]
+    assert order.index(BUDI) < order.index(RINA), order
     assert desk.state() == ("L2", "l2-telkom", "resolved", DEWI, "cek-log-server", "normal")
     check_events(desk, [
         ("agent_reply", DEWI, f"verified: reply token of {DEWI} for {REF} "
@@ -435,7 +441,7 @@ def test_an_empty_outlook_reply_never_turns_the_quoted_notification_into_a_messa
     assert (ticket.level.value, ticket.status.value) == ("L1", "open")
     assert (tickets.messages(ticket)[-1].kind, tickets.messages(ticket)[-1].text) == \
         ("command", "")
-    assert [e.kind for e in tickets.events(ticket)][-1] == "note"
+    assert [e.kind for e in tickets.events(ticket) if e.kind != "l0_keeper"][-1] == "note"
 
 
 
@@ -532,6 +538,8 @@ Selamat siang Ibu Rina,
 
 Mohon coba atur ulang kata sandi melalui menu "Lupa Password" di halaman login SPSE, lalu login kembali dengan kata sandi yang baru.
 
+Laporan Bapak/Ibu sedang ditangani LKPP Level 0 (Tingkat 0).
+
 Nomor tiket : LDP-000001
 Perihal     : Tidak bisa login SPSE
 Keadaan     : diproses
@@ -579,6 +587,8 @@ ESCALATED_L1 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak 
 Yth. Rina Wati,
 
 Laporan Bapak/Ibu dengan nomor tiket LDP-000001 memerlukan penanganan lebih lanjut, sehingga telah kami teruskan ke tim teknis kami. Kami akan mengabari Bapak/Ibu melalui email bila ada perkembangan.
+
+Laporan Bapak/Ibu sedang ditangani Telkom Technical Operation (Tingkat 1).
 
 Nomor tiket : LDP-000001
 Perihal     : Tidak bisa login SPSE
@@ -652,6 +662,8 @@ ESCALATED_L2 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak 
 Yth. Rina Wati,
 
 Laporan Bapak/Ibu dengan nomor tiket LDP-000001 memerlukan penanganan lebih lanjut, sehingga telah kami teruskan ke tim pengembang aplikasi kami. Kami akan mengabari Bapak/Ibu melalui email bila ada perkembangan.
+
+Laporan Bapak/Ibu sedang ditangani Telkom Development and Product (Tingkat 2).
 
 Nomor tiket : LDP-000001
 Perihal     : Tidak bisa login SPSE
@@ -730,6 +742,8 @@ Ada perkembangan dalam penanganan laporan Bapak/Ibu dengan nomor tiket LDP-00000
 
 Perbaikan modul reset akun sedang kami kerjakan dan dijadwalkan rilis besok pagi.
 
+Laporan Bapak/Ibu sedang ditangani Telkom Development and Product (Tingkat 2).
+
 Nomor tiket : LDP-000001
 Perihal     : Tidak bisa login SPSE
 Keadaan     : diproses
@@ -769,6 +783,8 @@ Perbaikan sudah dirilis; akun Anda sudah dibuka dan dapat dipakai kembali.
 
 Mohon maaf atas ketidaknyamanannya, Ibu Rina. Silakan login kembali ke SPSE dengan kata sandi yang baru.
 
+Laporan Bapak/Ibu diselesaikan oleh Telkom Development and Product (Tingkat 2).
+
 Nomor tiket : LDP-000001
 Perihal     : Tidak bisa login SPSE
 Keadaan     : selesai
@@ -799,6 +815,46 @@ Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #
 """)
 
 # `ldp tickets show` without the time column; nonces vary from run to run.
+KEEPER_TAIL = """
+Pelapor  : Rina Wati <rina@pemkab-bogor.go.id>
+Perihal  : Tidak bisa login SPSE
+Tingkat  : L2
+Tim      : Telkom Development and Product
+Keadaan  : {status}
+
+Anda memegang tiket ini di L0 dan tetap menjadi penghubung pelapor: Anda masih dapat \
+menanggapi pelapor (#balas) dan menulis catatan internal (#catatan) dengan membalas email ini. \
+Perintah lainnya tetap pada Telkom Development and Product (L2).
+"""
+KEEPER_L2 = ('[LDP-000001] Kini di L2 (Telkom Development and Product): Tidak bisa login SPSE',
+             """\
+Tiket LDP-000001 dipindahkan dari L1 (Telkom Technical Operation) ke L2 (Telkom Development \
+and Product) oleh Andi <andi@telkom.example>.
+
+#kategori cek-log-server
+#eskalasi L2 Reset password tidak membuka kunci akun: perlu perbaikan di modul reset akun
+""" + KEEPER_TAIL.format(status="diproses"))
+KEEPER_PROGRESS = ('[LDP-000001] Kabar dari L2: Tidak bisa login SPSE', """\
+Dewi <dewi@telkom.example> (Telkom Development and Product, L2) menulis kepada pelapor tiket \
+LDP-000001.
+
+#ambil
+#progres Perbaikan modul reset akun sedang kami kerjakan dan dijadwalkan rilis besok pagi.
+""" + KEEPER_TAIL.format(status="diproses"))
+KEEPER_RESOLVED = ('[LDP-000001] Diselesaikan di L2 oleh Telkom Development and Product: '
+                   'Tidak bisa login SPSE', """\
+Tiket LDP-000001 diselesaikan di L2 oleh Dewi <dewi@telkom.example> (Telkom Development and \
+Product). Anda diberi tahu lebih dahulu daripada pelapor.
+
+#selesai Perbaikan sudah dirilis; akun Anda sudah dibuka dan dapat dipakai kembali.
+#balas
+
+--- Tanggapan ke pelapor ---
+Mohon maaf atas ketidaknyamanannya, Ibu Rina. Silakan login kembali ke SPSE dengan kata sandi \
+yang baru.
+--- Akhir ---
+""" + KEEPER_TAIL.format(status="selesai"))
+
 SHOWN_EVENTS = [
     "created        rina@pemkab-bogor.go.id: new ticket at L0 for team l0-lkpp",
     "routed         router: matched: no rule matched: default team; tried: none; "
@@ -818,6 +874,7 @@ SHOWN_EVENTS = [
     "kali gagal login; perlu dibuka oleh tim teknis: level L0 -> L1; team l0-telkom -> "
     "l1-telkom",
     "note           budi@lkpp.example: (default: #note): kept as an internal note",
+    "l0_keeper      budi@lkpp.example: left L0: budi@lkpp.example keeps the reporter",
     "agent_reply    andi@telkom.example: verified: reply token of andi@telkom.example for "
     "LDP-000001 (nonce *)",
     "category       andi@telkom.example: #kategori cek-log-server: category akun -> "
@@ -961,6 +1018,8 @@ Penanganan laporan Bapak/Ibu dengan nomor tiket LDP-000001 kami tunda sementara,
 
 Mohon kirimkan tangkapan layar pesan galat yang muncul saat login.
 
+Laporan Bapak/Ibu sedang ditangani LKPP Level 0 (Tingkat 0).
+
 Nomor tiket : LDP-000001
 Perihal     : Tidak bisa login SPSE
 Keadaan     : ditunda
@@ -978,6 +1037,8 @@ Berikut tanggapan petugas kami atas laporan Bapak/Ibu dengan nomor tiket LDP-000
 Selamat siang Ibu Rina,
 
 Akun Anda sudah kami buka kembali.
+
+Laporan Bapak/Ibu sedang ditangani LKPP Level 0 (Tingkat 0).
 
 Nomor tiket : LDP-000001
 Perihal     : Tidak bisa login SPSE

@@ -143,6 +143,7 @@ def test_the_reporters_mail_states_the_ticket_in_the_reporters_language(
         message_id="<john-0001@example.org>"))
     ack = mails.text_of(english["john@example.org"])
     assert "\n\nTicket  : LDP-000002\nSubject : Cannot log in to SPSE\nStatus  : new\n\n" in ack
+    assert "\n\nYour report is being handled by LKPP Level 0 (Level 0).\n\n" in ack
     assert scanned(ack, "en") == set()
 
 
@@ -152,6 +153,8 @@ Yth. Rina Wati,
 Penanganan laporan Bapak/Ibu dengan nomor tiket LDP-000001 kami tunda sementara, dengan keterangan:
 
 Mohon kirimkan tangkapan layar pesan yang muncul saat masuk.
+
+Laporan Bapak/Ibu sedang ditangani LKPP Level 0 (Tingkat 0).
 
 Nomor tiket : LDP-000001
 Perihal     : Tidak bisa login SPSE

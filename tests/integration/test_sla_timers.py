@@ -145,19 +145,22 @@ def test_pending_time_holds_the_clock(db_url, tmp_path):
 
 def test_a_late_breach_replaces_its_reminder_and_may_escalate(db_url, tmp_path):
     """Found only at Tuesday 12:00 WIB (12 business hours): the first-response breach goes out
-    without a reminder and, with auto_escalate, the ticket moves to L1 at LKPP."""
+    without a reminder and, with auto_escalate, the ticket moves to L1 at LKPP; Telkom's L1
+    team (the partner, partner = inform) gets an [Info] copy of the arrival."""
     desk = desk_with_ticket(db_url, tmp_path, auto_escalate=True)
     report = run_timers(desk.ctx, FixedClock(wib(10, 12)))
     assert (report.fired, report.escalated) == (
         [("LDP-000001", "breach", "first_response")], ["LDP-000001"])
     assert [(t, r) for t, r, _ in new_mail(desk)] == [
         ("agent_sla_breach", "budi@lkpp.example"), ("agent_sla_breach", "sari@lkpp.example"),
-        ("agent_handover", "lina@lkpp.example")]
+        ("agent_handover", "lina@lkpp.example"), ("agent_info", "andi@telkom.example")]
     with database.transaction(desk.ctx.db):
         ticket = tickets.get_ticket("LDP-000001")
     assert (ticket.level.value, ticket.team, ticket.status.value) == ("L1", "l1-lkpp", "open")
+    # The timers moved it, so they wrote who keeps the reporter at L0: the team (nobody
+    # had taken it).
     assert [(k, v) for k, v, _ in sla_events(desk)] == [("sla_breach", "first_response"),
-                                                         ("escalate", "L1")]
+                                                         ("escalate", "L1"), ("l0_keeper", None)]
 
 
 def test_ldp_run_once_sends_the_breaches_of_an_old_ticket(imap_server, smtp_sink, db_url,

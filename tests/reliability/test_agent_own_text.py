@@ -23,6 +23,7 @@ FEEDBACK_TO_RINA = (
     "Yth. Rina Wati,\n\n"
     "Berikut tanggapan petugas kami atas laporan Bapak/Ibu dengan nomor tiket LDP-000001:\n\n"
     "{message}\n\n"
+    "Laporan Bapak/Ibu sedang ditangani LKPP Level 0 (Tingkat 0).\n\n"
     "Nomor tiket : LDP-000001\nPerihal     : Tidak bisa login SPSE\nKeadaan     : diproses\n\n"
     "Untuk menanggapi, silakan balas email ini tanpa menghapus [LDP-000001] dari subjeknya.\n\n"
     "Hormat kami,\nLayanan Dukungan Pengguna\n")

@@ -1,6 +1,8 @@
 """Configuration: defaults, LDP_* overrides and one-line errors naming file, key and type."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gateway import config
@@ -23,8 +25,8 @@ def test_environment_overrides_win_over_the_file_and_are_typed():
 
 @pytest.mark.parametrize("data, message", [
     ({"support": {"address": "a@b.c"}, "imapp": {}},
-     "ldp.toml: unknown key 'imapp' (known: agents, categories, database, imap, loops, routing, "
-     "rules, security, sla, smtp, support, teams)"),
+     "ldp.toml: unknown key 'imapp' (known: agents, categories, database, imap, loops, partner, "
+     "routing, rules, security, sla, smtp, support, teams)"),
     ({**BASE, "imap": {"port": "993"}}, "ldp.toml: imap.port must be an integer, got '993'"),
     ({**BASE, "imap": {"idle": "yes"}}, "ldp.toml: imap.idle must be true or false, got 'yes'"),
     ({**BASE, "imap": {"security": "tls"}},
@@ -52,3 +54,22 @@ def test_the_shipped_example_loads_with_the_decrees_six_teams(tmp_path):
     assert sorted((t.level.value, t.organisation) for t in settings.teams) == [
         ("L0", "LKPP"), ("L0", "Telkom"), ("L1", "LKPP"), ("L1", "Telkom"),
         ("L2", "LKPP"), ("L2", "Telkom")]
+
+
+def test_partner_of_is_the_other_organisations_team_at_the_same_level():
+    """l1-telkom's partner is l1-lkpp and the reverse; a level with one team has none; the
+    partner mode defaults to "inform" at every level and acting_teams follows it."""
+    from gateway.desk.state import acting_teams
+    from tests.conftest import make_settings
+    settings = make_settings(Path("/nonexistent"), "sqlite:///:memory:")
+    assert settings.partner_of("l1-telkom").id == "l1-lkpp"
+    assert settings.partner_of("l0-lkpp").id == "l0-telkom"
+    assert settings.partner_of("nope") is None
+    assert [settings.partner.mode(level) for level in ("L0", "L1", "L2")] == ["inform"] * 3
+    assert acting_teams(settings, "l1-telkom") == ("l1-telkom",)
+    act = make_settings(Path("/nonexistent"), "sqlite:///:memory:", partner={"L1": "act"})
+    assert acting_teams(act, "l1-telkom") == ("l1-telkom", "l1-lkpp")
+    alone = make_settings(Path("/nonexistent"), "sqlite:///:memory:",
+                          teams=[{"id": "l0-lkpp", "level": "L0", "organisation": "LKPP"}],
+                          agents=[])
+    assert alone.partner_of("l0-lkpp") is None

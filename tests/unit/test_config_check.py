@@ -266,3 +266,17 @@ def test_the_shipped_example_passes_the_check(tmp_path):
     uncommented.write_text(example.read_text().replace("# allow_plaintext = false",
                                                        "allow_plaintext = true"))
     assert config_check.load(uncommented, {"LDP_SECURITY_SECRET": "s" * 32}).smtp.allow_plaintext
+
+
+def test_the_partner_mode_of_each_level_is_checked_from_the_file_and_the_environment():
+    """[partner] L0/L1/L2: "inform" (default), "act" or "none"; anything else is named, from
+    the file or from LDP_PARTNER_L1; a good value reaches the settings."""
+    assert problems({"partner.L1": "both"}) == [
+        "ldp.toml: partner.L1 must be one of inform, act, none, got 'both'"]
+    assert problems(environ={"LDP_PARTNER_L2": "yes"}) == [
+        "LDP_PARTNER_L2 (environment) must be one of inform, act, none, got 'yes'"]
+    assert problems({"partner.L3": "act"})[0].startswith("ldp.toml: unknown key partner.L3")
+    data = copy.deepcopy(GOOD)
+    settings = config_check.from_mapping(data, {"LDP_PARTNER_L1": "act"}, "ldp.toml")
+    assert (settings.partner.mode("L0"), settings.partner.mode("L1"),
+            settings.partner.mode("L2")) == ("inform", "act", "inform")

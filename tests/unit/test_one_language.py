@@ -80,6 +80,9 @@ BASE: dict[str, Any] = {
     "files_attached": True, "files_total": "30.0 MB", "files_limit": "10.0 MB",
     "files_command": "ldp attachments get LDP-000001",
     "files_list_command": "ldp attachments list LDP-000001",
+    "handler_team": NEUTRAL, "handler_level": "1", "solver_team": NEUTRAL, "solver_level": "2",
+    "event": "new", "acting": False, "partner_team_name": NEUTRAL, "other_team_name": NEUTRAL,
+    "lines": [f"#balas {NEUTRAL}"], "resolved": False, "moved": False,
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
@@ -99,6 +102,10 @@ VARIATIONS: list[dict[str, Any]] = [
         ("status", "pending", "resolved"), ("status", "resolved", "closed"),
         ("priority", "normal", "high"))])]},
     {"steps": [step("reply", implicit=True), step("note", error=NEUTRAL)], "mode": "refused"},
+    # Who holds the ticket, without a configured team name; partner copies and L0 updates.
+    {"handler_team": "", "solver_team": ""}, {"acting": True},
+    *({"event": e} for e in ("new", "arrived", "resolved", "reply")),
+    {"resolved": True}, {"moved": True}, {"message": ""},
 ]
 
 

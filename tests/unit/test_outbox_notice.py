@@ -29,3 +29,11 @@ def test_a_tuple_in_the_context_comes_back_a_list():
 def test_a_context_json_cannot_carry_is_refused():
     assert _notice_json(notice(when=datetime(2026, 11, 29))) is None
     assert _notice_json(notice(raw=b"bytes")) is None
+
+
+def test_the_l0_keepers_notice_travels_in_the_reporters_lane():
+    """Reporter mail and the L0 keeper's update are priority 0 (claimed first, in the order
+    queued); every other agent notice is 1."""
+    from gateway.store import outbox
+    assert [outbox.priority(t) for t in ("reporter_resolved", "agent_keeper_update",
+                                          "agent_info", "agent_handover")] == [0, 0, 1, 1]

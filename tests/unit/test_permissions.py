@@ -5,6 +5,7 @@ import pytest
 
 from gateway.desk.parse import parse_line
 from gateway.desk.permissions import RULES, Actor, check, describe_rules
+from gateway.desk.state import Keeper
 from gateway.desk.registry import COMMANDS as PARSED_COMMANDS
 from gateway.domain import Command, Level
 
@@ -33,12 +34,20 @@ def test_an_agent_may_act_on_tickets_at_their_level(line: str) -> None:
     assert check(SITI, L1, cmd(line)) is None
 
 
-@pytest.mark.parametrize("line", ["#reply", "#note", "#take", "#team telkom", "#close",
+@pytest.mark.parametrize("line", ["#take", "#team telkom", "#close",
                                   "#resolve done", "#reopen", "#assign me"])
 def test_an_agent_may_not_act_on_another_levels_ticket(line: str) -> None:
     """An L0 agent is refused on an L1 ticket by the own-level rule."""
     assert str(check(BUDI, L1, cmd(line), {"budi@lkpp.go.id"})) == (
         "own-level: budi@lkpp.go.id is an L0 agent; the ticket is at L1")
+
+
+@pytest.mark.parametrize("line", ["#reply", "#note"])
+def test_reply_and_note_on_another_levels_ticket_without_a_keeper(line: str) -> None:
+    """Without an L0 keeper, #reply and #note of an L0 agent on an L1 ticket are refused
+    (by l0-keeper, with the own-level wording)."""
+    assert str(check(BUDI, L1, cmd(line), {"budi@lkpp.go.id"})) == (
+        "l0-keeper: budi@lkpp.go.id is an L0 agent; the ticket is at L1")
 
 
 def test_only_the_current_level_escalates() -> None:
@@ -54,8 +63,11 @@ def test_only_the_current_level_returns() -> None:
 
 
 def test_a_higher_level_agent_is_refused_too() -> None:
-    """Own-level works both ways: an L2 agent may not reply on an L0 ticket."""
+    """Own-level works both ways: an L2 agent may not reply on an L0 ticket (#reply and #note
+    are judged by l0-keeper, which says the same)."""
     assert str(check(ANDI, L0, cmd("#reply"))) == (
+        "l0-keeper: andi@telkom.co.id is an L2 agent; the ticket is at L0")
+    assert str(check(ANDI, L0, cmd("#take"))) == (
         "own-level: andi@telkom.co.id is an L2 agent; the ticket is at L0")
 
 
@@ -159,9 +171,15 @@ def test_describe_rules_prints_the_table_in_order() -> None:
     assert describe_rules() == [
         ("well-formed", "all", "nobody", "A command line with an error is never carried out"),
         ("known-role", "all", "nobody", "The actor's role is agent or admin"),
-        ("own-level", "all except #check, #help", "admin",
+        ("own-level", "all except #check, #help, #note, #reply", "admin",
          "An agent acts only on tickets at their own level, "
          "so only the ticket's current level escalates or returns it"),
+        ("l0-keeper", "#note, #reply", "admin",
+         "#reply and #note: an agent of the ticket's level, or the ticket's L0 keeper "
+         "(the L0 agent who held it, else its L0 team) once it has left L0"),
+        ("partner-team", "all except #check, #help", "admin",
+         "Of the two teams at the ticket's level only the one holding it acts, "
+         "unless the level's partner mode is \"act\""),
         ("l2-progress", "#progress", "admin",
          "Development progress is recorded only by L2 agents"),
         ("assign-target", "#assign", "nobody", "#assign names an agent of the ticket's level"),
@@ -172,3 +190,85 @@ def test_describe_rules_prints_the_table_in_order() -> None:
 def test_actor_defaults_to_the_agent_role() -> None:
     """An Actor built without a role is an agent."""
     assert Actor("x@y.id", L0, "t", "lkpp") == Actor("x@y.id", L0, "t", "lkpp", "agent")
+
+
+# --- l0-keeper ------------------------------------------------------------------------------
+
+SARI = Actor("sari@lkpp.go.id", L0, "l0-lkpp", "lkpp")
+RC = Actor("rc@telkom.co.id", L0, "l0-telkom", "telkom")
+
+
+@pytest.mark.parametrize("level", [L1, L2])
+@pytest.mark.parametrize("line", ["#reply", "#balas", "#note", "#catatan"])
+def test_the_l0_agent_who_held_the_ticket_still_answers_and_notes(level: Level,
+                                                                  line: str) -> None:
+    """Budi held the ticket at L0: on L1 and L2 he may still #reply and #note."""
+    assert check(BUDI, level, cmd(line), keeper=Keeper("l0-lkpp", "budi@lkpp.go.id")) is None
+
+
+@pytest.mark.parametrize("line", ["#escalate L2 db", "#return back", "#resolve done", "#take",
+                                  "#assign me", "#pending wait", "#close", "#priority high",
+                                  "#category x", "#team lkpp"])
+def test_the_l0_keeper_may_not_use_the_levels_own_commands(line: str) -> None:
+    """Everything but #reply and #note stays with the level holding the ticket."""
+    keeper = Keeper("l0-lkpp", "budi@lkpp.go.id")
+    assert str(check(BUDI, L2, cmd(line), {"budi@lkpp.go.id"}, keeper=keeper)) == (
+        "own-level: budi@lkpp.go.id is an L0 agent; the ticket is at L2")
+
+
+def test_another_l0_agent_is_not_the_keeper() -> None:
+    """Sari, of the same L0 team, is refused when Budi is the keeper; the receipt names him."""
+    keeper = Keeper("l0-lkpp", "budi@lkpp.go.id")
+    assert str(check(SARI, L1, cmd("#reply"), keeper=keeper)) == (
+        "l0-keeper: sari@lkpp.go.id is an L0 agent; the ticket is at L1, where only its L0 "
+        "keeper (budi@lkpp.go.id) may still answer the reporter or add notes")
+
+
+def test_without_a_keeper_agent_the_whole_l0_team_keeps_the_reporter() -> None:
+    """Nobody held it at L0: every agent of the L0 team that held it may #reply, the other
+    L0 team may not, nor may an agent of another higher level."""
+    keeper = Keeper("l0-lkpp", None)
+    assert check(SARI, L1, cmd("#reply"), keeper=keeper) is None
+    assert check(BUDI, L1, cmd("#note"), keeper=keeper) is None
+    assert str(check(RC, L1, cmd("#reply"), keeper=keeper)).startswith("l0-keeper: ")
+    assert str(check(ANDI, L1, cmd("#reply"), keeper=keeper)).startswith("l0-keeper: ")
+
+
+def test_the_keeper_rule_says_nothing_at_l0() -> None:
+    """At L0 the keeper is an ordinary L0 agent: the other rules judge."""
+    assert check(BUDI, L0, cmd("#reply"), keeper=Keeper("l0-lkpp", "budi@lkpp.go.id")) is None
+
+
+# --- partner-team ---------------------------------------------------------------------------
+
+RINA_L1 = Actor("rina@lkpp.go.id", L1, "l1-lkpp", "lkpp")
+
+
+@pytest.mark.parametrize("line", ["#reply", "#note", "#take", "#assign me", "#resolve done",
+                                  "#escalate L2 db", "#team lkpp", "#priority high"])
+def test_a_partner_agent_may_not_act_when_the_level_only_informs(line: str) -> None:
+    """The LKPP L1 agent on a ticket Telkom L1 holds, partner = inform (or none): refused."""
+    assert str(check(RINA_L1, L1, cmd(line), {"rina@lkpp.go.id"}, ticket_team="l1-telkom",
+                     acting_teams=("l1-telkom",))) == (
+        "partner-team: rina@lkpp.go.id is in l1-lkpp, the partner team at L1: the ticket is "
+        "held by l1-telkom, which alone acts on it")
+
+
+@pytest.mark.parametrize("line", ["#reply", "#take", "#resolve done", "#team lkpp"])
+def test_a_partner_agent_acts_when_the_level_says_act(line: str) -> None:
+    """partner = act: both teams of the level act."""
+    assert check(RINA_L1, L1, cmd(line), ticket_team="l1-telkom",
+                 acting_teams=("l1-telkom", "l1-lkpp")) is None
+
+
+@pytest.mark.parametrize("line", ["#check", "#help"])
+def test_a_partner_agent_may_always_ask(line: str) -> None:
+    assert check(RINA_L1, L1, cmd(line), ticket_team="l1-telkom",
+                 acting_teams=("l1-telkom",)) is None
+
+
+def test_the_holding_team_and_admins_pass_the_partner_rule() -> None:
+    assert check(SITI, L1, cmd("#resolve done"), ticket_team="l1-telkom",
+                 acting_teams=("l1-telkom",)) is None
+    assert check(ROOT, L1, cmd("#resolve done"), ticket_team="l1-telkom",
+                 acting_teams=("l1-telkom",)) is None

@@ -20,9 +20,9 @@ BUDI, SARI, ANDI = "budi@lkpp.example", "sari@lkpp.example", "andi@telkom.exampl
 LINA = {"email": "lina@lkpp.example", "name": "Lina", "team": "l1-lkpp"}
 
 
-def settings(teams=TEAMS, agents=(*AGENTS, LINA), **security):
+def settings(teams=TEAMS, agents=(*AGENTS, LINA), partner=None, **security):
     return make_settings(Path("/nonexistent"), "sqlite:///:memory:", teams=list(teams),
-                         agents=list(agents), security=security)
+                         agents=list(agents), security=security, partner=partner or {})
 
 
 def ticket(level: Level = Level.L0, team: str = "l0-lkpp", status: Status = Status.NEW,
@@ -78,8 +78,10 @@ def test_a_later_line_is_judged_after_an_earlier_move():
 
 
 def test_escalate_keeps_the_organisation():
-    """A Telkom ticket goes to Telkom's L1 team, not the first team at L1."""
-    result = plan("#escalate lambat", on=ticket(team="l0-telkom"))
+    """A Telkom ticket goes to Telkom's L1 team, not the first team at L1 (Budi of LKPP L0
+    acts on it: the L0 partner mode is "act")."""
+    result = plan("#escalate lambat", on=ticket(team="l0-telkom"),
+                  config=settings(partner={"L0": "act"}))
     assert result.after.team == "l1-telkom" and result.after.level == Level.L1
 
 
@@ -168,3 +170,66 @@ def test_unassign_is_for_the_tickets_own_level_and_changes_nothing_unassigned():
     assert errors(plan("#lepas sekarang", on=assigned)) == ["no_arguments"]
     result = plan("#unassign", on=ticket(status=Status.OPEN))
     assert result.ok and changes(result) == [[]]
+
+
+# -- the partner team and the L0 keeper ------------------------------------------------------
+RC = {"email": "rc@telkom.example", "name": "RC", "team": "l0-telkom"}
+
+
+def test_assign_names_an_agent_of_the_holding_team_unless_the_partner_acts():
+    """On an LKPP L0 ticket, #assign of a Telkom L0 agent is refused under partner = inform
+    (they could not act on it), and allowed under "act"."""
+    inform = settings(agents=(*AGENTS, RC))
+    assert errors(plan(f"#assign {RC['email']}", config=inform)) == ["assignee_team"]
+    act = settings(agents=(*AGENTS, RC), partner={"L0": "act"})
+    assert errors(plan(f"#assign {RC['email']}", config=act)) == [None]
+
+
+def test_take_after_handing_the_ticket_to_the_partner_is_refused_under_inform():
+    """#tim telkom then #ambil by an LKPP agent: by that line Telkom holds it."""
+    config = settings(agents=(*AGENTS, RC))
+    assert errors(plan("#tim telkom\n#ambil", config=config)) == [None, "taker_team"]
+
+
+def test_a_partner_agent_is_refused_on_the_other_teams_ticket_under_inform():
+    """RC (Telkom L0) on an LKPP L0 ticket: only #check and #help pass."""
+    config = settings(agents=(*AGENTS, RC))
+    assert errors(plan("#ambil", who=RC["email"], config=config)) == ["partner_team"]
+    assert errors(plan("#cek", who=RC["email"], config=config)) == [None]
+
+
+def test_the_keeper_is_the_agent_who_held_it_at_l0_even_when_the_move_cleared_them():
+    """#ambil, #tim telkom, #eskalasi: Budi keeps the reporter (the #tim line cleared the
+    assignee, which does not count); the team is the one that held it when the block began."""
+    from gateway.desk.plan import Keeper, l0_keeper
+    config = settings(agents=(*AGENTS, RC))
+    result = plan("#ambil\n#tim telkom\n#eskalasi L1 Akun terkunci", config=config)
+    assert result.ok
+    assert l0_keeper(result) == Keeper("l0-lkpp", BUDI)
+
+
+def test_without_an_l0_assignee_the_team_keeps_the_reporter():
+    """#lepas then #eskalasi: nobody held it, so the L0 team keeps the reporter; a block that
+    does not leave L0, or moves a ticket that is above it, leaves no keeper."""
+    from gateway.desk.plan import Keeper, l0_keeper
+    held = ticket(status=Status.OPEN, assignee=BUDI)
+    assert l0_keeper(plan("#lepas\n#eskalasi DB down", on=held)) == Keeper("l0-lkpp", None)
+    assert l0_keeper(plan("#eskalasi DB down", on=held)) == Keeper("l0-lkpp", BUDI)
+    assert l0_keeper(plan("#ambil")) is None
+    assert l0_keeper(plan("#eskalasi L2 lagi", who=ANDI,
+                          on=ticket(Level.L1, "l1-telkom", Status.OPEN))) is None
+
+
+def test_the_keeper_may_reply_on_an_l2_ticket_but_not_resolve_it():
+    """make_plan passes the keeper to the permission rules."""
+    from gateway.desk.plan import Keeper
+    config = settings()
+    on = ticket(Level.L2, "l2-telkom", Status.OPEN)
+    commands, body = parse_block("#balas\n\nIbu Rina, sedang ditangani.")
+    actor = actor_for(config.agent(BUDI), config)
+    keeper = Keeper("l0-lkpp", BUDI)
+    assert make_plan(on, commands, body, actor, config, keeper).ok
+    assert not make_plan(on, commands, body, actor, config).ok
+    commands, body = parse_block("#selesai beres")
+    assert [s.error.rule for s in make_plan(on, commands, body, actor, config, keeper).steps] \
+        == ["own-level"]

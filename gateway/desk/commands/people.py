@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gateway.config import Settings
-from gateway.desk.state import Actor, Refusal, State, agents_at
+from gateway.desk.state import Actor, Refusal, State, acting_teams, agents_at
 from gateway.domain import Command, Transition
 from gateway.text.problems import problem
 
@@ -16,6 +16,11 @@ def assign(command: Command, state: State, transition: Transition, actor: Actor,
     # moved it since, and the assignee must work at the level the ticket is at by now.
     if target not in agents_at(settings, state.level):
         raise Refusal(problem("assignee_level", email=target, level=state.level))
+    # Only an agent who may act on the ticket can work on it: its own team's, or the partner
+    # team's when the level's partner mode is "act".
+    agent = settings.agent(target)
+    if agent is None or agent.team not in acting_teams(settings, state.team):
+        raise Refusal(problem("assignee_team", email=target, team=state.team))
     return replace(state, assignee=target)
 
 
@@ -24,6 +29,8 @@ def take(command: Command, state: State, transition: Transition, actor: Actor,
     if actor.role != "admin" and actor.level != state.level:
         raise Refusal(problem("taker_level", email=actor.email, actor_level=actor.level,
                               level=state.level))
+    if actor.role != "admin" and actor.team not in acting_teams(settings, state.team):
+        raise Refusal(problem("taker_team", email=actor.email, team=state.team))
     return replace(state, assignee=actor.email)
 
 
