@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 import secrets
 import sys
+import urllib.parse
 from dataclasses import replace
 from datetime import datetime, timezone
 from email import quoprimime
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import jinja2
 from markupsafe import Markup, escape
 
 from gateway import resources
 from gateway.text import vocabulary
-from gateway.domain import Notice, OutgoingMail, Visibility
+from gateway.domain import Notice, NoticeFile, OutgoingMail, Visibility
 from gateway.parsers import safetext
 
 TEMPLATES_DIR = resources.email_templates()
@@ -35,6 +38,7 @@ HEADER_POLICY = SMTP.clone(max_line_length=998)
 QP_LINE = 76  # RFC 2045: encoded lines of at most 76 characters
 HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 CRLF = "\r\n"
+log = logging.getLogger("ldp")
 
 
 def clean_header(value: str, limit: int = 900) -> str:
@@ -120,7 +124,10 @@ class Composer:
     """Renders notices; one per process, so templates compile once."""
 
     def __init__(self, *, support_address: str, support_name: str, domain: str,
-                 loop_marker: str, templates_dir: Path | None = None) -> None:
+                 loop_marker: str, templates_dir: Path | None = None,
+                 file_path: Callable[[str], Path | None] | None = None) -> None:
+        """`file_path`: where a stored attachment is now, by its storage id (None when it is
+        not there); given by the edge (`service.build_context`), from `store.files`."""
         folder = Path(templates_dir) if templates_dir else TEMPLATES_DIR
         loader = jinja2.FileSystemLoader(str(folder))
         common = dict(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
@@ -135,6 +142,7 @@ class Composer:
         self.domain = domain
         self.loop_marker = loop_marker
         self.folder = folder
+        self.file_path = file_path
         self._from = _address(support_name, support_address)
         self._compiled: dict[tuple[str, str], tuple] = {}
 
@@ -154,15 +162,25 @@ class Composer:
 
     def render(self, notice: Notice, now: datetime | None = None) -> OutgoingMail:
         language = notice.language if notice.language in LANGUAGES else "id"
-        context = {"support_name": self.support_name, "support_address": self.support_address,
-                   "language": language, **notice.context}
-        subject_template, text_template, html_template = self._templates(notice.template,
-                                                                         language)
-        subject = clean_header(subject_template.render(context))
-        text = text_template.render(context)
-        html = html_template.render(context)
-        notice = self.addressed(notice)
-        raw = self._build(notice, subject, text, html, notice.message_id, now)
+        # The files are opened first, so that the mail says which one it could not carry
+        # (gone from the attachments folder) rather than that it carries them all.
+        files = self._opened(notice)
+        try:
+            found = {id(item) for item, _handle in files}
+            missing = [item.name for item in notice.files if id(item) not in found]
+            context = {"support_name": self.support_name,
+                       "support_address": self.support_address, "language": language,
+                       **notice.context, **({"files_missing": missing} if missing else {})}
+            subject_template, text_template, html_template = self._templates(notice.template,
+                                                                             language)
+            subject = clean_header(subject_template.render(context))
+            text = text_template.render(context)
+            html = html_template.render(context)
+            notice = self.addressed(notice)
+            raw = self._build(notice, subject, text, html, notice.message_id, now, files)
+        finally:
+            for _item, handle in files:
+                handle.close()
         return OutgoingMail(message_id=notice.message_id, sender=self.support_address,
                             recipients=(notice.to.email, *(a.email for a in notice.cc)),
                             subject=subject, raw=raw,
@@ -182,7 +200,7 @@ class Composer:
             else Visibility.INTERNAL
 
     def _build(self, notice: Notice, subject: str, text: str, html: str, message_id: str,
-               now: datetime | None) -> bytes:
+               now: datetime | None, files: list[tuple[NoticeFile, BinaryIO]] = ()) -> bytes:
         """The mail's bytes, the one MIME builder of the gateway: written directly, since the
         email package's header objects and generator took nine tenths of the time of a
         render. The text and HTML are alternatives; a notice's files follow as attachments."""
@@ -214,10 +232,38 @@ class Composer:
                 f'Content-Transfer-Encoding: quoted-printable{CRLF}MIME-Version: 1.0{CRLF}{CRLF}'
                 f'{_quoted_printable(html)}{CRLF}--{boundary}--{CRLF}')
         content_type = f'multipart/alternative; boundary="{boundary}"'
-        if notice.attachments:
-            body, content_type = _with_attachments(body, content_type, notice.attachments)
+        pieces: list[bytes] = [body.encode("ascii")]
+        if notice.attachments or files:
+            pieces, content_type = _with_attachments(pieces, content_type, notice.attachments,
+                                                     list(files))
         head = CRLF.join(headers + ["MIME-Version: 1.0", f"Content-Type: {content_type}"])
-        return f"{head}{CRLF}{CRLF}{body}".encode("ascii")
+        # One join: a notice with 10 MB of files is held as its encoded pieces and the result.
+        return b"".join([f"{head}{CRLF}{CRLF}".encode("ascii"), *pieces])
+
+    def _opened(self, notice: Notice) -> list[tuple[NoticeFile, BinaryIO]]:
+        """The notice's stored files, open. Opened at once: a file staged by the transaction
+        that queued the notice may be moved into place meanwhile (an open file survives the
+        rename). A file that is gone (removed by hand) is left out; the notice lists it."""
+        found = []
+        for item in notice.files:
+            handle = self._open(item.storage_id)
+            if handle is None:
+                log.warning("%s: attachment %s (%s) not found, not attached", notice.ticket_ref,
+                            item.storage_id, item.name)
+            else:
+                found.append((item, handle))
+        return found
+
+    def _open(self, storage_id: str) -> BinaryIO | None:
+        for _attempt in range(2):
+            path = self.file_path(storage_id) if self.file_path else None
+            if path is None:
+                return None
+            try:
+                return open(path, "rb")
+            except FileNotFoundError:
+                continue  # moved into place between looking and opening: look again
+        return None
 
 
 def _line(name: str, value: str, parsed: bool = True) -> str:
@@ -238,18 +284,68 @@ def _boundary() -> str:
     return "=" * 15 + f"{secrets.randbelow(sys.maxsize):019d}" + "=="
 
 
-def _with_attachments(body: str, content_type: str,
-                      attachments: tuple[tuple[str, str, str], ...]) -> tuple[str, str]:
-    """The alternatives and each (file name, MIME type, text) as a base64 attachment, in one
-    multipart/mixed body."""
+FILE_CHUNK = 57 * 16384  # 57 bytes make one 76-character base64 line
+MIME_TYPE_RE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
+
+
+def _with_attachments(pieces: list[bytes], content_type: str,
+                      attachments: tuple[tuple[str, str, str], ...],
+                      files: list[tuple[NoticeFile, BinaryIO]]) -> tuple[list[bytes], str]:
+    """The alternatives and the notice's files in one multipart/mixed body: each (file name,
+    MIME type, text) and each stored file as a base64 attachment, read from its file a chunk
+    at a time. Files with a Content-ID go with the alternatives into a multipart/related part,
+    inline under the same Content-ID, so the HTML that names "cid:..." shows them."""
+    inline = [(item, handle) for item, handle in files if item.content_id]
+    if inline:
+        boundary = _boundary()
+        related = [f'--{boundary}{CRLF}Content-Type: {content_type}{CRLF}{CRLF}'.encode(),
+                   *pieces]
+        for item, handle in inline:
+            related += [f"{CRLF}--{boundary}{CRLF}".encode(), *_file_part(item, handle, True)]
+        related.append(f"{CRLF}--{boundary}--{CRLF}".encode())
+        pieces = related
+        content_type = f'multipart/related; type="multipart/alternative"; boundary="{boundary}"'
     boundary = _boundary()
-    parts = [f"--{boundary}{CRLF}Content-Type: {content_type}{CRLF}{CRLF}{body}"]
+    parts = [f"--{boundary}{CRLF}Content-Type: {content_type}{CRLF}{CRLF}".encode(), *pieces]
     for name, mime_type, content in attachments:
         encoded = base64.encodebytes(content.encode("utf-8")).decode("ascii")
-        filename = clean_header(name, 200).replace("\\", "_").replace('"', "_")
-        parts.append(f'--{boundary}{CRLF}Content-Type: {clean_header(mime_type, 100)}; '
-                     f'charset="utf-8"{CRLF}Content-Transfer-Encoding: base64{CRLF}'
-                     f'Content-Disposition: attachment; filename="{filename}"{CRLF}{CRLF}'
-                     + encoded.replace("\n", CRLF))
-    return (CRLF.join(parts) + f"{CRLF}--{boundary}--{CRLF}",
-            f'multipart/mixed; boundary="{boundary}"')
+        parts.append((f'{CRLF}--{boundary}{CRLF}Content-Type: {_mime_type(mime_type)}; '
+                      f'charset="utf-8"{CRLF}Content-Transfer-Encoding: base64{CRLF}'
+                      f'Content-Disposition: attachment; {_filename(name)}{CRLF}{CRLF}'
+                      + encoded.replace("\n", CRLF).rstrip(CRLF)).encode("ascii"))
+    for item, handle in files:
+        if not item.content_id:
+            parts += [f"{CRLF}--{boundary}{CRLF}".encode(), *_file_part(item, handle, False)]
+    parts.append(f"{CRLF}--{boundary}--{CRLF}".encode())
+    return parts, f'multipart/mixed; boundary="{boundary}"'
+
+
+def _file_part(item: NoticeFile, handle: BinaryIO, inline: bool) -> list[bytes]:
+    """One stored file as a MIME part: its headers, then its bytes in base64, 76-character
+    lines, encoded a chunk at a time (never the whole file as one string)."""
+    disposition = "inline" if inline else "attachment"
+    head = (f"Content-Type: {_mime_type(item.content_type)}{CRLF}"
+            f"Content-Transfer-Encoding: base64{CRLF}"
+            f"Content-Disposition: {disposition}; {_filename(item.name)}{CRLF}")
+    if inline:
+        head += f"Content-ID: <{clean_header(item.content_id, 250)}>{CRLF}"
+    chunks = [(head + CRLF).encode("ascii")]
+    while chunk := handle.read(FILE_CHUNK):
+        chunks.append(base64.encodebytes(chunk).replace(b"\n", b"\r\n"))
+    if len(chunks) > 1:
+        chunks[-1] = chunks[-1][:-2]  # the boundary line brings its own line break
+    return chunks
+
+
+def _mime_type(value: str) -> str:
+    """A MIME type as a header may carry it; anything else is a plain file of bytes."""
+    value = (value or "").strip().lower()
+    return value if MIME_TYPE_RE.fullmatch(value) else "application/octet-stream"
+
+
+def _filename(name: str) -> str:
+    """The filename parameter: quoted when it is plain ASCII, else RFC 2231 UTF-8."""
+    name = clean_header(name, 200) or "attachment"
+    if name.isascii() and not any(c in name for c in '"\\'):
+        return f'filename="{name}"'
+    return f"filename*=utf-8''{urllib.parse.quote(name, safe='')}"

@@ -36,6 +36,9 @@ class Support:
     data_dir: str = "db"
     templates_dir: str = ""
     message_id_domain: str = ""
+    # The files one mail may carry together: a reporter's to the agents, an agent's to the
+    # reporter. Beyond it the mail lists them instead (and how to fetch them).
+    max_attached_bytes: int = 10485760  # 10 MiB
 
     @property
     def domain(self) -> str:

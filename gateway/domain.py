@@ -79,10 +79,24 @@ class Attachment:
     name: str
     content_type: str
     payload: bytes = field(repr=False)
+    # An image shown inside the mail's HTML: its Content-ID without <> ("" for a plain file).
+    content_id: str = ""
 
     @property
     def size(self) -> int:
         return len(self.payload)
+
+
+@dataclass(frozen=True)
+class NoticeFile:
+    """A stored attachment a notice carries: a reference, never the bytes (the outbox keeps a
+    notice as JSON; `compose` reads the file from the attachments folder when it renders)."""
+
+    storage_id: str
+    name: str
+    content_type: str
+    size: int
+    content_id: str = ""  # kept, so the notice's HTML can show an inline image
 
 
 @dataclass(frozen=True)
@@ -198,6 +212,9 @@ class Notice:
     # Copies on the same mail (the ticket's followers on the reporter's mail): a Cc header,
     # and envelope recipients beside `to`.
     cc: tuple[Address, ...] = ()
+    # Stored attachments sent with it (a reporter's files to the agents, an agent's to the
+    # reporter), read from the attachments folder when the notice is rendered.
+    files: tuple[NoticeFile, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ is in `intake`, what the sender does in `sender`.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
@@ -45,12 +46,13 @@ def build_context(settings: config_module.Settings, base_dir: Path | None = None
     else:  # a read command: never create or change the schema, say `ldp init` instead
         database.require_schema(db, settings.database.url)
     support = settings.support
+    data_dir = Path(support.data_dir)
+    data_dir = data_dir if data_dir.is_absolute() else base / data_dir
     composer = Composer(support_address=support.address, support_name=support.name,
                         domain=support.domain, loop_marker=support.address,
                         templates_dir=Path(support.templates_dir) if support.templates_dir
-                        else None)
-    data_dir = Path(support.data_dir)
-    data_dir = data_dir if data_dir.is_absolute() else base / data_dir
+                        else None,
+                        file_path=functools.partial(files.locate, data_dir / "attachments"))
     return Context(settings=settings, composer=composer, db=db,
                    rules=load_rules(settings, base), attachments_dir=data_dir / "attachments",
                    data_dir=data_dir)

@@ -20,6 +20,7 @@ from typing import Callable
 from gateway.cli import support as cli_support
 from gateway.cli import config_check
 from gateway.cli import views
+from gateway.cli.attachments import cmd_attachments_get, cmd_attachments_list
 from gateway.cli.common import context, load_settings, print_rows
 from gateway.cli.errors import Parser, guarded, os_detail, require_commands
 from gateway.cli.records import (cmd_outbox_list, cmd_quarantine_list, cmd_quarantine_retry,
@@ -82,6 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     original.add_argument("number", nargs="?", type=cli_support.row_id, default=1,
                           help="which inbound message of the ticket (1, the report, by default)")
     original.add_argument("--output", "-o", metavar="FILE", help="write it here, not to stdout")
+
+    files = sub.add_parser("attachments", help="the files a ticket holds").add_subparsers()
+    listed = command("list", cmd_attachments_list, "a ticket's attachments", files)
+    listed.add_argument("ref")
+    listed.add_argument("--json", action="store_true")
+    get = command("get", cmd_attachments_get, "one attachment's bytes", files)
+    get.add_argument("ref")
+    get.add_argument("file", metavar="NAME|ID", help="the file's name or its number (list)")
+    get.add_argument("--output", "-o", metavar="PATH",
+                     help="write it here (a file or a folder); default: stdout when it is not "
+                          "a terminal, else the file's name in the current folder")
+    get.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     out = sub.add_parser("outbox", help="outgoing mail").add_subparsers()
     out_list = command("list", cmd_outbox_list, "list the outbox", out)

@@ -97,6 +97,7 @@ RULES: dict[str, Callable[[Any], Verdict]] = {
     "support.ticket_prefix": matches(PREFIX, "prefix"),
     "support.data_dir": one_line,
     "support.message_id_domain": matches(DOMAIN, "domain", optional=True),
+    "support.max_attached_bytes": whole(0, 2 ** 30),  # 0: files are only ever listed
     "database.url": database_url,
     "imap.host": one_line,
     "imap.port": whole(1, 65535),

@@ -1,7 +1,9 @@
 """The mail the desk sends, as `Notice`s: the team's notices of a new ticket or a follow-up,
 feedback to the reporter from an agent's command block, hand-over notices to the agents of the
 ticket's new team (or to a new assignee), and the receipt and the command reference for the
-agent who wrote the block. The callers put them in the outbox (`outgoing.enqueue`).
+agent who wrote the block. The callers put them in the outbox (`outgoing.enqueue`). Files
+ride along by reference (`desk.attached`): the reporter's on the team's notices, an agent's
+own on the reporter's mail with their #reply.
 
 Two more kinds of notice keep both organisations and L0 in the loop. The partner team of the
 ticket's level (same level, other organisation; `config.Partner`) gets a copy of the new ticket,
@@ -21,12 +23,12 @@ so a reporter can never learn one. Each agent gets their own copy with their own
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Sequence
 
 from gateway import excerpt
 from gateway.config import Agent
 from gateway.context import Context
-from gateway.desk import registry
+from gateway.desk import attached, registry
 from gateway.desk.plan import Plan, State, Step
 from gateway.desk.state import FIELDS, KEEPER_EVENT, Keeper, acting_teams
 from gateway.domain import Address, InboundMail, Level, Notice, Status, Ticket
@@ -51,8 +53,13 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
     or of `only`, each in the agent's language; without `token`, under a plain Message-ID that
     proves nothing when answered."""
     agents = only if only else _acting_agents(ctx, ticket.team)
+    # The mail's files as stored, attached by reference when they fit the limit (`attached`).
+    stored = tickets.message_files(mail.dedup_key) if mail else []
+    limit = ctx.settings.support.max_attached_bytes
+    files = attached.carried(stored, limit)
     context = {**ticket_context(ticket, ctx), "text": mail.text if mail else "",
                "attachments": [a.name for a in mail.attachments] if mail else [],
+               **attached.fields(ticket.ref, stored, bool(files), limit),
                "author": str(mail.sender) if mail and mail.sender else "", "notes": [],
                **(extra or {})}
     # A notice carries a bounded excerpt of the mail and says where the whole mail is.
@@ -68,15 +75,17 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
                    context={**context, "command_words": registry.command_words(agent.language)},
                    in_reply_to=mail.message_id if mail else None,
                    references=(mail.message_id,) if mail and mail.message_id else (),
-                   auto_submitted="auto-generated",
+                   auto_submitted="auto-generated", files=files,
                    message_id=agent_message_id(ctx, ticket, agent.email) if token else None)
             for agent in agents]
 
 
-def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan,
-                     actor: str = "") -> list[Notice]:
-    """One mail per feedback line; the agent's #reply message rides on the first of them.
-    `actor`: the address of the agent who wrote the block (who solved it, for #resolve)."""
+def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str = "",
+                     files: Sequence[tickets.StoredFile] = ()) -> list[Notice]:
+    """One mail per feedback line; the agent's #reply message rides on the first of them, and
+    so do the files the agent attached (`files`, chosen by `reply.agent_files`), attached as
+    plain files when they fit the limit, else named. `actor`: the address of the agent who
+    wrote the block (who solved it, for #resolve)."""
     items: list[tuple[str, dict[str, Any]]] = []
     for step in plan.steps:
         row = registry.spec(step.command.name)
@@ -95,8 +104,14 @@ def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan,
     base = {"ref": ticket.ref, "subject": ticket.subject, "status": ticket.status.value,
             "reporter_name": ticket.reporter.name, **handler_context(ctx, ticket),
             **solver_context(ctx, ticket, actor)}
+    files = files if message else ()
+    limit = ctx.settings.support.max_attached_bytes
+    carried = attached.carried(files, limit, inline=False)
+    shown = attached.fields(ticket.ref, files, bool(carried), limit) if files else {}
     return [Notice(template=template, to=ticket.reporter, language=ticket.language,
-                   context={**base, **extra, "message": message if i == 0 else ""},
+                   context={**base, **extra, "message": message if i == 0 else "",
+                            **(shown if i == 0 else {})},
+                   files=carried if i == 0 else (),
                    ticket_ref=ticket.ref, in_reply_to=in_reply_to, references=references,
                    # Written by a person (RFC 3834 "no"), except the escalation news.
                    auto_submitted="auto-generated" if template == "reporter_escalated" else "no")

@@ -10,6 +10,9 @@ it does. The pipeline hands every mail from an agent's address on a known ticket
    agent's own body: never from quoted history, attached or forwarded messages, inline logs or
    HTML alone (where hidden elements and comments are not text). The rest, without the
    agent's signature, is the body, and the only text of the mail that can reach the reporter.
+   Likewise only the files the agent attached themselves can reach the reporter, with a
+   #reply (`agent_files`, `parsers.own_files`): never a forwarded message or its parts, a file
+   the ticket held before, or a signature's inline logo. Every file is stored on the ticket.
 3. `desk.plan` checks every line; one bad line refuses the whole block, with a receipt naming
    each line's problem. #check only reports what would happen.
 4. An applied block updates the ticket once and writes an event per line (`desk.apply`), and
@@ -29,7 +32,7 @@ from gateway.desk.plan import Plan, actor_for, make_plan
 from gateway.domain import (Address, Command, Disposition, InboundMail, Level, Outcome, Ticket,
                             Visibility)
 from gateway.outgoing import enqueue
-from gateway.parsers import auth, own_text, quoting, threading
+from gateway.parsers import auth, own_files, own_text, quoting, threading
 from gateway.text.problems import problem
 from gateway.store import followers, tickets
 
@@ -145,6 +148,22 @@ def _is_closing(line: str) -> bool:
     return 0 < len(line) <= 40 and _CLOSING.fullmatch(line) is not None
 
 
+def agent_files(mail: InboundMail, ticket: Ticket) -> list[tickets.StoredFile]:
+    """The stored attachments of an agent's reply that the agent attached themselves, for the
+    reporter (`parsers.own_files.choose`): never a forwarded message or its parts, a file the
+    ticket held before (the reporter's own coming back), or a signature's inline logo."""
+    stored = tickets.message_files(mail.dedup_key)
+    if not stored:
+        return []
+    known = [f.sha256 for f in tickets.ticket_files(ticket) if f.message_key != mail.dedup_key]
+    chosen = own_files.choose(own_files.parts(mail.raw), own_text.own_body(mail.raw).html,
+                              known)
+    by_hash: dict[str, tickets.StoredFile] = {}
+    for item in stored:
+        by_hash.setdefault(item.sha256, item)
+    return [by_hash[digest] for digest in chosen if digest in by_hash]
+
+
 def _stored_as(plan: Plan) -> tuple[str, Visibility]:
     if plan.body_to_reporter:
         return "feedback", Visibility.PUBLIC
@@ -169,9 +188,10 @@ def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: 
                       message_row=row)
     changed = apply_plan(ticket, plan, actor, message_row=row)
     label = str(Address(agent.email, agent.name))
+    files = agent_files(mail, ticket) if plan.body_to_reporter else []
     # The L0 keeper's copy first: L0 hears of an update before the reporter does.
     mails = [*notices.keeper_notices(ctx, changed, plan, label, mover=agent.email),
-             *notices.reporter_notices(ctx, changed, plan, agent.email),
+             *notices.reporter_notices(ctx, changed, plan, agent.email, files),
              *notices.handover_notices(ctx, changed, plan, label, mover=agent.email),
              *notices.block_partner_notices(ctx, changed, plan, label, mover=agent.email)]
     if ctx.settings.security.receipts:

@@ -173,9 +173,10 @@ class LiftedAttachment(Attachment):
     `Attachment` a whole parse would give: same name, content type and payload bytes.
     `decode` turns the body's encoded pieces into its bytes (`bigtext.decoded_bytes`)."""
 
-    def __init__(self, name: str, content_type: str, body, decode) -> None:
+    def __init__(self, name: str, content_type: str, body, decode, content_id: str = "") -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "content_type", content_type)
+        object.__setattr__(self, "content_id", content_id)
         object.__setattr__(self, "_source", (body, decode))
 
     @property

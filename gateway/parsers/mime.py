@@ -260,14 +260,32 @@ def _clean_text(text: str) -> str:
     return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
+CONTENT_ID_RE = re.compile(r"[\x21-\x7e]{1,200}")
+
+
+def content_id(value: object, disposition: object) -> str:
+    """An inline part's Content-ID without its angle brackets, "" when the part is a plain
+    attachment or the value is no Content-ID a notice may carry (printable ASCII, no quotes or
+    angle brackets, at most 200 characters: it goes into our own headers and HTML)."""
+    if not isinstance(value, str) or \
+            str(disposition or "").strip().lower().startswith("attachment"):
+        return ""
+    value = value.strip().removeprefix("<").removesuffix(">")
+    if not CONTENT_ID_RE.fullmatch(value) or any(c in value for c in '<>"\\'):
+        return ""
+    return value
+
+
 def _attachments(items, lifted: dict) -> list[Attachment]:
     result: list[Attachment] = []
     for index, item in enumerate(items or ()):
         name = safe_filename(_decode(item.get("filename") or ""))
         content_type = _one_line(item.get("mail_content_type") or "application/octet-stream")
+        cid = content_id(item.get("content-id"), item.get("content-disposition"))
         if index in lifted:
             body, decode = lifted[index]
-            result.append(bigparts.LiftedAttachment(name, content_type.lower(), body, decode))
+            result.append(bigparts.LiftedAttachment(name, content_type.lower(), body, decode,
+                                                    cid))
             continue
         payload = item.get("payload") or ""
         if item.get("binary"):
@@ -278,5 +296,6 @@ def _attachments(items, lifted: dict) -> list[Attachment]:
         else:
             data = payload.encode(_codec(item.get("charset")), "replace") \
                 if isinstance(payload, str) else bytes(payload)
-        result.append(Attachment(name=name, content_type=content_type.lower(), payload=data))
+        result.append(Attachment(name=name, content_type=content_type.lower(), payload=data,
+                                 content_id=cid))
     return result

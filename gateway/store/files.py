@@ -69,6 +69,18 @@ def stage(folder: Path, storage_id: str, payload: bytes) -> None:
     frames[-1].append((path, final))
 
 
+def locate(folder: Path, storage_id: str) -> Path | None:
+    """Where a stored file is now: in place, or still pending in this process's transaction
+    (a notice rendered in the transaction that stored the file reads it there); None when it
+    is in neither. A storage id is a name we made (hex), never a path."""
+    if not storage_id or not storage_id.isalnum():
+        return None
+    for path in (folder / storage_id, pending_dir(folder) / storage_id, folder / storage_id):
+        if path.is_file():  # in place last again: the commit may have moved it meanwhile
+            return path
+    return None
+
+
 def _write(path: Path, payload: bytes) -> None:
     with open(path, "wb") as handle:
         handle.write(payload)

@@ -67,6 +67,7 @@ class AttachmentRow(BaseModel):
     content_type = pw.TextField()
     size = pw.IntegerField()
     sha256 = pw.CharField(max_length=64)
+    content_id = pw.CharField(max_length=250, null=True)  # an inline image's, without <>
 
     class Meta:
         table_name = "attachment"

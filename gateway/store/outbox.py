@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from gateway.domain import Address, Notice, OutgoingMail, Ticket
+from gateway.domain import Address, Notice, NoticeFile, OutgoingMail, Ticket
 from gateway.store import database
 from gateway.store.database import utcnow
 from gateway.store.models import OutboxCopyRow, OutboxRow
@@ -95,7 +95,9 @@ def _notice_json(notice: Notice, exact: bool = True) -> bytes | None:
               "references": list(notice.references), "auto_submitted": notice.auto_submitted,
               "reply_to": notice.reply_to, "message_id": notice.message_id,
               "attachments": [list(a) for a in notice.attachments],
-              "cc": [[a.email, a.name] for a in notice.cc]}
+              "cc": [[a.email, a.name] for a in notice.cc],
+              "files": [[f.storage_id, f.name, f.content_type, f.size, f.content_id]
+                        for f in notice.files]}
     try:
         return json.dumps(fields, ensure_ascii=False,
                           default=None if exact else str).encode("utf-8")
@@ -109,7 +111,9 @@ def _notice_from_json(data: bytes) -> Notice:
     # Rows queued before notices could carry files (or copies) have no "attachments" ("cc").
     return Notice(to=Address(email, name), references=tuple(fields.pop("references")),
                   attachments=tuple(tuple(a) for a in fields.pop("attachments", ())),
-                  cc=tuple(Address(e, n) for e, n in fields.pop("cc", ())), **fields)
+                  cc=tuple(Address(e, n) for e, n in fields.pop("cc", ())),
+                  files=tuple(NoticeFile(*f) for f in fields.pop("files", ())),
+                  **fields)
 
 
 def store_rendered(item_id: int, mail: OutgoingMail) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import peewee as pw
 
-from gateway.domain import (Address, Direction, InboundMail, Level, Priority, RoutingDecision,
-                            Status, Ticket, Visibility)
+from gateway.domain import (Address, Direction, InboundMail, Level, NoticeFile, Priority,
+                            RoutingDecision, Status, Ticket, Visibility)
 from gateway.errors import DuplicateMessage, NotFound
 from gateway.text.messages import t
 from gateway.parsers.threading import THREAD_LOOKUP_IDS
@@ -229,7 +229,52 @@ def _store_attachment(message_id: int, attachment, folder: Path, storage_id: str
     files.stage(folder, storage_id, payload)
     database.insert(AttachmentRow, message=message_id, storage_id=storage_id, name=attachment.name,
                     content_type=attachment.content_type, size=len(payload),
-                    sha256=hashlib.sha256(payload).hexdigest())
+                    sha256=hashlib.sha256(payload).hexdigest(),
+                    content_id=getattr(attachment, "content_id", "") or None)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One stored attachment of a ticket: its row id (what `ldp attachments get` takes), the
+    file it is stored as, and the inbound message it came with."""
+
+    id: int
+    storage_id: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    content_id: str
+    message_key: str
+    author: str
+    kind: str
+
+    def notice_file(self, content_id: str = "") -> NoticeFile:
+        """As a notice names it, inline under `content_id` when one is given."""
+        return NoticeFile(self.storage_id, self.name, self.content_type, self.size, content_id)
+
+
+_FILES = ('SELECT a."id", a."storage_id", a."name", a."content_type", a."size", a."sha256", '
+          'a."content_id", m."message_key", m."author_name", m."author_email", m."kind" '
+          'FROM "attachment" a JOIN "message" m ON m."id" = a."message_id" ')
+
+
+def _stored_files(condition: str, values: tuple) -> list[StoredFile]:
+    rows = database.execute(AttachmentRow, _FILES + condition + ' ORDER BY a."id"',
+                            values).fetchall()
+    return [StoredFile(row[0], row[1], row[2], row[3], int(row[4]), row[5], row[6] or "",
+                       row[7], str(Address(row[9] or "", row[8] or "")), row[10])
+            for row in rows]
+
+
+def message_files(message_key: str) -> list[StoredFile]:
+    """The attachments stored with one inbound message, in the order the mail has them."""
+    return _stored_files('WHERE m."message_key" = ?', (message_key,))
+
+
+def ticket_files(ticket: Ticket) -> list[StoredFile]:
+    """Every attachment stored on a ticket, oldest first."""
+    return _stored_files('WHERE m."ticket_id" = ?', (ticket.id,))
 
 
 def add_event(ticket: Ticket | None, kind: str, actor: str, detail: str = "", *,

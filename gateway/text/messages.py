@@ -98,6 +98,24 @@ TEXT = {
     "no_followers": ("  tidak ada", "  none"),
     "attachment_line": ("{name} ({size} bita, {content_type})",
                         "{name} ({size} bytes, {content_type})"),
+    "no_attachments": ("tiket {ref} tidak punya lampiran", "ticket {ref} has no attachments"),
+    "no_attachment": ("tiket {ref} tidak punya lampiran {name}",
+                      "ticket {ref} has no attachment {name}"),
+    "attachment_ambiguous": ("tiket {ref} punya lebih dari satu lampiran bernama {name}: "
+                             "{candidates}; sebutkan nomornya",
+                             "ticket {ref} has more than one attachment named {name}: "
+                             "{candidates}; give its number"),
+    "attachment_missing": ("berkas lampiran {id} tiket {ref} tidak ada: {path}",
+                           "the file of attachment {id} of ticket {ref} is missing: {path}"),
+    "attachment_changed": ("berkas lampiran {id} tiket {ref} sudah berubah sejak disimpan "
+                           "(SHA-256 berbeda): {path}",
+                           "the file of attachment {id} of ticket {ref} changed since it was "
+                           "stored (SHA-256 differs): {path}"),
+    "attachment_exists": ("{path} sudah ada: tidak ditimpa (beri --output lain, atau --force "
+                          "untuk menimpanya)", "{path} exists: not overwritten (give another "
+                          "--output, or --force to overwrite it)"),
+    "attachment_written": ("lampiran {name} ditulis ke {path} ({size} bita)",
+                           "attachment {name} written to {path} ({size} bytes)"),
     "not_a_date": ("bukan tanggal (TTTT-BB-HH): {value!r}", "not a date (YYYY-MM-DD): {value!r}"),
     "demo_done": ("Demo LDP Gateway: {read} email dibaca, {sent} email terkirim (data di {workdir})",
                   "LDP Gateway demo: {read} mails read, {sent} mails sent (data in {workdir})"),
@@ -125,6 +143,8 @@ HEADINGS = {
     "#": ("#", "#"),
     "address": ("alamat", "address"), "since": ("sejak", "since"),
     "expires": ("berakhir", "expires"), "reason": ("alasan", "reason"),
+    "type": ("jenis", "type"), "sha256": ("sha256", "sha256"),
+    "message": ("pesan", "message"),
 }
 
 

@@ -70,8 +70,9 @@ def test_bidi_controls_never_reach_notices_reporter_mail_or_the_command_line(des
         f"[LDP-000001] Laporan Bapak/Ibu telah kami terima: {CLEAN_SUBJECT}"
     budi = mails.text_of(sent[BUDI]).split("\n")
     assert budi[2:4] == [f"Pelapor  : Rina Wati <{RINA}>", f"Perihal  : {CLEAN_SUBJECT}"]
-    assert "Lampiran : laporanfdp.exe, fotognp.exe" in budi
-    assert "Files    : laporanfdp.exe, fotognp.exe" in mails.text_of(sent[SARI]).split("\n")
+    assert "Lampiran : laporanfdp.exe (2 B), fotognp.exe (2 B)" in budi
+    assert "Files    : laporanfdp.exe (2 B), fotognp.exe (2 B)" in \
+        mails.text_of(sent[SARI]).split("\n")
 
     write_config(tmp_path / "ldp.toml", desk.settings)
     for args in (("show", "LDP-000001"), ("list",), ("show", "LDP-000001", "--json"),

@@ -1,0 +1,142 @@
+"""The files an agent attached to a reply themselves, which may go on to the reporter: as
+`own_text` finds the agent's own words, this finds the agent's own files.
+
+A reply carries more files than the agent chose to send: a forwarded mail (message/rfc822)
+and everything inside it; the reporter's own files coming back (a client that keeps the
+attachments of the notice it answers, an agent who forwards the notice); and the images of
+the agent's signature (a logo the HTML shows by its Content-ID). None of them goes to the
+reporter: a reporter never learns what the desk forwarded among itself, gets their own files
+back, or receives a logo as a file.
+
+`parts(raw)` describes every file of a reply (walking the tree as `own_text` does, large bodies
+lifted out first and hashed a slice at a time); `choose` is the rule, pure: what remains is
+what the agent attached. The caller sends the stored attachments of the reply whose SHA-256 it
+chose, so a file is sent only if it was both stored and chosen.
+"""
+from __future__ import annotations
+
+import email
+import hashlib
+import re
+from dataclasses import dataclass
+from email.message import Message
+from typing import Iterable
+
+from gateway.parsers import bigparts, bigtext
+from gateway.parsers.mime import WHOLE_PARSE_BYTES
+
+SIGNATURE_IMAGE_BYTES = 20 * 1024  # an inline image this small, shown by the HTML: a logo
+MAX_DEPTH = 20  # as own_text: multiparts nested deeper than any mail client writes are skipped
+MAX_PARTS = 500  # a reply with more parts than this is not a reply a person wrote
+
+
+@dataclass(frozen=True)
+class Part:
+    """One file of a reply, as its MIME tree shows it."""
+
+    content_type: str
+    sha256: str
+    size: int
+    content_id: str = ""  # without <>
+    inline: bool = False  # Content-Disposition inline, or none
+    forwarded: bool = False  # a message/* part, or inside one
+
+
+def choose(parts: Iterable[Part], own_html: str, known: Iterable[str]) -> tuple[str, ...]:
+    """The SHA-256 of each file the agent attached themselves, in order, each once: never a
+    forwarded message or what is inside one, never a file the ticket holds already (`known`:
+    the SHA-256 of the ticket's earlier attachments, the reporter's among them), never a small
+    inline image the agent's own HTML shows by its Content-ID (a signature's logo)."""
+    known = set(known)
+    html = own_html.lower()
+    chosen: dict[str, None] = {}
+    for part in parts:
+        if part.forwarded or part.content_type.startswith("message/") or part.sha256 in known:
+            continue
+        if _signature_image(part, html):
+            continue
+        chosen.setdefault(part.sha256, None)
+    return tuple(chosen)
+
+
+def _signature_image(part: Part, html: str) -> bool:
+    return (part.inline and bool(part.content_id) and part.content_type.startswith("image/")
+            and part.size < SIGNATURE_IMAGE_BYTES
+            and f"cid:{part.content_id.lower()}" in html)
+
+
+def parts(raw: bytes) -> list[Part]:
+    """Every file of a raw reply (leaf parts that are not its text bodies), in tree order.
+    A large reply has its long bodies lifted out first, so a 20 MB attachment is hashed a
+    slice at a time; when that cannot be shown to read as the whole message, it is read
+    whole."""
+    declared = bigparts.boundaries(raw) if len(raw) >= bigparts.LIFT_MESSAGE_BYTES else None
+    for stops in ([declared, None] if declared is not None else [None]):
+        skeleton, lifted = bigparts.lift(raw, stops)
+        if not lifted:
+            continue
+        try:
+            message = email.message_from_bytes(skeleton)
+            if bigparts.holders(message, lifted, stops) is None:
+                continue
+            return _walk(message, raw, lifted)
+        except bigtext.NotStreamable:
+            continue
+        except Exception:  # the email package raises anything on hostile MIME
+            return []
+    if len(raw) > WHOLE_PARSE_BYTES:
+        return []  # too large to read whole (as mime.parse): no file goes on (all stay on the ticket)
+    try:
+        return _walk(email.message_from_bytes(raw), raw, ())
+    except Exception:  # the email package raises anything on hostile MIME: no files, then
+        return []
+
+
+def _walk(message: Message, raw: bytes, lifted: tuple) -> list[Part]:
+    found: list[Part] = []
+    stack = [(message, 0, False)]
+    while stack and len(found) < MAX_PARTS:
+        part, depth, forwarded = stack.pop()
+        if depth > MAX_DEPTH:
+            continue
+        content_type = part.get_content_type()
+        payload = part.get_payload()
+        if isinstance(payload, list):  # a multipart, or a message/* with its message inside
+            inside = forwarded or part.get_content_maintype() == "message"
+            stack.extend((child, depth + 1, inside) for child in reversed(payload))
+            continue
+        if _is_body(part):
+            continue
+        digest, size = _digest(part, raw, lifted)
+        disposition = (part.get_content_disposition() or "inline").lower()
+        found.append(Part(content_type, digest, size, _content_id(part.get("content-id")),
+                          disposition == "inline",
+                          forwarded or part.get_content_maintype() == "message"))
+    return found
+
+
+def _is_body(part: Message) -> bool:
+    """A text part without a file name, not marked as an attachment: a body, not a file."""
+    return part.get_content_maintype() == "text" and part.get_filename() is None and \
+        (part.get_content_disposition() or "inline").lower() != "attachment"
+
+
+def _digest(part: Message, raw: bytes, lifted: tuple) -> tuple[str, int]:
+    """SHA-256 and size of a part's decoded bytes; a lifted body a slice at a time."""
+    digest, size = hashlib.sha256(), 0
+    payload = part._payload
+    if lifted and isinstance(payload, str) and bigparts.markers_in(payload, lifted):
+        cte = str(part.get("content-transfer-encoding", "")).lower()
+        blocks = bigtext.transfer_decoded(bigparts.body_of(part, raw, lifted)(), cte)
+    else:
+        blocks = [part.get_payload(decode=True) or b""]
+    for block in blocks:
+        digest.update(block)
+        size += len(block)
+    return digest.hexdigest(), size
+
+
+def _content_id(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    return re.sub(r"\s", "", value).removeprefix("<").removesuffix(">")
