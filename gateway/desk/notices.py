@@ -35,7 +35,7 @@ from gateway.domain import Address, InboundMail, Level, Notice, Status, Ticket
 from gateway.outgoing import agent_message_id, handler_context, ticket_context
 from gateway.parsers import auth, quoting
 from gateway.text.problems import problem
-from gateway.store import tickets
+from gateway.store import followers, tickets
 
 # Inbound message kinds worth showing colleagues; commands, checks, unverified mail from an
 # agent's address and machine mail are not.
@@ -58,6 +58,8 @@ def team_notices(ticket: Ticket, mail: InboundMail | None, ctx: Context, templat
     limit = ctx.settings.support.max_attached_bytes
     files = attached.carried(stored, limit)
     context = {**ticket_context(ticket, ctx), "text": mail.text if mail else "",
+               # Who gets the reporter's mail in Cc: the agents should know before answering.
+               "followers": [str(a) for a in followers.addresses(ticket)],
                "attachments": [a.name for a in mail.attachments] if mail else [],
                **attached.fields(ticket.ref, stored, bool(files), limit),
                "author": str(mail.sender) if mail and mail.sender else "", "notes": [],
@@ -189,12 +191,10 @@ def keeper_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
     moved = plan.after.team != plan.before.team
     if not (told or plan.body_to_reporter or moved):
         return []
-    keeper = keeper_of(ticket)
-    if keeper is None:
+    agents = keeper_agents(ctx, ticket)
+    if not agents:
         return []
     settings = ctx.settings
-    agents = [a for a in ((settings.agent(keeper.agent),) if keeper.agent
-                          else settings.agents_of(keeper.team)) if a is not None]
     handed = {a.email.lower() for a in _acting_agents(ctx, plan.after.team)} if moved else set()
     before_team = settings.team(plan.before.team)
     context = {**ticket_context(ticket, ctx), "actor": actor,
@@ -208,6 +208,45 @@ def keeper_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
     return [_agent_notice(ctx, ticket, agent, "agent_keeper_update", context, thread)
             for agent in agents
             if agent.email.lower() not in handed and agent.email.lower() != mover.lower()]
+
+
+def keeper_agents(ctx: Context, ticket: Ticket) -> tuple[Agent, ...]:
+    """The agents who keep the reporter of a ticket above L0 (`keeper_of`), else none."""
+    keeper = keeper_of(ticket) if ticket.level != Level.L0 else None
+    if keeper is None:
+        return ()
+    settings = ctx.settings
+    return tuple(a for a in ((settings.agent(keeper.agent),) if keeper.agent
+                             else settings.agents_of(keeper.team)) if a is not None)
+
+
+def follow_up_agents(ctx: Context, ticket: Ticket) -> list[Agent]:
+    """Who hears of a reply from the reporter or a follower: the assignee, else the agents who
+    may act on the ticket; and above L0 its keeper, who answers the reporter too."""
+    assignee = ctx.settings.agent(ticket.assignee) if ticket.assignee else None
+    agents = [assignee] if assignee else list(_acting_agents(ctx, ticket.team))
+    seen = {a.email.lower() for a in agents}
+    return agents + [k for k in keeper_agents(ctx, ticket) if k.email.lower() not in seen]
+
+
+def holder_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
+                   mover: Agent) -> list[Notice]:
+    """When the L0 keeper answers the reporter or adds a note on a ticket above L0, the level
+    that holds it hears what was said: its assignee, else its acting agents."""
+    settings = ctx.settings
+    own = settings.team(mover.team)
+    # Only the keeper's own block: an agent of the level that held the ticket needs no copy,
+    # nor does one that moves it (the hand-over says it all).
+    if own is None or own.level == plan.before.level or not plan.body.strip():
+        return []
+    assignee = settings.agent(ticket.assignee) if ticket.assignee else None
+    agents = [assignee] if assignee else list(_acting_agents(ctx, ticket.team))
+    context = {**ticket_context(ticket, ctx), "actor": actor, "actor_level": own.level.value,
+               "lines": [s.command.line for s in plan.steps if not s.implicit],
+               "to_reporter": plan.body_to_reporter, "message": plan.body}
+    thread = reporter_thread(ticket)
+    return [_agent_notice(ctx, ticket, agent, "agent_keeper_wrote", context, thread)
+            for agent in agents if agent.email.lower() != mover.email.lower()]
 
 
 def partner_notices(ctx: Context, ticket: Ticket, event: str, actor: str = "", text: str = "",
@@ -277,7 +316,9 @@ def receipt_notice(ctx: Context, ticket: Ticket, mail: InboundMail, agent: Agent
     """What the block did ("applied"), would do ("check") or why it did nothing ("refused")."""
     state = plan.before if mode == "refused" else plan.after
     context = {**state_context(ctx, ticket, state), "mode": mode, "valid": plan.ok,
-               "steps": [_step_context(step, mode, agent.language) for step in plan.steps]}
+               "steps": [_step_context(step, mode, agent.language) for step in plan.steps],
+               # Who the answer reaches beside the reporter (the followers, in Cc).
+               "answer_cc": list(state.followers) if plan.body_to_reporter else []}
     return _agent_notice(ctx, ticket, agent, "agent_receipt", context, _under(mail))
 
 

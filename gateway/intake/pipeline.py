@@ -190,7 +190,8 @@ def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
         ticket = tickets.update_ticket(ticket, status=Status.OPEN)
         tickets.add_event(ticket, "reopened", mail.sender.email,
                           "the reporter replied", old=old, new=Status.OPEN, message_row=row)
-    recipients = [ctx.settings.agent(ticket.assignee)] if ticket.assignee else []
+    # The assignee (else the acting agents) and, above L0, the keeper of the reporter.
+    recipients = desk_notices.follow_up_agents(ctx, ticket)
     # Colleagues get what is new in the reply, and the internal notes kept so far.
     extra = {"text": quoting.fresh_text(mail.text, mail.html) or mail.text,
              "author": str(mail.sender), "notes": internal_notes(ticket),
@@ -200,7 +201,7 @@ def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
              "from_reporter": from_reporter, "from_follower": from_follower,
              "author_email": mail.sender.email}
     for notice in desk_notices.team_notices(ticket, mail, ctx, "agent_follow_up", extra,
-                                            only=[a for a in recipients if a]):
+                                            only=recipients):
         outgoing.enqueue(ctx, ticket, notice)
     return Outcome(Disposition.FOLLOW_UP, ticket.ref, "appended", mail.dedup_key)
 

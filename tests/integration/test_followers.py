@@ -102,6 +102,9 @@ def test_a_copied_superior_hears_the_acknowledgement_the_feedback_and_the_resolu
             "Pengikut yang tidak ingin lagi menerima salinan dapat membalas email ini dengan "
             "#berhenti-ikuti di baris pertama") in mails.text_of(ack)
     assert header(to(new, BUDI)[1], "Cc") is None  # the agents' notices copy nobody
+    # ... but tell the agents who will read their answers.
+    assert (f"\nPengikut : Bambang Sutrisno <{BOS}> (menerima salinan setiap email kepada "
+            "pelapor)\n") in mails.text_of(to(new, BUDI)[1])
     assert ("follower_added", RINA, None, BOS) in desk.kinds()
 
     # `ldp tickets show` names him, in the table and in the JSON.
@@ -121,6 +124,8 @@ def test_a_copied_superior_hears_the_acknowledgement_the_feedback_and_the_resolu
     feedback = to(answer, RINA)[1]
     assert (header(feedback, "To"), header(feedback, "Cc")) == (RINA_FROM, BOS_FROM)
     assert "mohon coba atur ulang kata sandi" in mails.text_of(feedback)
+    assert f"\nSalinan tanggapan juga dikirim kepada pengikut: {BOS}\n" in \
+        mails.text_of(to(answer, BUDI)[1])
 
     resolved = desk.budi(to(answer, BUDI)[1], "#selesai Kata sandi sudah diatur ulang dan "
                          "akun sudah dapat dipakai.", 2)

@@ -194,14 +194,31 @@ def test_the_l0_agent_answers_the_reporter_on_an_l2_ticket_but_cannot_resolve_or
     answer = desk.deliver(says(BUDI, "Budi", keeper, "#balas\n\nIbu Rina, tiket Ibu sedang "
                                "ditangani tim pengembang; saya pantau terus.",
                                "<budi-l2@lkpp.example>"))
-    assert sorted(answer) == [BUDI, RINA]
+    # Rina hears Budi; Dewi, who holds the ticket at L2, is told what Rina was told.
+    assert sorted(answer) == [BUDI, DEWI, RINA]
     assert "Ibu Rina, tiket Ibu sedang ditangani tim pengembang; saya pantau terus." in \
         mails.text_of(answer[RINA])
     assert "Laporan Bapak/Ibu sedang ditangani Telkom Development and Product (Tingkat 2)." \
         in mails.text_of(answer[RINA])
-    desk.deliver(says(BUDI, "Budi", keeper, "#catatan\n\nPelapor sudah saya hubungi.",
-                      "<budi-note@lkpp.example>"))
+    told = mails.text_of(answer[DEWI])
+    assert "Budi <budi@lkpp.example> dari L0, yang tetap menjadi penghubung pelapor, " \
+        "menanggapi pelapor tiket LDP-000001." in told
+    assert "--- Tanggapan ke pelapor ---\nIbu Rina, tiket Ibu sedang ditangani tim " \
+        "pengembang; saya pantau terus.\n--- Akhir ---" in told
+    assert is_token(mails.parse(answer[DEWI])["Message-ID"], DEWI)
+    noted = desk.deliver(says(BUDI, "Budi", keeper, "#catatan\n\nPelapor sudah saya hubungi.",
+                              "<budi-note@lkpp.example>"))
     assert tickets.messages(tickets.get_ticket(REF))[-1].kind == "note"
+    assert sorted(noted) == [BUDI, DEWI]
+    assert "menulis catatan internal pada tiket LDP-000001" in mails.text_of(noted[DEWI])
+    # Rina's own reply on the L2 ticket reaches the L2 team and Budi, who keeps her.
+    reply = desk.deliver(mails.report(subject="Re: [LDP-000001] Tidak bisa login SPSE",
+                                      body="Baik pak, saya tunggu kabarnya.\n",
+                                      message_id="<rina-2@mail.gmail.com>",
+                                      in_reply_to=REPORT_ID, references=REPORT_ID))
+    assert sorted(reply) == [BUDI, DEWI]
+    assert "Baik pak, saya tunggu kabarnya." in mails.text_of(reply[BUDI])
+    assert is_token(mails.parse(reply[BUDI])["Message-ID"], BUDI)
     state = desk.state()
     for number, line in enumerate(("#selesai Sudah beres", "#eskalasi L2 lagi",
                                    "#kembalikan L0 Saya ambil lagi", "#ambil")):

@@ -85,6 +85,8 @@ BASE: dict[str, Any] = {
     "lines": [f"#balas {NEUTRAL}"], "resolved": False, "moved": False,
     "removed": "qq@qq.example", "self_removed": True, "name": "",
     "copied_to": ["qq@qq.example", "qz@qq.example"],
+    "followers": ["qq@qq.example"], "answer_cc": ["qq@qq.example"], "to_reporter": True,
+    "actor_level": "L0",
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
@@ -109,7 +111,7 @@ VARIATIONS: list[dict[str, Any]] = [
     # Who holds the ticket, without a configured team name; partner copies and L0 updates.
     {"handler_team": "", "solver_team": ""}, {"acting": True},
     *({"event": e} for e in ("new", "arrived", "resolved", "reply")),
-    {"resolved": True}, {"moved": True}, {"message": ""},
+    {"resolved": True}, {"moved": True}, {"message": ""}, {"to_reporter": False},
 ]
 
 
