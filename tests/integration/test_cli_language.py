@@ -32,7 +32,8 @@ def test_ticket_tables_and_details_are_indonesian(configured):  # noqa: F811
         "LDP-000001  L0       baru     normal     l0-lkpp  -         -        "
         "rina@pemkab-bogor.go.id  Tidak bisa login SPSE\n"))
     code, out, _ = ldp(configured, "tickets", "show", "LDP-000001", env=ID)
-    head, messages = out.split("\n\n")[:2]
+    head, following, messages = out.split("\n\n")[:3]
+    assert following == "pengikut (menerima salinan email pelapor):\n  tidak ada"
     assert (code, head) == (0, "tiket      LDP-000001\nperihal    Tidak bisa login SPSE\n"
                                "pelapor    rina@pemkab-bogor.go.id\ntingkat    L0\n"
                                "tim        l0-lkpp\nkeadaan    baru\nprioritas  normal\n"
