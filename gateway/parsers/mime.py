@@ -197,6 +197,17 @@ def message_ids(value: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _given_name(item: dict, index: int, content_type: str) -> str:
+    """The part's own file name; for a part that has none, a name that says what it is and
+    stays the same on every parse (attachment-2.eml for a forwarded message)."""
+    name = _decode(item.get("filename") or "")
+    if not _INVENTED_NAME.fullmatch(name) or \
+            "name" in str(item.get("content-disposition") or "").lower():
+        return name
+    ext = ".eml" if content_type == "message/rfc822" else name[-4:]
+    return f"attachment-{index + 1}{ext}"
+
+
 def safe_filename(name: str | None) -> str:
     """A display name that cannot leave its folder or confuse a file system or a shell."""
     name = unicodedata.normalize("NFC", name or "")
@@ -276,11 +287,16 @@ def content_id(value: object, disposition: object) -> str:
     return value
 
 
+# mail-parser names a part that has no file name with ten random letters (and .txt or .rtf):
+# a forwarded message would be "xwzpxzdmiz.txt", another name on every parse.
+_INVENTED_NAME = re.compile(r"[a-z]{10}\.(txt|rtf)")
+
+
 def _attachments(items, lifted: dict) -> list[Attachment]:
     result: list[Attachment] = []
     for index, item in enumerate(items or ()):
-        name = safe_filename(_decode(item.get("filename") or ""))
         content_type = _one_line(item.get("mail_content_type") or "application/octet-stream")
+        name = safe_filename(_given_name(item, index, content_type.lower()))
         cid = content_id(item.get("content-id"), item.get("content-disposition"))
         if index in lifted:
             body, decode = lifted[index]
