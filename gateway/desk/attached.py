@@ -34,12 +34,13 @@ def inline_id(item: StoredFile) -> str:
     return item.content_id if item.content_type in INLINE_TYPES else ""
 
 
-def fields(ref: str, files: Sequence[StoredFile], attached: bool, limit: int
-           ) -> dict[str, Any]:
+def fields(ref: str, files: Sequence[StoredFile], attached: bool, limit: int,
+           inline: bool = True) -> dict[str, Any]:
     """Template fields: `files` (id, name, size, content ID of each, for people), whether they
-    are `files_attached`, their total and the limit, and the command that fetches one."""
+    are `files_attached`, their total and the limit, and the command that fetches one.
+    `inline` as for `carried`: without it no file is shown in the HTML by its Content-ID."""
     return {"files": [{"id": f.id, "name": f.name, "size": size(f.size),
-                       "cid": inline_id(f)}
+                       "cid": inline_id(f) if inline else ""}
                       for f in files],
             "files_attached": attached,
             "files_total": size(sum(f.size for f in files)),

@@ -164,10 +164,17 @@ def handover_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str, mover
                "from_team_name": before_team.name if before_team and before_team.name
                else plan.before.team,
                "reasons": reasons, "history": history(ticket)}
+    # The files of the conversation so far come along (or are listed), as on a new ticket:
+    # the new team never saw the report's screenshot.
+    stored = [f for f in tickets.ticket_files(ticket) if f.kind in HISTORY_KINDS]
+    limit = settings.support.max_attached_bytes
+    files = attached.carried(stored, limit, inline=False)
+    context.update(attached.fields(ticket.ref, stored, bool(files), limit, inline=False))
     # Threaded like the new-ticket notices, under the reporter's mail: the new team never saw
     # the reply that moved the ticket.
     thread = reporter_thread(ticket)
-    return [_agent_notice(ctx, ticket, other, "agent_handover", context, thread)
+    return [replace(_agent_notice(ctx, ticket, other, "agent_handover", context, thread),
+                    files=files)
             for other in recipients if other.email.lower() != mover.lower()]
 
 

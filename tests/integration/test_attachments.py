@@ -19,7 +19,7 @@ from gateway.store import tickets
 from tests import mails
 from tests.conftest import write_config
 from tests.integration.agent_replies import POLICY, _headers, gmail_reply
-from tests.integration.test_agent_flow import BUDI, REF, REPORT_ID, RINA, SARI, Desk
+from tests.integration.test_agent_flow import ANDI, BUDI, REF, REPORT_ID, RINA, SARI, Desk
 
 pytestmark = pytest.mark.integration
 
@@ -95,6 +95,14 @@ def test_a_reporters_pdf_and_inline_png_reach_every_l0_agent_with_the_same_bytes
     stored = tickets.ticket_files(tickets.get_ticket(REF))
     assert [(f.name, f.sha256, f.content_id) for f in stored] == [
         ("layar.png", sha(PNG), SCREEN_CID), ("laporan.pdf", sha(PDF), "")]
+    # Escalated, the ticket's files go along to the L1 team, attached as plain files.
+    up = desk.deliver(gmail_reply("Budi Santoso <budi@lkpp.example>", new[BUDI],
+                                  "#ambil\n#tim telkom\n#eskalasi L1 Akun terkunci di server",
+                                  "Budi", "<budi-up@mail.gmail.com>"))
+    assert files_of(up[ANDI]) == {
+        "layar.png": ("image/png", sha(PNG), None, "attachment"),
+        "laporan.pdf": ("application/pdf", sha(PDF), None, "attachment")}
+    assert "cid:" not in mails.html_of(up[ANDI])
 
 
 XLSX_BYTES = b"PK\x03\x04" + data(300_000, 3)
