@@ -139,7 +139,7 @@ def _walk_table(report: Report, name: str, cls: type, raw: Any, environ: Mapping
             values[key] = spec.default
             continue
         try:
-            result = config._convert(hint, value, from_env=origin is not None)
+            result = config.convert_value(hint, value, from_env=origin is not None)
         except (TypeError, ValueError):
             report.must(f"{where}.{key}", value, TYPE_NAMES[hint], origin)
             continue
@@ -221,7 +221,7 @@ def _check_sla(report: Report, raw: Any) -> None:
         return  # reported by _walk_table
     leave = raw.get("collective_leave", [])
     for i, day in enumerate(leave if isinstance(leave, list) else [leave]):
-        if not config._iso_date(day):
+        if not config.is_iso_date(day):
             report.must(f"sla.collective_leave[{i}]", day, "date")
     targets = raw.get("targets", {})
     for level, measures in (targets.items() if isinstance(targets, dict) else []):
@@ -234,10 +234,10 @@ def _check_sla(report: Report, raw: Any) -> None:
                            known=", ".join(config.SLA_MEASURES))
                 continue
             for priority, hours in row.items():
-                if priority not in config._PRIORITIES or isinstance(hours, bool) or \
+                if priority not in config.PRIORITIES or isinstance(hours, bool) or \
                         not isinstance(hours, (int, float)) or hours <= 0:
                     report.must(f"sla.targets.{level}.{measure}.{priority}", hours, "hours",
-                                choices=", ".join(config._PRIORITIES))
+                                choices=", ".join(config.PRIORITIES))
 
 
 # -- the machine -------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ class CommandSpec:
         return (self.name, *self.aliases)
 
 
-_PRIORITIES = (
+PRIORITIES = (
     ("low", Priority.LOW.value), ("rendah", Priority.LOW.value),
     ("normal", Priority.NORMAL.value),
     ("high", Priority.HIGH.value), ("tinggi", Priority.HIGH.value),
@@ -125,7 +125,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 plan=moves.team, primary="team"),
     CommandSpec("priority", ("prioritas",), ArgKind.CHOICE,
                 "Set the priority", "Ubah prioritas",
-                "low|normal|high|urgent", "rendah|normal|tinggi|mendesak", choices=_PRIORITIES,
+                "low|normal|high|urgent", "rendah|normal|tinggi|mendesak", choices=PRIORITIES,
                 plan=fields.priority, primary="priority"),
     CommandSpec("category", ("kategori",), ArgKind.NAME,
                 "Set the category", "Ubah kategori",
