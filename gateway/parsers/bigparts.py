@@ -20,6 +20,7 @@ with fewer runs lifted or the whole message, so the result is always what a whol
 from __future__ import annotations
 
 import binascii
+import email
 import re
 import secrets
 from base64 import b64encode
@@ -183,6 +184,25 @@ class LiftedAttachment(Attachment):
     def payload(self) -> bytes:  # type: ignore[override]
         body, decode = self._source
         return decode(body())
+
+
+def lifted_trees(raw: bytes) -> Iterator[tuple[object, tuple[Lifted, ...]]]:
+    """Each reading of a large message with its long bodies lifted out whose tree checks out
+    (`holders`), the boundaries it declares first, then any: (the skeleton parsed by the
+    email package, the lifted runs). Nothing below LIFT_MESSAGE_BYTES, nor for a message that
+    cannot be lifted; the caller then reads it whole, within its own limit."""
+    declared = boundaries(raw) if len(raw) >= LIFT_MESSAGE_BYTES else None
+    for stops in ([declared, None] if declared is not None else [None]):
+        skeleton, lifted = lift(raw, stops)
+        if not lifted:
+            continue
+        try:
+            message = email.message_from_bytes(skeleton)
+            if holders(message, lifted, stops) is None:
+                continue
+        except Exception:  # the email package raises anything on hostile MIME: not this way
+            continue
+        yield message, lifted
 
 
 def holders(message, lifted: tuple[Lifted, ...], declared: list[bytes] | None) -> dict | None:

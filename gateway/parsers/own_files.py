@@ -70,15 +70,8 @@ def parts(raw: bytes) -> list[Part]:
     A large reply has its long bodies lifted out first, so a 20 MB attachment is hashed a
     slice at a time; when that cannot be shown to read as the whole message, it is read
     whole."""
-    declared = bigparts.boundaries(raw) if len(raw) >= bigparts.LIFT_MESSAGE_BYTES else None
-    for stops in ([declared, None] if declared is not None else [None]):
-        skeleton, lifted = bigparts.lift(raw, stops)
-        if not lifted:
-            continue
+    for message, lifted in bigparts.lifted_trees(raw):
         try:
-            message = email.message_from_bytes(skeleton)
-            if bigparts.holders(message, lifted, stops) is None:
-                continue
             return _walk(message, raw, lifted)
         except bigtext.NotStreamable:
             continue

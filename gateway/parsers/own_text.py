@@ -35,20 +35,10 @@ def own_body(raw: bytes) -> OwnBody:
     """The sender's own body of a raw message. Large bodies are lifted out first (as for
     `mime.parse`), so reading a reply with a 20 MB attachment or a pasted log costs what a
     small one costs; the body is then read from the raw bytes, no further than TEXT_CHARS."""
-    declared = bigparts.boundaries(raw) if len(raw) >= bigparts.LIFT_MESSAGE_BYTES else None
-    for stops in ([declared, None] if declared is not None else [None]):
-        skeleton, lifted = bigparts.lift(raw, stops)
-        if not lifted:
-            continue
-        try:
-            message = email.message_from_bytes(skeleton)
-        except Exception:
-            continue
-        holders = bigparts.holders(message, lifted, stops)
-        if holders is not None:
-            body = _read(message, raw, lifted)
-            if body is not None:
-                return body
+    for message, lifted in bigparts.lifted_trees(raw):
+        body = _read(message, raw, lifted)
+        if body is not None:
+            return body
     try:
         return _read(email.message_from_bytes(raw), raw, ()) or OwnBody("", "")
     except Exception:  # the email package raises anything on hostile MIME: no body, then
