@@ -215,6 +215,12 @@ def mark_sent_if_claimed(item_id: int, claimer: str, now: datetime | None = None
         OutboxRow.claimed_by == claimer).execute()
 
 
+def readdress(item_id: int, recipients: list[str]) -> None:
+    """Send a row from now on only to `recipients` (the others took it already). Who it was
+    first sent to stays in outbox_copy, where a later bounce of their copy is proven."""
+    OutboxRow.update(recipient=", ".join(recipients)).where(OutboxRow.id == item_id).execute()
+
+
 def mark_retry(item_id: int, error: str, delay: float, now: datetime | None = None) -> None:
     OutboxRow.update(status=PENDING, last_error=error[:2000],
                      next_attempt_at=(now or utcnow()) + timedelta(seconds=delay)).where(
