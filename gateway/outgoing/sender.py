@@ -113,7 +113,10 @@ def send_through_worker(ctx: Context, claimer: str, worker: SmtpWorker,
             stale = time.monotonic() - renewed > lease / 3
             # At most about two batches wait at the worker: a slow server must not make the
             # sender claim (and queue at the worker) batch after batch at every renewal.
-            room = not broken and sum(map(len, queued)) <= SEND_BATCH
+            # Counted in bytes too: a claim of notices with 10 MB of files is a few rows.
+            room = not broken and sum(map(len, queued)) <= SEND_BATCH and sum(
+                len(item.raw) for batch in queued for item in batch.values()) \
+                <= outbox.CLAIM_BYTES
             if not queued or stale or (more and room):
                 with database.transaction(ctx.db):
                     _record(ctx, answered, report)

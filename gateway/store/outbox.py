@@ -134,6 +134,12 @@ def priority(template: str) -> int:
     return 0 if template.startswith("reporter_") or template in FIRST_TEMPLATES else 1
 
 
+# The bytes one claim may hold (a row larger than this is claimed alone): twenty agents'
+# copies of a notice with 10 MB of files are some 280 MB, and the sender holds every claimed
+# row's bytes, then hands them to the SMTP worker.
+CLAIM_BYTES = 64 << 20
+
+
 def claim_due(limit: int, lease: float, now: datetime | None = None,
               claimer: str = "", urgent_only: bool = False) -> list[OutboxItem]:
     """Claim up to `limit` due rows for `claimer`, only mail to reporters when `urgent_only`;
@@ -144,10 +150,18 @@ def claim_due(limit: int, lease: float, now: datetime | None = None,
     now = now or utcnow()
     at = OutboxRow.next_attempt_at.db_value(now)
     urgent = ' AND "priority" = 0' if urgent_only else ""
-    candidates = [row[0] for row in database.execute(
-        OutboxRow, 'SELECT "id" FROM "outbox" WHERE "status" IN (?, ?) AND '
+    rows = database.execute(
+        OutboxRow, 'SELECT "id", length("raw"), CASE WHEN length("raw") = 0 THEN "notice" END '
+        'FROM "outbox" WHERE "status" IN (?, ?) AND '
         f'"next_attempt_at" <= ?{urgent} ORDER BY "priority", "next_attempt_at", "id" LIMIT ?',
-        (PENDING, SENDING, at, limit)).fetchall()]
+        (PENDING, SENDING, at, limit)).fetchall()
+    # Only as many rows as CLAIM_BYTES holds (one at least), in order.
+    candidates, held = [], 0
+    for row_id, size, notice in rows:
+        held += (size or 0) or _files_bytes(notice)
+        if candidates and held > CLAIM_BYTES:
+            break
+        candidates.append(row_id)
     if not candidates:
         return []
     # A conditional update is the claim: only one sender can move a row from due. RETURNING
@@ -169,6 +183,17 @@ def claim_due(limit: int, lease: float, now: datetime | None = None,
     rows = {row.id: row for row in database.select(
         OutboxRow, f'SELECT * FROM "outbox" WHERE "id" IN ({_marks(won)})', tuple(won))}
     return [_item(rows[c]) for c in candidates if c in rows]
+
+
+def _files_bytes(notice: object) -> int:
+    """About the size an unrendered notice will have once its files are rendered (base64)."""
+    if notice is None:
+        return 0
+    try:
+        files = json.loads(bytes(notice).decode("utf-8")).get("files", ())
+        return sum(int(f[3]) for f in files) * 4 // 3
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return 0
 
 
 def _marks(values: list) -> str:
