@@ -230,6 +230,13 @@ def _partly_refused(ctx: Context, item, detail: str) -> list[str]:
             continue
         if answer[:1] == "4" and address not in later:
             later.append(address)
+        elif answer[:1] == "5" and address == item.recipient.split(", ")[0]:
+            # The mail's own addressee (the reporter) never gets it: as dead as the mail
+            # would be without the copies, and said as loudly.
+            tickets.add_event(ticket, "mail_dead", "smtp",
+                              f"mail {item.message_id} to {address} failed for good: "
+                              f"{answer} (its copies went to the others)")
+            log.error("ALERT: mail %s to %s is dead: %s", item.message_id, address, answer)
         tickets.add_event(ticket, "recipient_refused", "smtp",
                           f"mail {item.message_id} went to the others; the server refused "
                           f"{address}: {answer}", new=address)

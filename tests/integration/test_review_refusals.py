@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.store import outbox
+from gateway.store import outbox, tickets
 from gateway.store.database import utcnow
 from gateway.store.models import OutboxRow
 from gateway.service import Service, build_context
@@ -52,5 +52,22 @@ def test_a_reporter_refused_for_now_gets_the_acknowledgement_later_the_follower_
         assert again == [[RINA]]
         [ack] = [i for i in outbox.list_items() if i.template == "reporter_ack"]
         assert ack.status == "sent"
+    finally:
+        sink.stop()
+
+
+def test_a_reporter_refused_for_good_beside_an_accepted_follower_is_a_dead_mail(
+        imap_server, db_url, tmp_path):
+    """The server refuses Rina for good and takes the officer's copy: the mail is not lost
+    quietly, the ticket says the reporter's mail is dead (as it would without a follower)."""
+    sink = RefusingSink().start()
+    sink.refused = RINA
+    try:
+        desk = Desk(imap_server, sink, db_url, tmp_path)
+        desk.report(Cc=PPK)
+        kinds = [k for k, *_ in desk.kinds()]
+        assert "mail_dead" in kinds
+        [dead] = [e for e in tickets.events(desk.ticket()) if e.kind == "mail_dead"]
+        assert RINA in dead.detail
     finally:
         sink.stop()
