@@ -244,6 +244,11 @@ def readdress(item_id: int, recipients: list[str]) -> None:
     """Send a row from now on only to `recipients` (the others took it already). Who it was
     first sent to stays in outbox_copy, where a later bounce of their copy is proven."""
     OutboxRow.update(recipient=", ".join(recipients)).where(OutboxRow.id == item_id).execute()
+    if len(recipients) == 1:
+        # The row's recipient now names that address itself: its copy row would count the
+        # mail twice toward the address's cap of automatic mail.
+        OutboxCopyRow.delete().where(OutboxCopyRow.outbox == item_id,
+                                     OutboxCopyRow.email == recipients[0]).execute()
 
 
 def mark_retry(item_id: int, error: str, delay: float, now: datetime | None = None) -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.store import outbox, tickets
+from gateway.store import guards, outbox, tickets
 from gateway.store.database import utcnow
 from gateway.store.models import OutboxRow
 from gateway.service import Service, build_context
@@ -42,6 +42,13 @@ def test_a_reporter_refused_for_now_gets_the_acknowledgement_later_the_follower_
         [ack] = [i for i in outbox.list_items() if i.template == "reporter_ack"]
         assert ack.status != "sent", "the reporter never got it, yet the row is sent"
         assert ack.recipient == RINA  # only the reporter is left to send to
+        # Counted once toward each address's cap of automatic mail, as before.
+        since = utcnow() - timedelta(hours=1)
+        assert guards.automatic_mail_count(RINA, ("reporter_ack",), since) == 1
+        assert guards.automatic_mail_count(PPK, ("reporter_ack",), since) == 1
+        # A later bounce of the officer's copy is still proven ours.
+        assert guards.sent_to((ack.message_id,), (PPK, RINA)) == \
+            {PPK: ack.message_id, RINA: ack.message_id}
         # The server takes Rina's mail now; the retry is due.
         sink.busy = False
         OutboxRow.update(next_attempt_at=utcnow() - timedelta(seconds=1)).where(
