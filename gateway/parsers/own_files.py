@@ -146,7 +146,7 @@ def _is_saved_mail(part: Message, head: bytes) -> bool:
         if _HEADER_LINE.fullmatch(line) is None:
             return False
         fields.add(line.partition(b":")[0].strip().lower())
-    return b"from" in fields and bool(fields & {b"message-id", b"received", b"date"})
+    return b"from" in fields and bool(fields & {b"message-id", b"received"})
 
 
 def _digest(part: Message, raw: bytes, lifted: tuple) -> tuple[str, int, bytes]:
