@@ -41,7 +41,11 @@ class OutboxItem:
     notice: Notice | None = None  # set while the row's bytes are still to be rendered
 
 
-def _item(row: OutboxRow) -> OutboxItem:
+def _item(row: OutboxRow, raw: bytes | None = None) -> OutboxItem:
+    if raw is not None:  # the bytes were not read
+        return OutboxItem(row.id, row.ticket_id, row.message_id, row.template, row.sender,
+                          row.recipient, row.subject, raw, row.status, row.attempts,
+                          row.next_attempt_at, row.last_error, row.created_at, row.sent_at)
     raw = bytes(row.raw)
     # The notice is read back only where it is still to be rendered: the sender claims
     # rendered rows by the hundred and needs only their bytes.
@@ -268,10 +272,16 @@ def next_due() -> datetime | None:
     return row.next_attempt_at if row else None
 
 
-def list_items(status: str | None = None) -> list[OutboxItem]:
-    query = OutboxRow.select().order_by(OutboxRow.id)
+def list_items(status: str | None = None, with_raw: bool = True) -> list[OutboxItem]:
+    """Every row, oldest first; without `with_raw` their bytes are not read (b"", no notice):
+    a row with a notice's files holds megabytes, once per agent."""
+    fields = [f for f in OutboxRow._meta.sorted_fields
+              if with_raw or f.name not in ("raw", "notice")]
+    query = OutboxRow.select(*fields).order_by(OutboxRow.id)
     if status:
         query = query.where(OutboxRow.status == status)
+    if not with_raw:
+        return [_item(row, raw=b"") for row in query]
     return [_item(row) for row in query]
 
 

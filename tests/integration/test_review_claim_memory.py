@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 ROW_BYTES = 14 << 20  # one agent's copy of a notice carrying 10 MB of files, base64
 
 
-def queue(count: int, size: int) -> None:
+def queue(count: int, size: int, ticket=None) -> None:
     body = b"x" * size
     for number in range(count):
         notice = Notice(template="agent_new_ticket", to=Address(f"agent{number}@lkpp.example"),
@@ -24,7 +24,7 @@ def queue(count: int, size: int) -> None:
         mail = OutgoingMail(message_id=notice.message_id, sender="helpdesk@lpse.example",
                             recipients=(notice.to.email,), subject="s", raw=body,
                             template=notice.template, text="", visibility=Visibility.INTERNAL)
-        outbox.enqueue(notice, None, "helpdesk@lpse.example", "internal", mail=mail)
+        outbox.enqueue(notice, ticket, "helpdesk@lpse.example", "internal", mail=mail)
 
 
 def test_one_claim_holds_a_bounded_number_of_bytes_and_every_row_is_claimed(db_url, tmp_path):
