@@ -83,7 +83,7 @@ def cmd_tickets_original(args: argparse.Namespace) -> int:
 def cmd_outbox_list(args: argparse.Namespace) -> int:
     from gateway.store import outbox
     context(args, migrate=False)
-    items = outbox.list_items(args.status)
+    items = outbox.list_items(args.status, with_raw=False)  # rows, never their bytes
     rows = [{"id": i.id, "status": i.status, "attempts": i.attempts, "to": i.recipient,
              "subject": i.subject, "message_id": i.message_id, "template": i.template,
              "next_attempt_at": i.next_attempt_at.isoformat(timespec="seconds") + "Z",

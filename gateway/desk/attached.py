@@ -15,12 +15,18 @@ from gateway.excerpt import human_size
 from gateway.store.tickets import StoredFile
 
 
+# Files one mail carries at most, whatever their size: each is open while the mail renders
+# (1,500 one-byte files passed the 1,024 open files a service gets by default and failed the
+# report), and a part each.
+MAX_CARRIED_FILES = 100
+
+
 def carried(files: Sequence[StoredFile], limit: int, inline: bool = True
             ) -> tuple[NoticeFile, ...]:
-    """The files as the notice's references when together they fit `limit`, else none.
-    `inline`: keep inline images' Content-IDs (the agents' notice shows them); a reporter's
-    mail attaches an agent's files as plain files."""
-    if not files or sum(f.size for f in files) > limit:
+    """The files as the notice's references when together they fit `limit` and are at most
+    MAX_CARRIED_FILES, else none. `inline`: keep inline images' Content-IDs (the agents'
+    notice shows them); a reporter's mail attaches an agent's files as plain files."""
+    if not files or sum(f.size for f in files) > limit or len(files) > MAX_CARRIED_FILES:
         return ()
     return tuple(f.notice_file(inline_id(f) if inline else "") for f in files)
 
@@ -43,6 +49,9 @@ def fields(ref: str, files: Sequence[StoredFile], attached: bool, limit: int,
                        "cid": inline_id(f) if inline else ""}
                       for f in files],
             "files_attached": attached,
+            # Not attached for their number, not their size: the mail says so.
+            "files_too_many": not attached and len(files) > MAX_CARRIED_FILES,
+            "files_max": MAX_CARRIED_FILES,
             "files_total": size(sum(f.size for f in files)),
             "files_limit": size(limit),
             "files_command": f"ldp attachments get {ref}",

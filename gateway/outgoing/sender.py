@@ -113,7 +113,10 @@ def send_through_worker(ctx: Context, claimer: str, worker: SmtpWorker,
             stale = time.monotonic() - renewed > lease / 3
             # At most about two batches wait at the worker: a slow server must not make the
             # sender claim (and queue at the worker) batch after batch at every renewal.
-            room = not broken and sum(map(len, queued)) <= SEND_BATCH
+            # Counted in bytes too: a claim of notices with 10 MB of files is a few rows.
+            room = not broken and sum(map(len, queued)) <= SEND_BATCH and sum(
+                len(item.raw) for batch in queued for item in batch.values()) \
+                <= outbox.CLAIM_BYTES
             if not queued or stale or (more and room):
                 with database.transaction(ctx.db):
                     _record(ctx, answered, report)
@@ -188,13 +191,23 @@ def _recover_from_log(ctx: Context, claimer: str, sent_log: Path) -> None:
 
 def _record(ctx: Context, answers: list, report: SendReport) -> None:
     """Inside a transaction: each answered mail sent, or settled by `failures.for_send`."""
-    sent = [item.id for item, outcome, _ in answers if outcome == smtp_worker.OK]
+    # Taken for some recipients, refused for now (4xx) for others: those go again, alone.
+    again = {item.id: (item, later) for item, outcome, detail in answers
+             if outcome == smtp_worker.OK and detail
+             and (later := _partly_refused(ctx, item, detail))}
+    sent = [item.id for item, outcome, _ in answers
+            if outcome == smtp_worker.OK and item.id not in again]
     if sent:
         outbox.mark_all_sent(sent)
         report.sent += len(sent)
-    for item, outcome, detail in answers:
-        if outcome == smtp_worker.OK and detail:
-            _partly_refused(ctx, item, detail)
+    for item, later in again.values():
+        # The others have it and must not get it twice; the bytes stay the same (the Cc
+        # header still names who was copied).
+        outbox.readdress(item.id, later)
+        _settle(ctx, dataclasses.replace(item, recipient=", ".join(later)),
+                TemporaryFailure(f"refused for now: {', '.join(later)}"), report,
+                "the server took the mail for the others and refused for now: "
+                + ", ".join(later))
     for item, outcome, detail in answers:
         if outcome != smtp_worker.OK:
             failure = PermanentSendFailure if outcome == smtp_worker.PERMANENT \
@@ -202,16 +215,28 @@ def _record(ctx: Context, answers: list, report: SendReport) -> None:
             _settle(ctx, item, failure(detail), report, detail)
 
 
-def _partly_refused(ctx: Context, item, detail: str) -> None:
+def _partly_refused(ctx: Context, item, detail: str) -> list[str]:
     """A mail the server took for some of its recipients and refused for others (a follower's
     address that does not exist): sent, and each refusal recorded on the ticket; one for good
-    (5xx) stops automatic mail and copies to that address, as a bounce of it would."""
+    (5xx) stops automatic mail and copies to that address, as a bounce of it would. Returns
+    the addresses refused for now (4xx: a full or greylisting mailbox, the reporter's among
+    them), which the mail must still reach."""
     ticket = tickets.ticket_by_id(item.ticket_id) if item.ticket_id else None
     since = loops.suppressed_since(ctx.settings)
+    later: list[str] = []
     for line in detail.split("\n")[:len(item.recipient.split(", "))]:
         address, _, answer = line.partition(" ")
         if address not in item.recipient.split(", "):
             continue
+        if answer[:1] == "4" and address not in later:
+            later.append(address)
+        elif answer[:1] == "5" and address == item.recipient.split(", ")[0]:
+            # The mail's own addressee (the reporter) never gets it: as dead as the mail
+            # would be without the copies, and said as loudly.
+            tickets.add_event(ticket, "mail_dead", "smtp",
+                              f"mail {item.message_id} to {address} failed for good: "
+                              f"{answer} (its copies went to the others)")
+            log.error("ALERT: mail %s to %s is dead: %s", item.message_id, address, answer)
         tickets.add_event(ticket, "recipient_refused", "smtp",
                           f"mail {item.message_id} went to the others; the server refused "
                           f"{address}: {answer}", new=address)
@@ -221,6 +246,7 @@ def _partly_refused(ctx: Context, item, detail: str) -> None:
                               f"delivery to {address} failed for good ({answer}); automatic "
                               f"mail to it is stopped for {ctx.settings.loops.suppress_days} "
                               "days", new=address)
+    return later
 
 
 def sent_log_path(ctx: Context, claimer: str) -> Path:

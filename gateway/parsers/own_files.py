@@ -2,7 +2,8 @@
 `own_text` finds the agent's own words, this finds the agent's own files.
 
 A reply carries more files than the agent chose to send: a forwarded mail (message/rfc822)
-and everything inside it; the reporter's own files coming back (a client that keeps the
+and everything inside it (or a mail saved as a file: notice.eml, an Outlook .msg, which
+hold the notice's internal notes and the agent's reply token); the reporter's own files coming back (a client that keeps the
 attachments of the notice it answers, an agent who forwards the notice); and the images of
 the agent's signature (a logo the HTML shows by its Content-ID). None of them goes to the
 reporter: a reporter never learns what the desk forwarded among itself, gets their own files
@@ -100,11 +101,12 @@ def _walk(message: Message, raw: bytes, lifted: tuple) -> list[Part]:
             continue
         if _is_body(part):
             continue
-        digest, size = _digest(part, raw, lifted)
+        digest, size, head = _digest(part, raw, lifted)
         disposition = (part.get_content_disposition() or "inline").lower()
         found.append(Part(content_type, digest, size, _content_id(part.get("content-id")),
                           disposition == "inline",
-                          forwarded or part.get_content_maintype() == "message"))
+                          forwarded or part.get_content_maintype() == "message"
+                          or _is_saved_mail(part, head)))
     return found
 
 
@@ -114,9 +116,36 @@ def _is_body(part: Message) -> bool:
         (part.get_content_disposition() or "inline").lower() != "attachment"
 
 
-def _digest(part: Message, raw: bytes, lifted: tuple) -> tuple[str, int]:
-    """SHA-256 and size of a part's decoded bytes; a lifted body a slice at a time."""
-    digest, size = hashlib.sha256(), 0
+# A mail saved as a file: by its name or type (Outlook's item), or by its first bytes, a
+# header block naming its sender and its Message-ID, whatever the file is called.
+_MAIL_NAMES = (".eml", ".msg", ".mbox", ".emlx")
+_MAIL_TYPES = ("application/vnd.ms-outlook", "application/mbox", "text/rfc822-headers")
+_HEAD_BYTES = 16 * 1024
+_HEADER_LINE = re.compile(rb"[!-9;-~]+:[^\r\n]*")
+
+
+def _is_saved_mail(part: Message, head: bytes) -> bool:
+    """A message forwarded as a plain file (a notice saved as notice.eml, an Outlook .msg):
+    it carries what the notice carried, internal notes and the agent's reply token."""
+    name = str(part.get_filename() or "").strip().lower()
+    if name.endswith(_MAIL_NAMES) or part.get_content_type() in _MAIL_TYPES:
+        return True
+    fields = set()
+    for line in head.lstrip().splitlines():
+        if not line.strip():
+            break
+        if line[:1] in b" \t":
+            continue  # a folded line
+        if _HEADER_LINE.fullmatch(line) is None:
+            return False
+        fields.add(line.partition(b":")[0].strip().lower())
+    return b"from" in fields and bool(fields & {b"message-id", b"received"})
+
+
+def _digest(part: Message, raw: bytes, lifted: tuple) -> tuple[str, int, bytes]:
+    """SHA-256 and size of a part's decoded bytes, and their first bytes; a lifted body a
+    slice at a time."""
+    digest, size, head = hashlib.sha256(), 0, b""
     payload = part._payload
     if lifted and isinstance(payload, str) and bigparts.markers_in(payload, lifted):
         cte = str(part.get("content-transfer-encoding", "")).lower()
@@ -126,7 +155,9 @@ def _digest(part: Message, raw: bytes, lifted: tuple) -> tuple[str, int]:
     for block in blocks:
         digest.update(block)
         size += len(block)
-    return digest.hexdigest(), size
+        if len(head) < _HEAD_BYTES:
+            head += block[:_HEAD_BYTES - len(head)]
+    return digest.hexdigest(), size, head
 
 
 def _content_id(value: object) -> str:

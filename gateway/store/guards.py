@@ -9,7 +9,7 @@ import peewee as pw
 
 from gateway.store import database
 from gateway.store.database import utcnow
-from gateway.store.models import LeaseRow, OutboxRow, SuppressedAddressRow
+from gateway.store.models import LeaseRow, OutboxCopyRow, OutboxRow, SuppressedAddressRow
 
 
 # How far two hosts' clocks may disagree before one takes the other's live lease for stale.
@@ -120,6 +120,14 @@ def sent_to(message_ids: tuple[str, ...], addresses: tuple[str, ...]) -> dict[st
     wanted = {a.lower() for a in addresses}
     rows = OutboxRow.select(OutboxRow.recipient, OutboxRow.message_id).where(
         OutboxRow.message_id.in_(list(message_ids)))
-    # A row mailed to several people lists them all, comma-separated.
-    return {to: row.message_id for row in rows
-            for to in row.recipient.split(", ") if to in wanted}
+    # A row mailed to several people lists them all, comma-separated; one sent again to
+    # some of them only (the others took it) still names everyone in outbox_copy.
+    found = {to: row.message_id for row in rows
+             for to in row.recipient.split(", ") if to in wanted}
+    copies = (OutboxCopyRow.select(OutboxCopyRow.email, OutboxRow.message_id)
+              .join(OutboxRow, on=(OutboxCopyRow.outbox == OutboxRow.id))
+              .where(OutboxRow.message_id.in_(list(message_ids)),
+                     OutboxCopyRow.email.in_(sorted(wanted - set(found)))).tuples())
+    for email, message_id in copies if wanted - set(found) else ():
+        found.setdefault(email, message_id)
+    return found

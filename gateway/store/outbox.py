@@ -41,7 +41,11 @@ class OutboxItem:
     notice: Notice | None = None  # set while the row's bytes are still to be rendered
 
 
-def _item(row: OutboxRow) -> OutboxItem:
+def _item(row: OutboxRow, raw: bytes | None = None) -> OutboxItem:
+    if raw is not None:  # the bytes were not read
+        return OutboxItem(row.id, row.ticket_id, row.message_id, row.template, row.sender,
+                          row.recipient, row.subject, raw, row.status, row.attempts,
+                          row.next_attempt_at, row.last_error, row.created_at, row.sent_at)
     raw = bytes(row.raw)
     # The notice is read back only where it is still to be rendered: the sender claims
     # rendered rows by the hundred and needs only their bytes.
@@ -134,6 +138,12 @@ def priority(template: str) -> int:
     return 0 if template.startswith("reporter_") or template in FIRST_TEMPLATES else 1
 
 
+# The bytes one claim may hold (a row larger than this is claimed alone): twenty agents'
+# copies of a notice with 10 MB of files are some 280 MB, and the sender holds every claimed
+# row's bytes, then hands them to the SMTP worker.
+CLAIM_BYTES = 64 << 20
+
+
 def claim_due(limit: int, lease: float, now: datetime | None = None,
               claimer: str = "", urgent_only: bool = False) -> list[OutboxItem]:
     """Claim up to `limit` due rows for `claimer`, only mail to reporters when `urgent_only`;
@@ -144,10 +154,18 @@ def claim_due(limit: int, lease: float, now: datetime | None = None,
     now = now or utcnow()
     at = OutboxRow.next_attempt_at.db_value(now)
     urgent = ' AND "priority" = 0' if urgent_only else ""
-    candidates = [row[0] for row in database.execute(
-        OutboxRow, 'SELECT "id" FROM "outbox" WHERE "status" IN (?, ?) AND '
+    rows = database.execute(
+        OutboxRow, 'SELECT "id", length("raw"), CASE WHEN length("raw") = 0 THEN "notice" END '
+        'FROM "outbox" WHERE "status" IN (?, ?) AND '
         f'"next_attempt_at" <= ?{urgent} ORDER BY "priority", "next_attempt_at", "id" LIMIT ?',
-        (PENDING, SENDING, at, limit)).fetchall()]
+        (PENDING, SENDING, at, limit)).fetchall()
+    # Only as many rows as CLAIM_BYTES holds (one at least), in order.
+    candidates, held = [], 0
+    for row_id, size, notice in rows:
+        held += (size or 0) or _files_bytes(notice)
+        if candidates and held > CLAIM_BYTES:
+            break
+        candidates.append(row_id)
     if not candidates:
         return []
     # A conditional update is the claim: only one sender can move a row from due. RETURNING
@@ -169,6 +187,17 @@ def claim_due(limit: int, lease: float, now: datetime | None = None,
     rows = {row.id: row for row in database.select(
         OutboxRow, f'SELECT * FROM "outbox" WHERE "id" IN ({_marks(won)})', tuple(won))}
     return [_item(rows[c]) for c in candidates if c in rows]
+
+
+def _files_bytes(notice: object) -> int:
+    """About the size an unrendered notice will have once its files are rendered (base64)."""
+    if notice is None:
+        return 0
+    try:
+        files = json.loads(bytes(notice).decode("utf-8")).get("files", ())
+        return sum(int(f[3]) for f in files) * 4 // 3
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return 0
 
 
 def _marks(values: list) -> str:
@@ -215,6 +244,17 @@ def mark_sent_if_claimed(item_id: int, claimer: str, now: datetime | None = None
         OutboxRow.claimed_by == claimer).execute()
 
 
+def readdress(item_id: int, recipients: list[str]) -> None:
+    """Send a row from now on only to `recipients` (the others took it already). Who it was
+    first sent to stays in outbox_copy, where a later bounce of their copy is proven."""
+    OutboxRow.update(recipient=", ".join(recipients)).where(OutboxRow.id == item_id).execute()
+    if len(recipients) == 1:
+        # The row's recipient now names that address itself: its copy row would count the
+        # mail twice toward the address's cap of automatic mail.
+        OutboxCopyRow.delete().where(OutboxCopyRow.outbox == item_id,
+                                     OutboxCopyRow.email == recipients[0]).execute()
+
+
 def mark_retry(item_id: int, error: str, delay: float, now: datetime | None = None) -> None:
     OutboxRow.update(status=PENDING, last_error=error[:2000],
                      next_attempt_at=(now or utcnow()) + timedelta(seconds=delay)).where(
@@ -232,10 +272,16 @@ def next_due() -> datetime | None:
     return row.next_attempt_at if row else None
 
 
-def list_items(status: str | None = None) -> list[OutboxItem]:
-    query = OutboxRow.select().order_by(OutboxRow.id)
+def list_items(status: str | None = None, with_raw: bool = True) -> list[OutboxItem]:
+    """Every row, oldest first; without `with_raw` their bytes are not read (b"", no notice):
+    a row with a notice's files holds megabytes, once per agent."""
+    fields = [f for f in OutboxRow._meta.sorted_fields
+              if with_raw or f.name not in ("raw", "notice")]
+    query = OutboxRow.select(*fields).order_by(OutboxRow.id)
     if status:
         query = query.where(OutboxRow.status == status)
+    if not with_raw:
+        return [_item(row, raw=b"") for row in query]
     return [_item(row) for row in query]
 
 

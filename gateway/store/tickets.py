@@ -333,7 +333,11 @@ def messages(ticket: Ticket) -> list[MessageView]:
 
 
 def outgoing_messages(ticket: Ticket) -> list[MessageView]:
-    rows = OutboxRow.select().where(OutboxRow.ticket == ticket.id).order_by(OutboxRow.id)
+    # Never the bytes: an agent's copy of a notice with the reporter's files is megabytes.
+    rows = OutboxRow.select(OutboxRow.visibility, OutboxRow.template, OutboxRow.recipient,
+                            OutboxRow.subject, OutboxRow.text, OutboxRow.message_id,
+                            OutboxRow.created_at).where(
+        OutboxRow.ticket == ticket.id).order_by(OutboxRow.id)
     return [MessageView(Direction.OUTBOUND.value, r.visibility, r.template, r.recipient,
                         r.subject, r.text, r.message_id, r.created_at) for r in rows]
 

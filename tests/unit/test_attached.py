@@ -35,7 +35,8 @@ def test_over_the_limit_no_file_is_carried_and_each_is_listed_with_the_command()
         "files": [{"id": 1, "name": "layar.png", "size": "600 B", "cid": "layar@rina"},
                   {"id": 2, "name": "gambar.svg", "size": "300 B", "cid": ""},
                   {"id": 3, "name": "laporan.pdf", "size": "100 B", "cid": ""}],
-        "files_attached": False, "files_total": "1000 B", "files_limit": "999 B",
+        "files_attached": False, "files_too_many": False, "files_max": 100,
+        "files_total": "1000 B", "files_limit": "999 B",
         "files_command": "ldp attachments get LDP-000001",
         "files_list_command": "ldp attachments list LDP-000001"}
 
