@@ -12,7 +12,7 @@ from gateway import cli
 from gateway.store import tickets
 from tests.conftest import write_config
 from tests.integration.test_followers import REF, Desk
-from tests.integration.test_review_claim_memory import queue
+from tests.integration.test_claim_memory import queue
 
 pytestmark = pytest.mark.integration
 
