@@ -99,6 +99,12 @@ class Loops:
     # New tickets one sender (not an agent) may open an hour; past it mails are held in
     # quarantine and the L0 leads are told (gateway/intake/flood.py). 0 turns the cap off.
     new_tickets_per_hour: int = 20
+    # Which followers the automatic acknowledgement of a new ticket is copied to. Anyone can
+    # write a report with ten addresses in Cc and a forged From: "same-domain" copies only
+    # addresses of the reporter's own domain (a superior, a colleague), "all" every follower,
+    # "none" nobody. Mail a person wrote (an agent's answer, the resolution) reaches every
+    # follower whatever this says: an agent has read the ticket by then.
+    acknowledgement_copies: str = "same-domain"
 
 
 @dataclass(frozen=True)
@@ -235,6 +241,7 @@ CHOICES = {
     "agents.role": ("agent", "admin"),
     "agents.language": ("id", "en"),
     "security.default_visibility": ("internal", "public"),
+    "loops.acknowledgement_copies": ("same-domain", "all", "none"),
     **{f"partner.{level}": PARTNER_MODES for level in ("L0", "L1", "L2")},
 }
 MIN_SECRET_CHARS = 16

@@ -66,6 +66,16 @@ def enqueue(ctx: Context, ticket: Ticket | None, notice: Notice,
     return notice.message_id
 
 
+def _copied_automatically(ctx: Context, ticket: Ticket, email: str) -> bool:
+    """Whether automatic mail to the reporter (the acknowledgement) is copied to this follower
+    (`loops.acknowledgement_copies`): nobody a forged report named may be mailed unasked."""
+    policy = ctx.settings.loops.acknowledgement_copies
+    if policy != "same-domain":
+        return policy == "all"
+    reporter = addresses.transport_form(ticket.reporter.email) or ticket.reporter.email
+    return email.rpartition("@")[2].lower() == reporter.rpartition("@")[2].lower()
+
+
 def with_followers(ctx: Context, ticket: Ticket | None, notice: Notice, auto: bool) -> Notice:
     """A mail to the ticket's reporter (a `reporter_*` template) goes to its followers as Cc
     on the same mail. Each follower is left off when the loop guards refuse them (bounced
@@ -79,7 +89,8 @@ def with_followers(ctx: Context, ticket: Ticket | None, notice: Notice, auto: bo
         # beside others: the reporter's mail goes alone.
         return notice
     copies = tuple(a for a in followers.addresses(ticket)
-                   if loops.may_copy(ctx.settings, ticket, a.email, auto))
+                   if loops.may_copy(ctx.settings, ticket, a.email, auto)
+                   and (not auto or _copied_automatically(ctx, ticket, a.email)))
     if not copies:
         return notice
     # The mail says who else has it, and how a follower stops the copies (`_followers`).

@@ -291,22 +291,39 @@ def test_a_follower_the_server_refuses_at_rcpt_does_not_hold_back_the_reporters_
         sink.stop()
 
 
-def test_a_report_copied_to_5000_addresses_makes_ten_followers_and_one_mail(desk):
-    """5,000 Cc addresses: ten followers, one acknowledgement with eleven envelope
-    recipients, and an event that counts the rest; nobody else hears anything."""
-    many = ", ".join(f"orang{i}@instansi{i % 7}.example" for i in range(5000))
+def test_a_report_copied_to_5000_addresses_makes_ten_followers_and_mails_no_stranger(desk):
+    """5,000 Cc addresses, her superior first: ten followers and an event that counts the
+    rest. The automatic acknowledgement is copied only to the superior, of Rina's own domain
+    (`loops.acknowledgement_copies = "same-domain"`): a forged report cannot make the desk
+    mail strangers. Budi's answer, written by a person, reaches all ten."""
+    many = ", ".join([BOS_FROM] + [f"orang{i}@instansi{i % 7}.example" for i in range(4999)])
     new = desk.report(Cc=many)
     assert desk.outcome.disposition.value == "new_ticket"
-    assert len(desk.followers()) == 10
-    assert desk.followers() == [f"orang{i}@instansi{i % 7}.example" for i in range(10)]
+    assert desk.followers() == [BOS] + [f"orang{i}@instansi{i % 7}.example" for i in range(9)]
     recipients, ack = to(new, RINA)
-    assert len(recipients) == 11 and len(new) == 3
-    assert len(header(ack, "Cc").split(", ")) == 10
+    assert sorted(recipients) == sorted([RINA, BOS]) and len(new) == 3
+    assert header(ack, "Cc") == BOS_FROM
     [capped] = [e for e in tickets.events(desk.ticket()) if e.kind == "followers_capped"]
     assert capped.new_value == "4990"
     assert capped.detail.startswith("4990 more addresses copied on the report are not "
-                                    "followers (at most 10): orang10@instansi3.example, ")
+                                    "followers (at most 10): orang9@instansi2.example, ")
     assert capped.detail.endswith(" and 4980 more")
+    answer = desk.budi(to(new, BUDI)[1], "#balas\n\nSelamat siang Ibu Rina, sudah kami cek.", 1)
+    recipients, feedback = to(answer, RINA)
+    assert len(recipients) == 11 and len(header(feedback, "Cc").split(", ")) == 10
+
+
+@pytest.mark.parametrize("policy", ["all", "none"])
+def test_the_operator_chooses_who_the_acknowledgement_is_copied_to(
+        imap_server, smtp_sink, db_url, tmp_path, policy):
+    """"all": every follower gets the acknowledgement, strangers too; "none": only Rina."""
+    desk = Desk(imap_server, smtp_sink, db_url, tmp_path,
+                loops={"acknowledgement_copies": policy})
+    sent = desk.report(Cc=f"{BOS_FROM}, a@instansi1.example, b@instansi2.example")
+    assert len(desk.followers()) == 3
+    expected = [RINA, BOS, "a@instansi1.example", "b@instansi2.example"] \
+        if policy == "all" else [RINA]
+    assert sorted(to(sent, RINA)[0]) == sorted(expected)
 
 
 def test_a_follower_counts_toward_the_automatic_mail_cap_like_everyone(
