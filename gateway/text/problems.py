@@ -50,10 +50,10 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "not_own_level": ("{email} adalah agen {actor_level}, sedangkan tiket ini berada di {level}",
                       "{email} is an {actor_level} agent; the ticket is at {level}"),
     "not_keeper": ("{email} adalah agen {actor_level}, sedangkan tiket ini berada di {level}; "
-                   "hanya pemegangnya di L0 ({keeper}) yang masih dapat membalas pelapor atau "
-                   "menulis catatan",
+                   "hanya pemegangnya di L0 ({keeper}) yang masih dapat membalas pelapor, "
+                   "menulis catatan, atau mengubah pengikut",
                    "{email} is an {actor_level} agent; the ticket is at {level}, where only its "
-                   "L0 keeper ({keeper}) may still answer the reporter or add notes"),
+                   "L0 keeper ({keeper}) may still answer the reporter, add notes or change followers"),
     "partner_team": ("{email} berada di {team}, tim mitra di {level}: tiket ini dipegang "
                      "{holder}, dan hanya tim itu yang dapat menindaklanjutinya",
                      "{email} is in {team}, the partner team at {level}: the ticket is held by "

@@ -239,7 +239,7 @@ def test_another_l0_agent_is_not_the_keeper_of_budis_ticket(db_url, tmp_path):
                              "<sari-1@lkpp.example>"))
     assert sorted(sent) == [SARI]
     assert ("ERROR: sari@lkpp.example is an L0 agent; the ticket is at L1, where only its L0 "
-            "keeper (budi@lkpp.example) may still answer the reporter or add notes"
+            "keeper (budi@lkpp.example) may still answer the reporter, add notes or change followers"
             in mails.text_of(sent[SARI][0]))
 
 

@@ -171,11 +171,11 @@ def test_describe_rules_prints_the_table_in_order() -> None:
     assert describe_rules() == [
         ("well-formed", "all", "nobody", "A command line with an error is never carried out"),
         ("known-role", "all", "nobody", "The actor's role is agent or admin"),
-        ("own-level", "all except #check, #help, #note, #reply", "admin",
+        ("own-level", "all except #check, #follow, #help, #note, #reply, #unfollow", "admin",
          "An agent acts only on tickets at their own level, "
          "so only the ticket's current level escalates or returns it"),
-        ("l0-keeper", "#note, #reply", "admin",
-         "#reply and #note: an agent of the ticket's level, or the ticket's L0 keeper "
+        ("l0-keeper", "#follow, #note, #reply, #unfollow", "admin",
+         "#reply, #note, #follow, #unfollow: an agent of the ticket's level, or its L0 keeper "
          "(the L0 agent who held it, else its L0 team) once it has left L0"),
         ("partner-team", "all except #check, #help", "admin",
          "Of the two teams at the ticket's level only the one holding it acts, "
@@ -199,10 +199,12 @@ RC = Actor("rc@telkom.co.id", L0, "l0-telkom", "telkom")
 
 
 @pytest.mark.parametrize("level", [L1, L2])
-@pytest.mark.parametrize("line", ["#reply", "#balas", "#note", "#catatan"])
+@pytest.mark.parametrize("line", ["#reply", "#balas", "#note", "#catatan",
+                                  "#follow bos@pemkab.go.id", "#berhenti-ikuti bos@pemkab.go.id"])
 def test_the_l0_agent_who_held_the_ticket_still_answers_and_notes(level: Level,
                                                                   line: str) -> None:
-    """Budi held the ticket at L0: on L1 and L2 he may still #reply and #note."""
+    """Budi held the ticket at L0: on L1 and L2 he may still #reply, #note and change who
+    follows the ticket."""
     assert check(BUDI, level, cmd(line), keeper=Keeper("l0-lkpp", "budi@lkpp.go.id")) is None
 
 
@@ -221,7 +223,7 @@ def test_another_l0_agent_is_not_the_keeper() -> None:
     keeper = Keeper("l0-lkpp", "budi@lkpp.go.id")
     assert str(check(SARI, L1, cmd("#reply"), keeper=keeper)) == (
         "l0-keeper: sari@lkpp.go.id is an L0 agent; the ticket is at L1, where only its L0 "
-        "keeper (budi@lkpp.go.id) may still answer the reporter or add notes")
+        "keeper (budi@lkpp.go.id) may still answer the reporter, add notes or change followers")
 
 
 def test_without_a_keeper_agent_the_whole_l0_team_keeps_the_reporter() -> None:
