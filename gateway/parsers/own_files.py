@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Iterable
 
-from gateway.parsers import bigparts, bigtext
+from gateway.parsers import bigparts, bigtext, quoting_html
 from gateway.parsers.mime import WHOLE_PARSE_BYTES
 
 SIGNATURE_IMAGE_BYTES = 20 * 1024  # an inline image this small, shown by the HTML: a logo
@@ -47,17 +47,25 @@ def choose(parts: Iterable[Part], own_html: str, known: Iterable[str]) -> tuple[
     """The SHA-256 of each file the agent attached themselves, in order, each once: never a
     forwarded message or what is inside one, never a file the ticket holds already (`known`:
     the SHA-256 of the ticket's earlier attachments, the reporter's among them), never a small
-    inline image the agent's own HTML shows by its Content-ID (a signature's logo)."""
+    inline image the agent's own HTML shows by its Content-ID (a signature's logo), never an
+    inline image the HTML shows only inside the quote (the notice's own picture, which a
+    client such as Outlook re-encodes when replying, so that its SHA-256 is new)."""
     known = set(known)
     html = own_html.lower()
+    above = quoting_html.images_above_quote(own_html) if own_html else frozenset()
     chosen: dict[str, None] = {}
     for part in parts:
         if part.forwarded or part.content_type.startswith("message/") or part.sha256 in known:
             continue
-        if _signature_image(part, html):
+        if _signature_image(part, html) or _quoted_image(part, html, above):
             continue
         chosen.setdefault(part.sha256, None)
     return tuple(chosen)
+
+
+def _quoted_image(part: Part, html: str, above: frozenset[str]) -> bool:
+    cid = part.content_id.lower()
+    return part.inline and bool(cid) and f"cid:{cid}" in html and cid not in above
 
 
 def _signature_image(part: Part, html: str) -> bool:

@@ -69,6 +69,7 @@ class _Renderer(HTMLParser):
         self._mso_mark = -1
         self._hidden: str | None = None  # the tag of the hidden element being skipped
         self._hidden_depth = 0  # its nesting: <div hidden><div></div></div> ends at the 2nd
+        self.images: list[str] = []  # the Content-IDs of the images shown, in order (lower case)
 
     # -- output helpers -------------------------------------------------------------------
     def _newline(self) -> None:
@@ -108,6 +109,8 @@ class _Renderer(HTMLParser):
         if self.stop_at_quote and _is_quote_marker(tag, attr):
             self._line_break()
             raise _Stop
+        if tag == "img" and attr.get("src", "").strip().lower().startswith("cid:"):
+            self.images.append(attr["src"].strip()[4:].lower())
         if tag == "br":
             self._newline()
         elif tag == "p" and "MsoNormal" in attr.get("class", ""):
@@ -238,6 +241,19 @@ def render(html: str, stop_at_quote: bool = False) -> tuple[str, list[int]]:
     text = parser.finish()
     # _tidy may have removed blank lines, so line numbers are recomputed on the tidy text.
     return text, _remap(parser.lines, parser.candidates)
+
+
+def images_above_quote(html: str) -> frozenset[str]:
+    """The Content-IDs (lower case) of the images `html` shows above the first client quote
+    marker: what the writer put among their own words. An image only the quote shows came
+    with the mail being answered."""
+    parser = _Renderer(stop_at_quote=True)
+    try:
+        parser.feed(html[:head_end(html)])
+        parser.close()
+    except _Stop:
+        pass
+    return frozenset(parser.images)
 
 
 def _remap(raw: list[str], candidates: list[int]) -> list[int]:

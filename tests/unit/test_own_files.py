@@ -87,3 +87,22 @@ def test_parts_of_a_large_reply_hash_the_lifted_file_as_a_whole_parse_would():
 
 def test_parts_of_bytes_that_are_no_mail_are_none():
     assert parts(b"\x00\xff not a mail") == []
+
+
+QUOTING = ('<div>Berikut langkahnya:<br><img src="cid:langkah.1@budi"></div>'
+           '<div id="divRplyFwdMsg"><b>From:</b> Layanan</div>'
+           '<div>Tangkapan layar pelapor:<img src="CID:layar.2@rina"></div>')
+
+
+def test_an_inline_image_the_html_shows_only_inside_the_quote_is_the_notices():
+    """Outlook re-encodes the notice's inline screenshot when Budi replies (a new SHA-256):
+    shown only below the quote header, it came with the notice and stays with the desk; the
+    screenshot Budi pasted above the quote is his and goes on."""
+    pasted = part("pasted", "image/png", 300_000, "langkah.1@budi", inline=True)
+    quoted = part("quoted", "image/png", 300_000, "layar.2@rina", inline=True)
+    assert choose([pasted, quoted], QUOTING, []) == ("pasted",)
+    # Without the quote header the same image is the agent's own.
+    assert choose([quoted], QUOTING.replace('id="divRplyFwdMsg"', ""), []) == ("quoted",)
+    # Gmail's quote wrapper is a quote header too.
+    gmail = QUOTING.replace('id="divRplyFwdMsg"', 'class="gmail_quote"')
+    assert choose([pasted, quoted], gmail, []) == ("pasted",)
