@@ -137,8 +137,9 @@ def test_an_encoded_display_name_never_becomes_the_reporter_or_a_header(name, de
 
 def test_encoded_words_in_sender_reply_to_and_cc_name_nobody(desk):
     """With a legitimate From, a Sender, Reply-To and Cc that spell addresses only in encoded
-    words add no address anywhere: Rina is the reporter, the acknowledgement goes to her
-    alone, and the headers kept show the encoded words undecoded."""
+    words add no address anywhere: Rina is the reporter, the acknowledgement goes to her and
+    to the Cc's real address (a follower of her domain), never to an address an encoded word
+    spells, and the headers kept show the encoded words undecoded."""
     raw = from_lines(f"Rina Wati <{RINA}>", subject=REPORT, body=REPORT_BODY, extra=(
         "Sender: =?utf-8?q?budi=40lkpp=2Eexample?=\r\n"
         "Reply-To: =?utf-8?q?evil=40evil=2Eexample?=\r\n"
@@ -146,7 +147,12 @@ def test_encoded_words_in_sender_reply_to_and_cc_name_nobody(desk):
     sent = desk.run(raw)
     ticket = tickets.get_ticket("LDP-000001")
     assert (ticket.reporter.email, ticket.reporter.name) == (RINA, "Rina Wati")
-    assert sorted(rcpts for rcpts, _raw in sent) == [[BUDI], [RINA], [SARI]]
+    assert sorted(sorted(rcpts) for rcpts, _raw in sent) == \
+        [[BUDI], ["rina.kantor@pemkab-bogor.go.id", RINA], [SARI]]
+    [ack] = [raw for rcpts, raw in sent if RINA in rcpts]
+    assert [a.addr_spec for a in mails.parse(ack)["Cc"].addresses] == \
+        ["rina.kantor@pemkab-bogor.go.id"]
+    assert "evil@evil.example" not in [a.addr_spec for a in mails.parse(ack)["To"].addresses]
     mail = mime.parse(bytes(MessageRow.get().raw))
     assert (mail.sender.email, mail.reply_to, mail.cc) == \
         (RINA, (), (Address("rina.kantor@pemkab-bogor.go.id", "evil@evil.example"),))
