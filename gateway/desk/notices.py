@@ -258,7 +258,8 @@ def holder_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
 
 def partner_notices(ctx: Context, ticket: Ticket, event: str, actor: str = "", text: str = "",
                     mover: str = "", mail: InboundMail | None = None,
-                    message: str = "") -> list[Notice]:
+                    message: str = "",
+                    files: Sequence[tickets.StoredFile] = ()) -> list[Notice]:
     """The partner team's copy of `event` on `ticket` ("new", "reply", "arrived", "resolved"):
     nothing under partner = "none"; under "inform" an [Info] copy without a reply token; under
     "act" the same notice without the marker, with each agent's own token (they may act on
@@ -286,20 +287,26 @@ def partner_notices(ctx: Context, ticket: Ticket, event: str, actor: str = "", t
              "other_team_name": other.name or other.id}
     if mail is not None:  # a new ticket: the report itself, as the holding team sees it
         return team_notices(ticket, mail, ctx, "agent_info", extra, only=agents, token=acting)
+    # The files the reporter was sent with an answer: the partner team sees what was sent.
+    limit = settings.support.max_attached_bytes
+    carried = attached.carried(files, limit, inline=False)
     context = {**ticket_context(ticket, ctx), **extra, "text": text, "text_cut": False,
-               "attachments": []}
+               "attachments": [],
+               **(attached.fields(ticket.ref, files, bool(carried), limit, inline=False)
+                  if files else {})}
     thread = reporter_thread(ticket)
     return [replace(_agent_notice(ctx, ticket, agent, "agent_info", context, thread),
-                    auto_submitted="auto-generated",
+                    auto_submitted="auto-generated", files=carried,
                     message_id=agent_message_id(ctx, ticket, agent.email) if acting else None)
             for agent in agents]
 
 
 def block_partner_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
-                          mover: str = "", reasons: list[str] | None = None) -> list[Notice]:
+                          mover: str = "", reasons: list[str] | None = None,
+                          files: Sequence[tickets.StoredFile] = ()) -> list[Notice]:
     """What the partner team of the level the block left the ticket at hears of it, in one
     copy: its arrival there (#escalate, #return), else its resolution, else an answer to the
-    reporter; the answer rides along with either of the others."""
+    reporter; the answer rides along with either of the others, with the `files` it carried."""
     message = plan.body if plan.body_to_reporter else ""
     arrived = plan.after.level != plan.before.level
     if arrived and ctx.settings.partner.mode(plan.after.level) == "act":
@@ -315,7 +322,8 @@ def block_partner_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
         event, text, message = "reply", message, ""
     else:
         return []
-    return partner_notices(ctx, ticket, event, actor, text, mover, message=message)
+    return partner_notices(ctx, ticket, event, actor, text, mover, message=message,
+                           files=files)
 
 
 def receipt_notice(ctx: Context, ticket: Ticket, mail: InboundMail, agent: Agent,

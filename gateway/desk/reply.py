@@ -193,7 +193,8 @@ def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: 
     mails = [*notices.keeper_notices(ctx, changed, plan, label, mover=agent.email),
              *notices.reporter_notices(ctx, changed, plan, agent.email, files),
              *notices.handover_notices(ctx, changed, plan, label, mover=agent.email),
-             *notices.block_partner_notices(ctx, changed, plan, label, mover=agent.email),
+             *notices.block_partner_notices(ctx, changed, plan, label, mover=agent.email,
+                                            files=files),
              *notices.holder_notices(ctx, changed, plan, label, agent)]
     if ctx.settings.security.receipts:
         mails.append(notices.receipt_notice(ctx, changed, mail, agent, plan, "applied"))

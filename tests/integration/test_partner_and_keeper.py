@@ -9,19 +9,23 @@ L0 agent who held it still answers the reporter and writes notes, and is told of
 before the reporter, whose mail names the team and level that solved it."""
 from __future__ import annotations
 
+import hashlib
+from email.message import EmailMessage
+
 import pytest
 
 from gateway.parsers import auth
 from gateway.store import outbox, tickets
 from tests import mails
 from tests.conftest import AGENTS
-from tests.integration.agent_replies import LocalDesk, gmail_reply
+from tests.integration.agent_replies import POLICY, LocalDesk, _headers, gmail_reply
 from tests.integration.test_agent_flow import (ANDI, BUDI, DEWI, REF, REPORT_ID, RINA, SARI,
                                                SECRET, Desk)
 
 pytestmark = pytest.mark.integration
 LINA = "lina@lkpp.example"  # LKPP's L1 team: the partner of Telkom Technical Operation
 WITH_LINA = [*AGENTS, {"email": LINA, "name": "Lina", "team": "l1-lkpp"}]
+GUIDE = b"%PDF-1.7\n" + bytes(range(256)) * 400  # a 100 KB guide Andi sends Rina
 UP_TO_TELKOM_L1 = "#ambil\n#tim telkom\n#eskalasi L1 Akun terkunci di server SPSE"
 
 
@@ -77,13 +81,22 @@ def test_the_lkpp_l1_team_gets_an_info_copy_without_a_token_and_its_reply_acts_o
     assert (event.kind, event.actor) == ("unverified", LINA)
     assert tickets.messages(before)[-1].kind == "unverified"
 
-    # Andi answers the reporter, then resolves: Lina reads both, Budi (the L0 keeper) too.
-    answer = desk.deliver(says(ANDI, "Andi", up[ANDI], "#balas\n\nIbu Rina, sedang kami cek.",
-                               "<andi-1@telkom.example>"))
+    # Andi answers the reporter with a guide attached, then resolves: Lina reads both, with
+    # the file Rina was sent; Budi (the L0 keeper) too.
+    reply = _headers(EmailMessage(), "Andi <andi@telkom.example>", up[ANDI],
+                     "<andi-1@telkom.example>", "Re: ")
+    reply.set_content("#balas\n\nIbu Rina, sedang kami cek. Panduan terlampir.\n")
+    reply.add_attachment(GUIDE, "application", "pdf", filename="panduan.pdf")
+    answer = desk.deliver(reply.as_bytes(policy=POLICY))
     assert sorted(answer) == [ANDI, BUDI, LINA, RINA]
     assert mails.parse(answer[LINA])["Subject"] == \
         "[Info] [LDP-000001] Tanggapan ke pelapor: Tidak bisa login SPSE"
-    assert "Ibu Rina, sedang kami cek." in mails.text_of(answer[LINA])
+    assert "Ibu Rina, sedang kami cek. Panduan terlampir." in mails.text_of(answer[LINA])
+    for who in (RINA, LINA):
+        files = [(p.get_filename(), hashlib.sha256(p.get_content()).hexdigest())
+                 for p in mails.parse(answer[who]).iter_attachments()]
+        assert files == [("panduan.pdf", hashlib.sha256(GUIDE).hexdigest())], who
+    assert "Lampiran : panduan.pdf" in mails.text_of(answer[LINA])
     done = desk.deliver(says(ANDI, "Andi", up[ANDI], "#selesai Kunci akun sudah dibuka di "
                              "server.", "<andi-2@telkom.example>"))
     assert sorted(done) == [ANDI, BUDI, LINA, RINA]
