@@ -66,7 +66,7 @@ def test_rules_check_prints_every_shipped_rule_with_its_conditions_and_actions(t
         "tags=[auto-reply], drop",
         "2   spam               text~[slot gacor|judi online|situs judi|togel|…+5]            "
         "tags=[spam], drop",
-        "3   urgent-deadline    text~[tender hari ini|batas waktu|deadline|…+2]               "
+        "3   urgent-deadline    (text~[hari terakhir|…+5] | (text~[deadline|…+38] & text~[h…  "
         "priority=urgent, tags=[tenggat], continue",
         "4   akun               text~[lupa password|reset password|akun terkunci|…+11]        "
         "category=akun, continue",

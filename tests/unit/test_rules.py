@@ -293,8 +293,19 @@ def test_describe_prints_each_shipped_rule_on_one_line():
         " -> tags=[auto-reply], drop",
         "text~[slot gacor|judi online|situs judi|togel|casino|pinjol|pinjaman online cepat|viagra|"
         "crypto giveaway] -> tags=[spam], drop",
-        "text~[tender hari ini|batas waktu|deadline|hari ini ditutup|ditutup hari ini] -> "
-        "priority=urgent, tags=[tenggat], continue",
+        "(text~[hari terakhir|last day|tender hari ini|due today|due tomorrow|due tonight] |"
+        " (text~[deadline|batas waktu|batas akhir|batas terakhir|tenggat|terakhir upload|"
+        "terakhir unggah|terakhir pemasukan|terakhir pendaftaran|hari ini terakhir|"
+        "besok terakhir|ditutup|penutupan|berakhir|paling lambat|jatuh tempo|sudah tutup|"
+        "udah tutup|tender tutup|tendernya tutup|penawaran tutup|tutup jam|tutup pukul|"
+        "tutup hari|tutup besok|tutup nanti|tutup pagi|tutup siang|tutup sore|tutup malam|"
+        "tanda tangan kontrak|ttd kontrak|penandatanganan kontrak|ditandatangani|"
+        "pembuktian kualifikasi|pengumuman pemenang|closes|closing|"
+        "contract signing] & text~[hari ini|besok|nanti pagi|nanti siang|nanti sore|"
+        "nanti malam|pagi ini|siang ini|sore ini|malam ini|jam lagi|h-1|today|tomorrow|tonight|"
+        "this morning|this afternoon|this evening|end of day])) & not text~[tidak mendesak|"
+        "tidak urgent|tidak terburu-buru|masih lama|sudah diperpanjang|not urgent|"
+        "no rush] -> priority=urgent, tags=[tenggat], continue",
         "text~[lupa password|reset password|akun terkunci|tidak bisa login|gagal login|"
         "lupa kata sandi|ganti password|salah password|akun saya terkunci|akun diblokir|user id|"
         "forgot password|account locked|cannot log in] -> category=akun, continue",
