@@ -63,7 +63,7 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """
 BAD_BLOCK_EN = "#take\n#escalte L1 needs the technical team\n#reopen\n#priority very"
 RECEIPT_EN = """\
@@ -86,7 +86,7 @@ Priority : normal
 Category : -
 Assignee : -
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #pending #progress #resolve #close #reopen #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #check #help. Send #help for details.
 """
 
 

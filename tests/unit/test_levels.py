@@ -201,7 +201,7 @@ def test_a_target_on_a_disallowed_row_reports_the_row() -> None:
 def test_describe_table_lists_every_row_in_order() -> None:
     """describe_table gives one text row per allowed key, by level, then status, then command."""
     rows = describe_table()
-    assert len(rows) == len(EXPECTED) == 210
+    assert len(rows) == len(EXPECTED) == 222
     assert rows[:3] == [("L0", "new", "reply", "open"), ("L0", "new", "note", "open"),
                         ("L0", "new", "assign", "open")]
     assert ("L0", "new", "escalate", "open at L1") in rows
