@@ -133,7 +133,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("action", ("tindakan",), ArgKind.TEXT,
                 "Record the work you did: a code of your level's actions",
                 "Catat pekerjaan yang dilakukan: kode tindakan tingkat Anda",
-                "<code> [SPSE|SIKaP] <note>", "<kode> [SPSE|SIKaP] <catatan>", "needs_action",
+                "<code> [app] <note>", "<kode> [aplikasi] <catatan>", "needs_action",
                 plan=work.action),
     CommandSpec("pending", ("tunda",), ArgKind.TEXT,
                 "Put the ticket on hold, saying what it waits for",

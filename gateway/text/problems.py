@@ -6,8 +6,8 @@ receipt renders it in the agent's language (`text`), and logs and events keep th
 
 Values are worded by their key: `command`, `chosen` and `reopen` are command names, shown as
 the command word of the language (#eskalasi, #escalate); `commands` a list of them; `status` and
-`choices` go through `vocabulary`; `levels` and `applications` are lists joined with "or"; `hint` is a Problem of
-its own. Every other value is shown as it is.
+`choices` go through `vocabulary`; `levels` and `applications` are lists joined with "or";
+`hint` is a Problem of its own. Every other value is shown as it is.
 """
 from __future__ import annotations
 

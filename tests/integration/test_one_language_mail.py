@@ -51,7 +51,7 @@ Perintah Anda pada tiket LDP-000001 TIDAK dijalankan: ada baris yang salah, jadi
 #eskalsi L1 perlu tim teknis
   KESALAHAN: perintah #eskalsi tidak dikenal
 #buka
-  KESALAHAN: #buka tidak dapat dipakai pada tiket L0 yang keadaannya diproses (hanya tiket yang selesai atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, #tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #progres, #eskalasi, #tunda, #selesai, #tutup, #cek, #bantuan
+  KESALAHAN: #buka tidak dapat dipakai pada tiket L0 yang keadaannya diproses (hanya tiket yang selesai atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, #tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #tindakan, #progres, #eskalasi, #tunda, #selesai, #tutup, #cek, #bantuan
 #prioritas sangat
   KESALAHAN: #prioritas perlu diikuti salah satu dari: rendah, normal, tinggi, mendesak
 
@@ -74,7 +74,7 @@ Your commands on ticket LDP-000001 were NOT carried out: some lines are wrong, s
 #escalte L1 needs the technical team
   ERROR: unknown command #escalte
 #reopen
-  ERROR: #reopen is not allowed on an L0 ticket in status open (only a resolved or closed ticket can be reopened); allowed there: #reply, #note, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #progress, #escalate, #pending, #resolve, #close, #check, #help
+  ERROR: #reopen is not allowed on an L0 ticket in status open (only a resolved or closed ticket can be reopened); allowed there: #reply, #note, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #escalate, #pending, #resolve, #close, #check, #help
 #priority very
   ERROR: #priority needs one of: low, normal, high, urgent
 
