@@ -134,7 +134,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "Record the work you did: a code of your level's actions",
                 "Catat pekerjaan yang dilakukan: kode tindakan tingkat Anda",
                 "<code> [app] <note>", "<kode> [aplikasi] <catatan>", "needs_action",
-                plan=work.action),
+                plan=work.action, effect="recorded in the work log"),
     CommandSpec("pending", ("tunda",), ArgKind.TEXT,
                 "Put the ticket on hold, saying what it waits for",
                 "Tunda tiket, dengan alasan yang ditunggu",

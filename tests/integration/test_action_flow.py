@@ -38,8 +38,8 @@ def test_actions_are_recorded_refused_shown_and_counted(imap_server, smtp_sink, 
     # L1: restart the SPSE services, recorded with its note; the ticket itself does not move.
     done = reply(desk, ANDI, "Andi Pratama", to_l1[ANDI],
                  "#tindakan restart-layanan spse layanan web dimulai ulang", 2)
-    assert "#tindakan restart-layanan spse layanan web dimulai ulang" in \
-        mails.text_of(done[ANDI])
+    assert "#tindakan restart-layanan spse layanan web dimulai ulang\n" \
+        "  tindakan dicatat di log pekerjaan\n" in mails.text_of(done[ANDI])
     assert desk.state()[:3] == ("L1", "l1-telkom", "open")
     [entry] = worklog.of_ticket(tickets.get_ticket(REF).id)
     assert (entry.agent, entry.team, entry.level, entry.code, entry.application,
