@@ -94,6 +94,11 @@ def test_actions_are_recorded_refused_shown_and_counted(imap_server, smtp_sink, 
     assert groups[("L2", "l2-telkom")] == [["perbaikan-bug", "SIKaP", 1]]
     assert all(actions == [] for key, actions in groups.items()
                if key not in {("L1", "l1-telkom"), ("L2", "l2-telkom")})
+    assert cli.main(["--config", str(config), "report", *period, "--level", "L2",
+                     "--format", "json"]) == 0
+    assert [(g["level"], g["team"], g["actions"])
+            for g in json.loads(capsys.readouterr().out)["groups"]] == [
+        ("L2", "l2-telkom", [["perbaikan-bug", "SIKaP", 1]])]
     assert cli.main(["--config", str(config), "report", *period, "--format", "csv"]) == 0
     csv = capsys.readouterr().out.splitlines()
     assert csv[0].endswith(",Tindakan")
