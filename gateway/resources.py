@@ -42,6 +42,11 @@ def default_rules() -> Path:
     return _folder("gateway.routing") / "default_rules.toml"
 
 
+def default_actions() -> Path:
+    """The catalogue of actions per level `actions.file = "default"` names."""
+    return _folder("gateway.desk") / "actions.toml"
+
+
 def example_config() -> Path:
     """`ldp.example.toml`: every option, documented; the demo's starting point."""
     return _folder("gateway") / "ldp.example.toml"

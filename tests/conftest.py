@@ -170,7 +170,8 @@ def write_config(path: Path, settings) -> Path:
         return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     lines = []
-    for section in ("support", "database", "imap", "smtp", "security", "routing", "loops"):
+    for section in ("support", "database", "imap", "smtp", "security", "routing", "loops",
+                    "actions"):
         lines.append(f"[{section}]")
         for f in dataclasses.fields(getattr(settings, section)):
             lines.append(f"{f.name} = {value(getattr(getattr(settings, section), f.name))}")

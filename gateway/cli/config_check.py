@@ -275,9 +275,14 @@ def unwritable(folder: Path) -> str | None:
 
 def _check_rules(report: Report, settings: config.Settings, base: Path | None) -> None:
     """The routing rules compile (teams, categories and agents they name exist)."""
+    from gateway.desk import actions
     from gateway.service import load_rules
     try:
         load_rules(settings, base or Path.cwd())
+    except ConfigError as exc:
+        report.lines.append(str(exc))
+    try:
+        actions.catalogue(settings.actions.file)  # the #tindakan catalogue reads and checks
     except ConfigError as exc:
         report.lines.append(str(exc))
 

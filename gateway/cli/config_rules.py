@@ -126,6 +126,7 @@ RULES: dict[str, Callable[[Any], Verdict]] = {
     "teams.work_days": work_days,
     "teams.work_hours": work_hours,
     "agents.email": matches(EMAIL, "email"),
+    "actions.file": one_line,
 }
 
 

@@ -46,6 +46,12 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
               + f" {f['added_by']} {f['at']}")
     if not data["followers"]:
         print(t("no_followers"))
+    print("\n" + t("work_log"))
+    for w in data["actions"]:
+        print(f"  {w['at']} {w['level']} {w['team']} {w['agent']}: {w['code']} "
+              f"{w['application'] or '-'}" + (f" {w['note']}" if w["note"] else ""))
+    if not data["actions"]:
+        print(t("no_work"))
     print("\n" + t("messages"))
     for m in data["messages"]:
         print(f"  {m['at']} {word('direction', m['direction']):8} "

@@ -11,6 +11,7 @@ from gateway.text.messages import heading, word
 from gateway.parsers.safetext import shown
 from gateway.store import followers as follower_store
 from gateway.store import tickets as ticket_store
+from gateway.store import worklog
 
 
 def _time(value: datetime | None) -> str | None:
@@ -29,13 +30,17 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
 
 
 def ticket_full(ticket: Ticket) -> dict[str, Any]:
-    """A ticket with its messages (inbound and outbound, in time order) and its events."""
+    """A ticket with its followers, its recorded actions (#tindakan), its messages (inbound and
+    outbound, in time order) and its events."""
     messages = ticket_store.messages(ticket) + ticket_store.outgoing_messages(ticket)
     messages.sort(key=lambda m: m.created_at)
     return {**ticket_summary(ticket),
             "followers": [{"email": shown(f.email), "name": shown(f.name),
                            "added_by": shown(f.added_by), "at": _time(f.added_at)}
                           for f in follower_store.current(ticket)],
+            "actions": [{"at": _time(w.at), "agent": w.agent, "team": w.team, "level": w.level,
+                         "code": w.code, "application": w.application, "note": shown(w.note)}
+                        for w in worklog.of_ticket(ticket.id)],
             "messages": [{"direction": m.direction, "visibility": m.visibility, "kind": m.kind,
                           "from": shown(m.author), "subject": shown(m.subject),
                           "text": m.text,

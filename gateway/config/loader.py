@@ -71,7 +71,7 @@ def resolve_path(value: str, base: Path) -> str:
 
 
 def resolve_paths(settings: Settings, base: Path) -> Settings:
-    """Relative paths (data_dir, templates_dir, rules_file, a SQLite file) made absolute from
+    """Relative paths (data_dir, templates_dir, rules_file, actions file, a SQLite file) made absolute from
     `base`, the configuration file's folder, so a command means the same files wherever it
     runs."""
     support, routing, database = settings.support, settings.routing, settings.database
@@ -79,10 +79,14 @@ def resolve_paths(settings: Settings, base: Path) -> Settings:
                                   templates_dir=resolve_path(support.templates_dir, base))
     if routing.rules_file != "default":
         routing = dataclasses.replace(routing, rules_file=resolve_path(routing.rules_file, base))
+    actions = settings.actions
+    if actions.file != "default":
+        actions = dataclasses.replace(actions, file=resolve_path(actions.file, base))
     path = sqlite_path(database.url)
     if path and path != ":memory:" and not Path(path).is_absolute():
         database = dataclasses.replace(database, url="sqlite:///" + quote(str(base / path)))
-    return dataclasses.replace(settings, support=support, routing=routing, database=database)
+    return dataclasses.replace(settings, support=support, routing=routing, database=database,
+                               actions=actions)
 
 
 def sqlite_path(url: str) -> str | None:

@@ -155,6 +155,12 @@ class Routing:
     default_team: str = ""
 
 
+@dataclass(frozen=True)
+class Actions:
+    # The catalogue of actions per level (#tindakan); "default" = gateway/desk/actions.toml.
+    file: str = "default"
+
+
 SLA_MEASURES = ("first_response", "resolution", "update")
 # Business hours per level, measure and priority (low, normal, high, urgent).
 DEFAULT_SLA_TARGETS = {
@@ -200,6 +206,7 @@ class Settings:
     loops: Loops = field(default_factory=Loops)
     sla: Sla = field(default_factory=Sla)
     partner: Partner = field(default_factory=Partner)
+    actions: Actions = field(default_factory=Actions)
     teams: tuple[Team, ...] = ()
     agents: tuple[Agent, ...] = ()
     rules: tuple[Mapping[str, Any], ...] = ()
@@ -233,7 +240,7 @@ class Settings:
 
 SECTIONS = {"support": Support, "database": Database, "imap": Imap, "smtp": Smtp,
             "security": Security, "routing": Routing, "loops": Loops, "sla": Sla,
-            "partner": Partner}
+            "partner": Partner, "actions": Actions}
 CHOICES = {
     "support.language": ("id", "en"),
     "imap.security": ("ssl", "starttls", "none"),

@@ -7,7 +7,8 @@ Each event of a command is structured: its kind and `command` are the command's 
 command's primary one. The detail repeats the line and its changes for people (`ldp show`).
 A block that takes the ticket out of L0 also writes who keeps the reporter there (the
 `l0_keeper` event: old the L0 team, new the L0 agent or nothing), which the permission rules and
-the keeper's notices read back (`desk.notices.keeper_of`). Recorded rather than derived from the
+the keeper's notices read back (`desk.notices.keeper_of`). Each #tindakan line also writes its
+work-log row (`store.worklog`). Recorded rather than derived from the
 history: the assignee routing gave a ticket at opening, and the one a #team or #escalate line
 cleared, are in no event's structured fields.
 """
@@ -19,7 +20,7 @@ from gateway.desk import registry
 from gateway.desk.plan import Plan, l0_keeper
 from gateway.desk.state import KEEPER_EVENT, Step
 from gateway.domain import Address, Ticket
-from gateway.store import followers, tickets
+from gateway.store import followers, tickets, worklog
 
 
 def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | None = None,
@@ -29,6 +30,10 @@ def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | Non
         raise ValueError(f"{ticket.ref}: a refused plan is never applied")
     changed = tickets.update_ticket(ticket, now=now, **plan.changes) if plan.changes else ticket
     _write_followers(changed, plan, actor, now)
+    for action in plan.after.actions[len(plan.before.actions):]:  # the block's #tindakan lines
+        worklog.add(changed, agent=action.agent, team=action.team, level=action.level.value,
+                    code=action.code, application=action.application, note=action.note,
+                    now=now)
     for step in plan.steps:
         record(changed, step, actor, message_row, now)
     keeper = l0_keeper(plan)

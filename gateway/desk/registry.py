@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable
 
-from gateway.desk.commands import fields, followers, moves, people
+from gateway.desk.commands import fields, followers, moves, people, work
 from gateway.domain import Level, Priority
 
 
@@ -130,6 +130,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("category", ("kategori",), ArgKind.NAME,
                 "Set the category", "Ubah kategori",
                 "<name>", "<nama>", "needs_category", plan=fields.category, primary="category"),
+    CommandSpec("action", ("tindakan",), ArgKind.TEXT,
+                "Record the work you did: a code of your level's actions",
+                "Catat pekerjaan yang dilakukan: kode tindakan tingkat Anda",
+                "<code> [app] <note>", "<kode> [aplikasi] <catatan>", "needs_action",
+                plan=work.action, effect="recorded in the work log"),
     CommandSpec("pending", ("tunda",), ArgKind.TEXT,
                 "Put the ticket on hold, saying what it waits for",
                 "Tunda tiket, dengan alasan yang ditunggu",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.config import Settings, Team
+from gateway.desk.actions import Action
 from gateway.domain import Command, Level, Priority, Status, Ticket
 from gateway.text.problems import Problem, problem
 
@@ -62,6 +63,8 @@ class State:
     # Not fields of the ticket row: whom #follow refuses, and the followers it changes.
     reporter: str = ""
     followers: tuple[str, ...] = ()
+    # The work the block's #tindakan lines record (`desk.apply` writes one work-log row each).
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True)

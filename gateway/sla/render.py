@@ -25,6 +25,7 @@ LABELS = {
     "sla_compliance": ("Kepatuhan SLA (%)", "SLA compliance (%)"),
     "backlog": ("Antrean menurut umur", "Backlog by age"),
     "top_categories": ("Kategori teratas", "Top categories"),
+    "actions": ("Tindakan", "Actions"),
     "title": ("Laporan layanan {start} s.d. {end}", "Service report {start} to {end}"),
     "note": ("Waktu dalam jam kerja; waktu menunggu pelapor tidak dihitung.",
              "Times in business hours; time pending on the reporter does not count."),
@@ -52,11 +53,13 @@ def _cell(value: object) -> str:
 def _flat(row: dict[str, object]) -> list[str]:
     backlog = " ".join(f"{b}:{row['backlog'][b]}" for b, _ in AGE_BUCKETS)
     top = ", ".join(f"{name} ({count})" for name, count in row["top_categories"])
-    return [*(_cell(row[c]) for c in COLUMNS), backlog, top or "-"]
+    actions = ", ".join(f"{code} {application} ({count})"
+                        for code, application, count in row["actions"])
+    return [*(_cell(row[c]) for c in COLUMNS), backlog, top or "-", actions or "-"]
 
 
 def headings(language: str) -> list[str]:
-    return [label(c, language) for c in (*COLUMNS, "backlog", "top_categories")]
+    return [label(c, language) for c in (*COLUMNS, "backlog", "top_categories", "actions")]
 
 
 def as_table(report: Report) -> str:

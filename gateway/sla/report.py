@@ -1,6 +1,8 @@
 """The service-level report: per level and team, what happened in a period and how fast.
 
-Every figure comes from the events (`history.timeline`). The period runs from `start` 00:00 to
+Every figure comes from the events (`history.timeline`), and the actions from the work log
+(`store.worklog`): counted by code and application under the level and team of the agent who
+recorded them, in the period. The period runs from `start` 00:00 to
 the end of `end`, both in WIB. A ticket counts for the level and team it is at now. Times are
 business hours of the ticket's team; the 90th percentile is the nearest rank. Compliance is the
 share of the first responses and resolutions of the period that met their target.
@@ -19,6 +21,7 @@ from gateway.sla import calendar as calendar_module
 from gateway.sla.history import DONE, Timeline, percentile, timeline
 from gateway.sla.targets import first_response_hours, resolution_hours
 from gateway.store import sla as store
+from gateway.store import worklog
 
 WIB = ZoneInfo("Asia/Jakarta")
 AGE_BUCKETS = (("<1d", 1), ("1-3d", 3), ("3-7d", 7), ("7-30d", 30), (">30d", None))
@@ -41,6 +44,8 @@ class Group:
     measured: int = 0
     backlog: dict[str, int] = field(default_factory=lambda: {b: 0 for b, _ in AGE_BUCKETS})
     categories: Counter = field(default_factory=Counter)
+    # (code, application or "-") -> the #tindakan recorded at this level by this team.
+    actions: Counter = field(default_factory=Counter)
 
     def figures(self) -> dict[str, object]:
         """The row as the formats print it: hours to one decimal, compliance in percent."""
@@ -60,7 +65,9 @@ class Group:
                 if self.measured else None,
                 "backlog": dict(self.backlog),
                 "top_categories": [[name, count] for name, count in sorted(
-                    self.categories.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CATEGORIES]]}
+                    self.categories.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CATEGORIES]],
+                "actions": [[code, application, count] for (code, application), count
+                            in sorted(self.actions.items())]}
 
 
 @dataclass
@@ -114,6 +121,10 @@ def build(settings: Settings, start: date, end: date, level: str | None = None,
             group.resolution.append(value)
             hours_by_level.setdefault(row.level, []).append(value)
             _judge(group, value, settings.sla.target(row.level, "resolution", row.priority))
+    for work in worklog.between(begin, finish):
+        if (not level or work.level == level.upper()) and (not team or work.team == team):
+            group = groups.setdefault((work.level, work.team), Group(work.level, work.team))
+            group.actions[(work.code, work.application or "-")] += 1
     ordered = [groups[key] for key in sorted(groups)]
     return Report(start, end, settings.support.language, ordered, dict(weekly), hours_by_level)
 

@@ -203,6 +203,22 @@ class OutboxCopyRow(BaseModel):
         table_name = "outbox_copy"
 
 
+class WorkLogRow(BaseModel):
+    """One action an agent recorded with #tindakan (`desk.actions`), at the agent's level."""
+
+    ticket = pw.ForeignKeyField(TicketRow, column_name="ticket_id", backref="work")
+    agent = pw.TextField()
+    team = pw.CharField(max_length=64)
+    level = pw.CharField(max_length=2)
+    code = pw.CharField(max_length=48)
+    application = pw.CharField(max_length=32, null=True)
+    note = pw.TextField(default="")
+    at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "work_log"
+
+
 ALL_MODELS = (TicketRow, MessageRow, AttachmentRow, EventRow, MailboxCursorRow, OutboxRow,
               QuarantineRow, LeaseRow, SuppressedAddressRow, HeldMailRow, FloodNoticeRow,
-              FollowerRow, OutboxCopyRow)
+              FollowerRow, OutboxCopyRow, WorkLogRow)

@@ -96,6 +96,8 @@ TEXT = {
     "followers": ("pengikut (menerima salinan email pelapor):",
                   "followers (copied on the reporter's mail):"),
     "no_followers": ("  tidak ada", "  none"),
+    "work_log": ("tindakan (#tindakan):", "actions (#action):"),
+    "no_work": ("  tidak ada", "  none"),
     "attachment_line": ("{name} ({size} bita, {content_type})",
                         "{name} ({size} bytes, {content_type})"),
     "no_attachments": ("tiket {ref} tidak punya lampiran", "ticket {ref} has no attachments"),

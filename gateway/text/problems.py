@@ -6,8 +6,8 @@ receipt renders it in the agent's language (`text`), and logs and events keep th
 
 Values are worded by their key: `command`, `chosen` and `reopen` are command names, shown as
 the command word of the language (#eskalasi, #escalate); `commands` a list of them; `status` and
-`choices` go through `vocabulary`; `levels` is a list joined with "or"; `hint` is a Problem of
-its own. Every other value is shown as it is.
+`choices` go through `vocabulary`; `levels` and `applications` are lists joined with "or";
+`hint` is a Problem of its own. Every other value is shown as it is.
 """
 from __future__ import annotations
 
@@ -126,6 +126,20 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "team_without_agents": ("tim {team} tidak memiliki agen: tidak ada yang akan melihat tiket "
                             "di sana",
                             "team {team} has no agents: nobody would see the ticket there"),
+    # #tindakan: the catalogue of actions per level (`desk.actions`).
+    "unknown_action": ("kode tindakan '{action}' tidak dikenal; kode untuk {level}: {known}",
+                       "unknown action code '{action}'; the codes for {level}: {known}"),
+    "action_level": ("tindakan '{action}' bukan pekerjaan {level}; kode untuk {level}: {known}",
+                     "the action '{action}' is not {level} work; the codes for {level}: {known}"),
+    "action_needs_application": ("tindakan '{action}' perlu nama aplikasinya ({applications}); "
+                                 "kode untuk {level}: {known}",
+                                 "the action '{action}' needs its application ({applications}); "
+                                 "the codes for {level}: {known}"),
+    "unknown_application": ("aplikasi untuk '{action}' harus {applications}; kode untuk "
+                            "{level}: {known}",
+                            "the application for '{action}' must be {applications}; the codes "
+                            "for {level}: {known}"),
+    "needs_action": ("{command} perlu diikuti kode tindakan", "{command} needs an action code"),
     # Not a problem: how a receipt shows the #note or #reply a reply gets by default.
     "default_line": ("(otomatis: {command})", "(default: {command})"),
 }
@@ -174,6 +188,8 @@ def _value(key: str, value: object, lang: str, word: Callable[[str, str], str]) 
         return ", ".join(vocabulary.word("priority", v, lang) for v in value)  # type: ignore
     if key == "levels":
         return _OR[lang == "en"].join(str(v) for v in value)  # type: ignore[union-attr]
+    if key == "applications":
+        return _OR[lang == "en"].join(str(v) for v in value) or "-"  # type: ignore
     if key == "known":
         return ", ".join(str(v) for v in value) or "-"  # type: ignore[union-attr]
     if key == "status":

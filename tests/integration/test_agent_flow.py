@@ -462,7 +462,7 @@ BAD_LINES = [
     ("#buka", "#buka",
      "#buka tidak dapat dipakai pada tiket L0 yang keadaannya baru (hanya tiket yang selesai "
      "atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, "
-     "#tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #progres, #eskalasi, #tunda, #selesai, "
+     "#tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #tindakan, #progres, #eskalasi, #tunda, #selesai, "
      "#tutup, #cek, #bantuan"),
 ]
 
@@ -506,7 +506,7 @@ Rina
 
 --- Akhir laporan ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 NEW_TICKET_EN = ('[LDP-000001] New L0 ticket: Tidak bisa login SPSE', """\
 New ticket LDP-000001 for LKPP Level 0 (L0).
@@ -527,7 +527,7 @@ Rina
 
 --- End of report ---
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #pending #progress #resolve #close #reopen #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #check #help. Send #help for details.
 """)
 ANSWER = ('[LDP-000001] Tanggapan atas laporan Bapak/Ibu: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -568,7 +568,7 @@ Prioritas: normal
 Kategori : akun
 Petugas  : budi@lkpp.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 FOLLOW_UP = ('[LDP-000001] Balasan pelapor: Tidak bisa login SPSE', """\
 Ada balasan baru dari pelapor pada tiket LDP-000001 (L0, LKPP Level 0, keadaan diproses).
@@ -581,7 +581,7 @@ Petugas  : budi@lkpp.example
 Sudah saya coba, tetap gagal. Sekarang muncul pesan "akun Anda terkunci".
 --- Akhir balasan ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 ESCALATED_L1 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -634,7 +634,7 @@ Sudah saya cek di panel admin L0: status akun "locked" dan tidak bisa dibuka dar
 
 --- Akhir riwayat ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RECEIPT_3 = ('[LDP-000001] Perintah dijalankan: Tidak bisa login SPSE', """\
 Perintah Anda pada tiket LDP-000001 telah dijalankan.
@@ -656,7 +656,7 @@ Prioritas: normal
 Kategori : akun
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 ESCALATED_L2 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -712,7 +712,7 @@ Log server: akun dikunci modul anti-bruteforce; reset password tidak menghapus k
 
 --- Akhir riwayat ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RECEIPT_4 = ('[LDP-000001] Perintah dijalankan: Tidak bisa login SPSE', """\
 Perintah Anda pada tiket LDP-000001 telah dijalankan.
@@ -733,7 +733,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 PROGRESS = ('[LDP-000001] Perkembangan penanganan laporan Bapak/Ibu: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -771,7 +771,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : dewi@telkom.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RESOLVED = ('[LDP-000001] Laporan Bapak/Ibu telah diselesaikan: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -811,7 +811,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : dewi@telkom.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 
 # `ldp tickets show` without the time column; nonces vary from run to run.
@@ -914,7 +914,7 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """
 CHECK_RECEIPT = """\
 Uji coba (#cek) pada tiket LDP-000001: tidak ada yang diubah. Tanpa #cek, blok ini akan dijalankan seperti berikut.
@@ -938,7 +938,7 @@ Prioritas: tinggi
 Kategori : -
 Petugas  : budi@lkpp.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """
 HELP_TAIL_ID = """
 
@@ -964,7 +964,7 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """
 SARI_REFUSED = """\
 Your commands on ticket LDP-000001 were NOT carried out: some lines are wrong, so nothing was changed. Fix the lines marked ERROR and send the whole block again.
@@ -980,7 +980,7 @@ Priority : normal
 Category : -
 Assignee : -
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #pending #progress #resolve #close #reopen #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #check #help. Send #help for details.
 """
 RETURNED_EN = """\
 Ticket LDP-000001 was returned from L1 (Telkom Technical Operation) to L0 (LKPP Level 0) by Andi <andi@telkom.example>.
@@ -1009,7 +1009,7 @@ Akun tidak terkunci di server.
 
 --- End of history ---
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #pending #progress #resolve #close #reopen #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #check #help. Send #help for details.
 """
 PENDING = """\
 Yth. Rina Wati,

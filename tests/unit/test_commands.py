@@ -231,6 +231,9 @@ def test_help_text_in_english() -> None:
                         "Move the ticket up a level, or to the level named; also #eskalasi")
     assert row(lines, "#priority ") == (
         "#priority low|normal|high|urgent  Set the priority; also #prioritas")
+    assert row(lines, "#action ") == (
+        "#action <code> [app] <note>       Record the work you did: a code of your level's "
+        "actions; also #tindakan")
 
 
 def test_help_text_in_indonesian() -> None:
@@ -241,6 +244,9 @@ def test_help_text_in_indonesian() -> None:
                         "Kirim isi pesan ke pelapor; juga #reply")
     assert row(lines, "#prioritas ") == (
         "#prioritas rendah|normal|tinggi|mendesak  Ubah prioritas; juga #priority")
+    assert row(lines, "#tindakan ") == (
+        "#tindakan <kode> [aplikasi] <catatan>     Catat pekerjaan yang dilakukan: kode tindakan "
+        "tingkat Anda; juga #action")
 
 
 def test_help_text_language_fallback() -> None:

@@ -254,6 +254,15 @@ def test_a_bad_rules_file_is_a_problem_of_the_check(tmp_path):
     assert len(lines) == 1 and lines[0].startswith(f"{tmp_path / 'rules.toml'}: rule \"x\"")
 
 
+def test_a_bad_actions_file_is_a_problem_of_the_check(tmp_path):
+    """`[actions] file` is read from the configuration's folder and checked like the rules."""
+    (tmp_path / "actions.toml").write_text('[[actions]]\ncode = "Cek Log"\n')
+    lines = problems({"actions.file": "actions.toml"}, base=tmp_path)
+    assert lines == [f"{tmp_path / 'actions.toml'}: actions[0]: code must be lower-case "
+                     "letters, digits and '-'"]
+    assert problems({"actions.file": "default"}, base=tmp_path) == []
+
+
 def test_the_shipped_example_passes_the_check(tmp_path):
     example = REPO / "ldp.example.toml"
     settings = config_check.load(example, {"LDP_SECURITY_SECRET": "s" * 32})

@@ -188,6 +188,7 @@ PROBLEM_VALUES: dict[str, Any] = {
     "choices": ("low", "normal", "high", "urgent"), "levels": (Level.L1, Level.L2),
     "known": (), "hint": problems.problem("reopen_only"), "level": Level.L1,
     "actor_level": Level.L0, "target": Level.L2, "word": "#qqword",
+    "applications": ("SPSE", "SIKaP"),
 }
 
 
