@@ -8,7 +8,8 @@ command's primary one. The detail repeats the line and its changes for people (`
 A block that takes the ticket out of L0 also writes who keeps the reporter there (the
 `l0_keeper` event: old the L0 team, new the L0 agent or nothing), which the permission rules and
 the keeper's notices read back (`desk.notices.keeper_of`). Each #tindakan line also writes its
-work-log row (`store.worklog`). Recorded rather than derived from the
+work-log row (`store.worklog`); a lead's emergency jump an `emergency_jump` event (old and new
+the levels, arguments the reason). Recorded rather than derived from the
 history: the assignee routing gave a ticket at opening, and the one a #team or #escalate line
 cleared, are in no event's structured fields.
 """
@@ -17,8 +18,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from gateway.desk import registry
-from gateway.desk.plan import Plan, l0_keeper
-from gateway.desk.state import KEEPER_EVENT, Step
+from gateway.desk.plan import Plan, is_emergency, l0_keeper
+from gateway.desk.state import EMERGENCY_EVENT, KEEPER_EVENT, Step
 from gateway.domain import Address, Ticket
 from gateway.store import followers, tickets, worklog
 
@@ -36,6 +37,12 @@ def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | Non
                     now=now)
     for step in plan.steps:
         record(changed, step, actor, message_row, now)
+        level = step.change("level")
+        if level is not None and is_emergency(step.command):
+            tickets.add_event(changed, EMERGENCY_EVENT, actor,
+                              f"emergency jump {level.old} -> {level.new} by a lead: "
+                              f"{step.command.text}", old=level.old, new=level.new,
+                              message_row=message_row, arguments=step.command.text, at=now)
     keeper = l0_keeper(plan)
     if keeper is not None:
         tickets.add_event(changed, KEEPER_EVENT, actor,

@@ -14,6 +14,9 @@ FIELDS = ("level", "team", "status", "priority", "category", "assignee")
 # The event a block that takes a ticket out of L0 writes: old = the L0 team, new = the L0 agent
 # (None: the whole team). The last one names the ticket's keeper (`Keeper`).
 KEEPER_EVENT = "l0_keeper"
+# The event a lead's emergency jump writes besides its #escalate: old = the level it left, new =
+# the level it reached, the detail the reason. Reports and `ldp tickets show` find them by kind.
+EMERGENCY_EVENT = "emergency_jump"
 
 # What a line may change and its receipt shows: the ticket's fields, and its followers.
 CHANGED = (*FIELDS, "followers")
@@ -33,6 +36,7 @@ class Actor:
     team: str
     organisation: str
     role: str = "agent"
+    lead: bool = False  # `lead = true` in the roster: may make an emergency jump
 
 
 @dataclass(frozen=True)
