@@ -172,3 +172,36 @@ def test_return_needs_a_reason_and_tells_the_lower_level_why(
         "Ticket LDP-000001 was returned from L1 (LKPP Level 1) to L0 (LKPP Level 0) by "
         "Yoga <yoga@lkpp.example>.\n"
         "Reason: Bukan masalah teknis: pelapor salah kata sandi\n")
+
+
+def test_the_category_is_kept_per_level_and_shown_per_level(
+        imap_server, smtp_sink, db_url, tmp_path, capsys, monkeypatch):
+    """L0 says `akun`, L1 says `restart-layanan` and hands the ticket back down, L0 says
+    `tender`: each move's `level_category` event keeps the category of the level it left, and
+    `ldp tickets show` lists one per level, in the operator's language."""
+    from gateway import cli
+    from tests.conftest import write_config
+    desk = desk_for(imap_server, smtp_sink, db_url, tmp_path)
+    new = report(desk)
+    up = desk.deliver(reply(BUDI, "Budi", new[BUDI], "#kategori akun\n#eskalasi L1 akun terkunci",
+                            "<budi-4@mail.gmail.com>"))
+    before = event_count()
+    down = desk.deliver(reply(YOGA, "Yoga", up[YOGA],
+                              "#kategori restart-layanan\n#kembalikan layanan sudah dinyalakan "
+                              "ulang; mohon konfirmasi ke pelapor", "<yoga-3@mail.gmail.com>"))
+    assert level_and_team() == ("L0", "l0-lkpp")
+    assert ("level_category", YOGA, "L1", "restart-layanan", None, None) in events_since(before)
+    desk.deliver(reply(BUDI, "Budi", down[BUDI], "#kategori tender", "<budi-5@mail.gmail.com>"))
+    kept = [(e.old_value, e.new_value) for e in tickets.events(tickets.get_ticket(REF))
+            if e.kind == "level_category"]
+    assert kept == [("L0", "akun"), ("L1", "restart-layanan")]
+    assert tickets.get_ticket(REF).category == "tender"
+    config = write_config(tmp_path / "ldp.toml", desk.settings)
+    capsys.readouterr()
+    monkeypatch.setenv("LDP_LANG", "en")
+    assert cli.main(["--config", str(config), "tickets", "show", REF]) == 0
+    assert "category per level: L0: tender; L1: restart-layanan\n" in capsys.readouterr().out
+    monkeypatch.setenv("LDP_LANG", "id")
+    assert cli.main(["--config", str(config), "tickets", "show", REF]) == 0
+    assert "kategori per tingkat: L0: tender; L1: restart-layanan\n" in \
+        capsys.readouterr().out

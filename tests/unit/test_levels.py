@@ -250,3 +250,20 @@ def test_describe_table_lists_every_row_in_order() -> None:
                          ("L2", "closed", "help", "closed")]
     assert {(r[0], r[1], r[2]) for r in rows} == {
         (level.value, status.value, command) for level, status, command in EXPECTED}
+
+
+# --- the category per level -------------------------------------------------------------------
+
+def test_categories_by_level_keeps_each_levels_own() -> None:
+    """Each move's level_category event keeps the category of the level it left; the level the
+    ticket is at shows its current category; the latest wins for a level left twice; other
+    events and malformed rows are ignored."""
+    from gateway.desk.state import categories_by_level
+    events = [("category", "-", "akun"), ("level_category", "L0", "akun"),
+              ("level_category", "L1", "restart-layanan"), ("level_category", "L0", "tender"),
+              ("level_category", "L9", "x"), ("level_category", "L1", None),
+              ("escalate", "L0", "L1")]
+    assert categories_by_level(events, L2, "perbaikan-bug") == (
+        (L0, "tender"), (L1, "restart-layanan"), (L2, "perbaikan-bug"))
+    assert categories_by_level(events, L1, None) == ((L0, "tender"), (L1, "restart-layanan"))
+    assert categories_by_level([], L0, None) == ()
