@@ -55,8 +55,8 @@ def report(desk: Desk) -> dict[str, bytes]:
     return new
 
 
-COMMAND_LINE_ID = ("Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan "
-                   "#tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori "
+COMMAND_LINE_ID = ("Perintah (di baris paling atas balasan): #balas #catatan #eskalasi "
+                   "#kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori "
                    "#tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk "
                    "penjelasan.\n")
 UNCHANGED_L0 = ("Keadaan tiket (tidak berubah):\nTingkat  : L0\nTim      : LKPP Level 0\n"

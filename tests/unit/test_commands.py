@@ -240,7 +240,8 @@ def test_help_text_in_english() -> None:
     assert lines[0] == "Commands (write them on the first lines of your reply, one per line):"
     assert len(lines) == 1 + len(COMMANDS)
     assert lines[3] == ("#escalate [L1|L2] <reason>        "
-                        "Move the ticket up a level, or to the level named; also #eskalasi")
+                        "Move the ticket up one level (a lead may jump: L2 emergency <reason>); "
+                        "also #eskalasi")
     assert row(lines, "#priority ") == (
         "#priority low|normal|high|urgent  Set the priority; also #prioritas")
     assert row(lines, "#action ") == (
