@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.desk.registry import command_words
 from gateway.store import tickets
 from tests import mails
 from tests.conftest import AGENTS
@@ -55,10 +56,9 @@ def report(desk: Desk) -> dict[str, bytes]:
     return new
 
 
-COMMAND_LINE_ID = ("Perintah (di baris paling atas balasan): #balas #catatan #eskalasi "
-                   "#kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori "
-                   "#tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk "
-                   "penjelasan.\n")
+# The cheat-sheet every receipt ends with, as the registry spells it.
+COMMAND_LINE_ID = (f"Perintah (di baris paling atas balasan): {command_words('id')}. Kirim "
+                   "#bantuan untuk penjelasan.\n")
 UNCHANGED_L0 = ("Keadaan tiket (tidak berubah):\nTingkat  : L0\nTim      : LKPP Level 0\n"
                 "Keadaan  : baru\nPrioritas: normal\nKategori : -\nPetugas  : -\n\n")
 REFUSED_TOP = ("Perintah Anda pada tiket LDP-000001 TIDAK dijalankan: ada baris yang salah, jadi "
