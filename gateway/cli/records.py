@@ -40,6 +40,9 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
     for key in ("ref", "subject", "reporter", "level", "team", "status", "priority", "category",
                 "assignee", "linked"):
         print(f"{heading(key):10} {word(key, data[key])}")
+    if data["categories"]:
+        print(f"{heading('categories')}: " + "; ".join(
+            f"{c['level']}: {c['category']}" for c in data["categories"]))
     print("\n" + t("followers"))
     for f in data["followers"]:
         print(f"  {f['email']}" + (f" ({f['name']})" if f["name"] else "")

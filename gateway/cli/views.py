@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
+from gateway.desk.state import categories_by_level
 from gateway.domain import InboundMail, MachineVerdict, Ticket
 from gateway.text.messages import heading, word
 from gateway.parsers.safetext import shown
@@ -31,10 +32,15 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
 
 def ticket_full(ticket: Ticket) -> dict[str, Any]:
     """A ticket with its followers, its recorded actions (#tindakan), its messages (inbound and
-    outbound, in time order) and its events."""
+    outbound, in time order), its events, and the category it had at each level
+    (`categories`, lowest level first)."""
     messages = ticket_store.messages(ticket) + ticket_store.outgoing_messages(ticket)
     messages.sort(key=lambda m: m.created_at)
+    events = ticket_store.events(ticket)
+    kept = categories_by_level(((e.kind, e.old_value, e.new_value) for e in events),
+                               ticket.level, ticket.category)
     return {**ticket_summary(ticket),
+            "categories": [{"level": level.value, "category": name} for level, name in kept],
             "followers": [{"email": shown(f.email), "name": shown(f.name),
                            "added_by": shown(f.added_by), "at": _time(f.added_at)}
                           for f in follower_store.current(ticket)],
@@ -51,7 +57,7 @@ def ticket_full(ticket: Ticket) -> dict[str, Any]:
                          for m in messages],
             "events": [{"kind": e.kind, "actor": e.actor, "at": _time(e.at), "detail": e.detail,
                         "old": e.old_value, "new": e.new_value}
-                       for e in ticket_store.events(ticket)]}
+                       for e in events]}
 
 
 def parsed_mail(mail: InboundMail, machine: MachineVerdict | None,

@@ -8,17 +8,20 @@ command's primary one. The detail repeats the line and its changes for people (`
 A block that takes the ticket out of L0 also writes who keeps the reporter there (the
 `l0_keeper` event: old the L0 team, new the L0 agent or nothing), which the permission rules and
 the keeper's notices read back (`desk.notices.keeper_of`). Each #tindakan line also writes its
-work-log row (`store.worklog`). Recorded rather than derived from the
-history: the assignee routing gave a ticket at opening, and the one a #team or #escalate line
-cleared, are in no event's structured fields.
+work-log row (`store.worklog`). Recorded rather than derived from the history: the assignee
+routing gave a ticket at opening, and the one a #team or #escalate line cleared, are in no
+event's structured fields. Likewise a lead's emergency jump writes an `emergency_jump` event
+(old and new the levels, arguments the reason), and a move of level of a ticket with a
+category a `level_category` event (old the level left, new its category there), so each
+level's category stays in the history whatever the next level sets.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from gateway.desk import registry
-from gateway.desk.plan import Plan, l0_keeper
-from gateway.desk.state import KEEPER_EVENT, Step
+from gateway.desk.plan import Plan, is_emergency, l0_keeper
+from gateway.desk.state import EMERGENCY_EVENT, KEEPER_EVENT, LEVEL_CATEGORY_EVENT, Step
 from gateway.domain import Address, Ticket
 from gateway.store import followers, tickets, worklog
 
@@ -34,8 +37,22 @@ def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | Non
         worklog.add(changed, agent=action.agent, team=action.team, level=action.level.value,
                     code=action.code, application=action.application, note=action.note,
                     now=now)
+    category = plan.before.category  # as the lines above the current one left it
     for step in plan.steps:
         record(changed, step, actor, message_row, now)
+        level = step.change("level")
+        if level is not None and category:
+            # The level it leaves keeps its category in the history.
+            tickets.add_event(changed, LEVEL_CATEGORY_EVENT, actor,
+                              f"category at {level.old}: {category}", old=level.old,
+                              new=category, message_row=message_row, at=now)
+        if step.change("category") is not None:
+            category = step.change("category").new
+        if level is not None and is_emergency(step.command):
+            tickets.add_event(changed, EMERGENCY_EVENT, actor,
+                              f"emergency jump {level.old} -> {level.new} by a lead: "
+                              f"{step.command.text}", old=level.old, new=level.new,
+                              message_row=message_row, arguments=step.command.text, at=now)
     keeper = l0_keeper(plan)
     if keeper is not None:
         tickets.add_event(changed, KEEPER_EVENT, actor,

@@ -53,6 +53,12 @@ COMMANDS: tuple[str, ...] = tuple(dict.fromkeys(c for row in RULES for c in row[
 MOVES: Mapping[str, int] = MappingProxyType(
     {c: move for commands, _, _, move in RULES if move for c in commands})
 
+# The farthest a command may move a ticket in one line. Escalation follows the decree's order,
+# L0 -> L1 -> L2, one level at a time; only a lead's emergency (`#escalate L2 emergency
+# <reason>`, allowed by the permission rule "emergency-lead") may go farther. #return may hand a
+# ticket straight down to any lower level.
+REACH: Mapping[str, int] = MappingProxyType({"escalate": 1})
+
 # Why a missing key is missing, when the bare "not allowed" would leave the agent guessing.
 _LEVEL_HINTS = {
     ("escalate", _LEVELS[-1]): problem("highest_level", level=_LEVELS[-1]),
@@ -90,10 +96,10 @@ TABLE: Mapping[tuple[Level, Status, str], Transition] = _expand(RULES)
 
 
 def transition_for(level: Level, status: Status, command: str,
-                   target: Level | None = None) -> Transition:
+                   target: Level | None = None, emergency: bool = False) -> Transition:
     """The transition `command` makes on a ticket at `level`/`status`; `target` names a level
-    for #escalate or #return. Raises InvalidTransition, carrying the Problem, when the table
-    does not allow it."""
+    for #escalate or #return, `emergency` lets it go past the command's `REACH`. Raises
+    InvalidTransition, carrying the Problem, when the table does not allow it."""
     name = command.lower()
     if name not in COMMANDS:
         raise InvalidTransition(problem("unknown_command", word=f"#{command}"))
@@ -102,11 +108,11 @@ def transition_for(level: Level, status: Status, command: str,
         raise InvalidTransition(_refusal(level, status, name))
     if target is None:
         return transition
-    return _retarget(transition, level, name, target)
+    return _retarget(transition, level, name, target, emergency)
 
 
 def _retarget(transition: Transition, level: Level, command: str,
-              target: Level | str) -> Transition:
+              target: Level | str, emergency: bool = False) -> Transition:
     """The default one-step move replaced by a move to `target`, once it is checked."""
     move = MOVES.get(command)
     if move is None:
@@ -120,6 +126,11 @@ def _retarget(transition: Transition, level: Level, command: str,
     if (_LEVELS.index(target) - _LEVELS.index(level)) * move < 0:
         raise InvalidTransition(problem("moves_up" if move > 0 else "moves_down",
                                         command=command, level=level, target=target))
+    reach = REACH.get(command)
+    if reach is not None and not emergency and \
+            abs(_LEVELS.index(target) - _LEVELS.index(level)) > reach:
+        raise InvalidTransition(problem("one_step", command=command, level=level,
+                                        target=target, next=_shift(level, move * reach)))
     return replace(transition, to_level=target)
 
 

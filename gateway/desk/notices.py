@@ -29,7 +29,7 @@ from gateway import excerpt
 from gateway.config import Agent
 from gateway.context import Context
 from gateway.desk import attached, registry
-from gateway.desk.plan import Plan, State, Step
+from gateway.desk.plan import Plan, State, Step, is_emergency
 from gateway.desk.state import FIELDS, KEEPER_EVENT, Keeper, acting_teams
 from gateway.domain import Address, InboundMail, Level, Notice, Status, Ticket
 from gateway.outgoing import agent_message_id, handler_context, ticket_context
@@ -163,7 +163,8 @@ def handover_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str, mover
                "from_level": plan.before.level.value,
                "from_team_name": before_team.name if before_team and before_team.name
                else plan.before.team,
-               "reasons": reasons, "history": history(ticket)}
+               "reasons": reasons, "history": history(ticket),
+               "emergency": any(is_emergency(s.command) for s in plan.steps)}
     # The files of the conversation so far come along (or are listed), as on a new ticket:
     # the new team never saw the report's screenshot.
     stored = [f for f in tickets.ticket_files(ticket) if f.kind in HISTORY_KINDS]
@@ -401,7 +402,8 @@ def _step_context(step: Step, mode: str, language: str) -> dict[str, Any]:
             if step.implicit else step.command.line)
     error = step.error.text(language, registry.command_word) if step.error else None
     return {"line": line, "name": step.command.name, "error": error,
-            "implicit": step.implicit, "changes": changes, "effect": mode != "refused"}
+            "implicit": step.implicit, "changes": changes, "effect": mode != "refused",
+            "emergency": is_emergency(step.command) and not error}
 
 
 def _email_of(author: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from gateway.desk.registry import BY_WORD, ArgKind, CommandSpec
+from gateway.desk.registry import BY_WORD, EMERGENCY, ArgKind, CommandSpec
 from gateway.domain import Command, Level
 from gateway.parsers.followers import plain_email
 from gateway.text.problems import Problem, problem
@@ -105,6 +105,9 @@ def _parse_level_text(spec: CommandSpec, line: str, rest: str) -> Command:
                                                levels=tuple(spec.levels)))
     else:
         args, text = (level.value,), tail
+        word, after = _first_word(tail)
+        if word.lower() in spec.emergency:
+            args, text = (level.value, EMERGENCY), after
     if not text:
         return _error(line, spec.name, problem(spec.missing, command=spec.name))
     return Command(line=line, name=spec.name, args=args, text=text)

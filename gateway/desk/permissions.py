@@ -119,6 +119,13 @@ def _l2_progress(request: Request) -> Problem | None:
                    actor_level=actor.level)
 
 
+def _emergency_lead(request: Request) -> Problem | None:
+    actor = request.actor
+    if registry.EMERGENCY not in request.command.args[1:] or actor.lead:
+        return None
+    return problem("emergency_lead_only", email=actor.email)
+
+
 def _assign_target(request: Request) -> Problem | None:
     args = request.command.args
     target = args[0].lower() if args else ""
@@ -149,6 +156,10 @@ RULES: tuple[Rule, ...] = (
          "unless the level's partner mode is \"act\"", _partner_team),
     Rule("l2-progress", frozenset(LEVEL_BOUND), frozenset(), True,
          "Development progress is recorded only by L2 agents", _l2_progress),
+    # The decree's order is one level at a time (`levels.REACH`); a lead may break it.
+    Rule("emergency-lead", frozenset(registry.names_with_emergency()), frozenset(), True,
+         "An emergency jump past the next level (#escalate L2 emergency) is a lead's",
+         _emergency_lead),
     # Not admin-exempt: it is about the assignee, who must see the ticket at its level.
     Rule("assign-target", frozenset({"assign"}), frozenset(), False,
          "#assign names an agent of the ticket's level", _assign_target),

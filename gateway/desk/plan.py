@@ -22,8 +22,8 @@ from gateway.domain import Command, Level, Ticket
 from gateway.errors import InvalidTransition
 from gateway.text.problems import Problem, problem
 
-__all__ = ["Actor", "Change", "Keeper", "Plan", "State", "Step", "actor_for", "l0_keeper",
-           "make_plan", "state_of"]
+__all__ = ["Actor", "Change", "Keeper", "Plan", "State", "Step", "actor_for", "is_emergency",
+           "l0_keeper", "make_plan", "state_of"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ class Plan:
 
 def actor_for(agent: Agent, settings: Settings) -> Actor:
     team = settings.team(agent.team)
-    return Actor(agent.email.lower(), team.level, team.id, team.organisation, agent.role)
+    return Actor(agent.email.lower(), team.level, team.id, team.organisation, agent.role,
+                 lead=agent.lead)
 
 
 def make_plan(ticket: Ticket, commands: Sequence[Command], body: str, actor: Actor,
@@ -103,6 +104,11 @@ def l0_keeper(plan: Plan) -> Keeper | None:
     return Keeper(plan.before.team, agent)
 
 
+def is_emergency(command: Command) -> bool:
+    """A lead's emergency jump: `#escalate L2 emergency <reason>`."""
+    return registry.EMERGENCY in command.args[1:]
+
+
 def _is_destination(command: Command) -> bool:
     row = registry.spec(command.name)
     return row is not None and row.destination
@@ -132,7 +138,8 @@ def _destination_error(command: Command, body: str, chosen: str | None) -> Probl
 def _run(command: Command, state: State, actor: Actor, settings: Settings) -> State:
     """The state after `command`; raises InvalidTransition or Refusal."""
     target = Level(command.args[0]) if command.name in levels.MOVES and command.args else None
-    transition = levels.transition_for(state.level, state.status, command.name, target)
+    transition = levels.transition_for(state.level, state.status, command.name, target,
+                                       emergency=is_emergency(command))
     after = replace(state, status=transition.to_status)
     row = registry.spec(command.name)
     step = row.plan if row is not None else None

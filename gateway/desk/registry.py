@@ -22,6 +22,10 @@ from gateway.desk.commands import fields, followers, moves, people, work
 from gateway.domain import Level, Priority
 
 
+# The argument a LEVEL_TEXT line carries after its level when it names an emergency jump.
+EMERGENCY = "emergency"
+
+
 class ArgKind(StrEnum):
     """The shape of a command's arguments."""
 
@@ -70,6 +74,9 @@ class CommandSpec:
     reporter_field: str = ""
     # An agent's use of it answers the reporter: it stops the first-response clock.
     answers: bool = False
+    # Words that, right after the level, mark a lead's emergency jump (stored as the argument
+    # "emergency"; the levels table and the permission rule "emergency-lead" read it).
+    emergency: tuple[str, ...] = ()
 
     def words(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
@@ -90,14 +97,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 "Keep the body as an internal note", "Simpan isi pesan sebagai catatan internal",
                 destination=True, effect="kept as an internal note"),
     CommandSpec("escalate", ("eskalasi",), ArgKind.LEVEL_TEXT,
-                "Move the ticket up a level, or to the level named",
-                "Naikkan tiket satu tingkat, atau ke tingkat yang disebut",
+                "Move the ticket up one level (a lead may jump: L2 emergency <reason>)",
+                "Naikkan tiket satu tingkat (lead dapat melompat: L2 darurat <alasan>)",
                 "[L1|L2] <reason>", "[L1|L2] <alasan>", "needs_reason", (Level.L1, Level.L2),
                 flow=Flow.OWN, plan=moves.move, primary="level",
-                reporter_template="reporter_escalated"),
+                reporter_template="reporter_escalated", emergency=("darurat", "emergency")),
     CommandSpec("return", ("kembalikan",), ArgKind.LEVEL_TEXT,
-                "Move the ticket down a level, or to the level named",
-                "Turunkan tiket satu tingkat, atau ke tingkat yang disebut",
+                "Hand the ticket down a level, or to the level named, saying why",
+                "Turunkan tiket satu tingkat, atau ke tingkat yang disebut, dengan alasan",
                 "[L0|L1] <reason>", "[L0|L1] <alasan>", "needs_reason", (Level.L0, Level.L1),
                 flow=Flow.OWN, plan=moves.move, primary="level"),
     CommandSpec("assign", ("tugaskan",), ArgKind.AGENT,
@@ -176,6 +183,11 @@ def spec(name: str) -> CommandSpec | None:
 def names(*, flow: Flow | None = None) -> tuple[str, ...]:
     """The commands' canonical names in registry order, those of one `flow` if given."""
     return tuple(s.name for s in COMMANDS if flow is None or s.flow == flow)
+
+
+def names_with_emergency() -> tuple[str, ...]:
+    """The commands that accept an emergency word (#escalate)."""
+    return tuple(s.name for s in COMMANDS if s.emergency)
 
 
 def is_query(name: str) -> bool:

@@ -4,6 +4,7 @@ steps in `desk/commands/`, the apply and the notices."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from gateway.config import Settings, Team
 from gateway.desk.actions import Action
@@ -14,6 +15,13 @@ FIELDS = ("level", "team", "status", "priority", "category", "assignee")
 # The event a block that takes a ticket out of L0 writes: old = the L0 team, new = the L0 agent
 # (None: the whole team). The last one names the ticket's keeper (`Keeper`).
 KEEPER_EVENT = "l0_keeper"
+# The event a lead's emergency jump writes besides its #escalate: old = the level it left, new =
+# the level it reached, the detail the reason. Reports and `ldp tickets show` find them by kind.
+EMERGENCY_EVENT = "emergency_jump"
+# The event a move of level writes when the ticket had a category: old = the level it left, new
+# = the category it had there. Each level keeps its own category in the history, whatever the
+# next level sets (`categories_by_level`).
+LEVEL_CATEGORY_EVENT = "level_category"
 
 # What a line may change and its receipt shows: the ticket's fields, and its followers.
 CHANGED = (*FIELDS, "followers")
@@ -33,6 +41,7 @@ class Actor:
     team: str
     organisation: str
     role: str = "agent"
+    lead: bool = False  # `lead = true` in the roster: may make an emergency jump
 
 
 @dataclass(frozen=True)
@@ -119,3 +128,20 @@ def agents_at(settings: Settings, level: Level) -> tuple[str, ...]:
     """The lower-case addresses of the agents whose team is at `level`."""
     return tuple(a.email.lower() for a in settings.agents
                  if (team := settings.team(a.team)) and team.level == level)
+
+
+_LEVEL_NAMES = frozenset(level.value for level in Level)
+
+
+def categories_by_level(events: Iterable[tuple[str, str | None, str | None]], level: Level,
+                        category: str | None) -> tuple[tuple[Level, str], ...]:
+    """The category the ticket had at each level, lowest level first: from its
+    `level_category` events (kind, old, new), the latest for a level it left more than once,
+    and for the level it is at now its current `category`."""
+    kept: dict[Level, str] = {}
+    for kind, old, new in events:
+        if kind == LEVEL_CATEGORY_EVENT and old in _LEVEL_NAMES and new:
+            kept[Level(old)] = new
+    if category:
+        kept[level] = category
+    return tuple((lv, kept[lv]) for lv in Level if lv in kept)

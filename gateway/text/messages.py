@@ -132,6 +132,7 @@ HEADINGS = {
     "ref": ("tiket", "ref"), "level": ("tingkat", "level"), "status": ("keadaan", "status"),
     "priority": ("prioritas", "priority"), "team": ("tim", "team"),
     "category": ("kategori", "category"), "assignee": ("petugas", "assignee"),
+    "categories": ("kategori per tingkat", "category per level"),
     "reporter": ("pelapor", "reporter"), "subject": ("perihal", "subject"),
     "linked": ("tertaut", "linked"), "id": ("nomor", "id"), "attempts": ("percobaan", "attempts"),
     "to": ("kepada", "to"), "from": ("dari", "from"), "last_error": ("galat terakhir", "last_error"),

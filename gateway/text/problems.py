@@ -61,6 +61,9 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "progress_l2_only": ("{command} hanya untuk agen L2; {email} adalah agen {actor_level}",
                          "{command} is for L2 agents; {email} is an {actor_level} agent"),
     "not_level_agent": ("{email} bukan agen {level}", "{email} is not an {level} agent"),
+    "emergency_lead_only": ("hanya lead yang boleh melompati tingkat dalam keadaan darurat; "
+                            "{email} bukan lead",
+                            "only a lead may jump a level in an emergency; {email} is not a lead"),
     # The levels table.
     "not_allowed": ("{command} tidak dapat dipakai pada tiket {level} yang keadaannya {status}; "
                     "yang dapat dipakai: {commands}",
@@ -84,6 +87,12 @@ TEXT: Mapping[str, tuple[str, str]] = {
                          "sudah berada di sana",
                          "{command} cannot move an {level} ticket to {target}: it is already "
                          "there"),
+    "one_step": ("tiket {level} naik satu tingkat demi satu tingkat: eskalasikan dulu ke {next}, "
+                 "lalu {next} yang mengeskalasikan ke {target} (dalam keadaan darurat, lead dapat "
+                 "menulis {command} {target} darurat <alasan>)",
+                 "an {level} ticket goes up one level at a time: escalate it to {next} first, "
+                 "and {next} escalates it to {target} (in an emergency a lead may write "
+                 "{command} {target} emergency <reason>)"),
     "moves_up": ("{command} tidak dapat memindahkan tiket {level} ke {target}: {command} hanya "
                  "menaikkan tingkat",
                  "{command} cannot move an {level} ticket to {target}: {command} moves up"),

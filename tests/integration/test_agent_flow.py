@@ -157,6 +157,8 @@ def test_a_ticket_walks_from_l0_to_l1_to_l2_to_resolved_by_agents_replies(
         ("escalate", BUDI, "#eskalasi L1 Akun terkunci di server SPSE setelah 5 kali gagal "
          "login; perlu dibuka oleh tim teknis: level L0 -> L1; team l0-telkom -> l1-telkom",
          "L0", "L1"),
+        # L0 keeps its category in the history, whatever L1 sets.
+        ("level_category", BUDI, "category at L0: akun", "L0", "akun"),
         ("note", BUDI, "(default: #note): kept as an internal note", None, None),
         # Budi took it at L0: the #tim line cleared the assignee, but he keeps the reporter.
         ("l0_keeper", BUDI, f"left L0: {BUDI} keeps the reporter", "l0-lkpp", BUDI)])
@@ -177,6 +179,7 @@ def test_a_ticket_walks_from_l0_to_l1_to_l2_to_resolved_by_agents_replies(
         ("escalate", ANDI, "#eskalasi L2 Reset password tidak membuka kunci akun: perlu "
          "perbaikan di modul reset akun: level L1 -> L2; team l1-telkom -> l2-telkom",
          "L1", "L2"),
+        ("level_category", ANDI, "category at L1: cek-log-server", "L1", "cek-log-server"),
         ("note", ANDI, "(default: #note): kept as an internal note", None, None)])
 
     # 5. Dewi (Gmail) takes it and tells Rina about the progress; her note stays internal.
@@ -212,7 +215,10 @@ def test_a_ticket_walks_from_l0_to_l1_to_l2_to_resolved_by_agents_replies(
     # `ldp tickets show` lists the whole history in order.
     config = write_config(tmp_path / "ldp.toml", desk.settings)
     assert cli.main(["--config", str(config), "tickets", "show", REF]) == 0
-    shown = capsys.readouterr().out.split("\nevents:\n")[1].splitlines()
+    out = capsys.readouterr().out
+    # The category each level gave it: L1's did not erase L0's; L2 still carries L1's.
+    assert "category per level: L0: akun; L1: cek-log-server; L2: cek-log-server\n" in out
+    shown = out.split("\nevents:\n")[1].splitlines()
     assert [re.sub(r"nonce [0-9a-f]{16}", "nonce *", re.sub(r"^  \S+ ", "", line))
             for line in shown] == SHOWN_EVENTS
 
@@ -873,6 +879,7 @@ SHOWN_EVENTS = [
     "escalate       budi@lkpp.example: #eskalasi L1 Akun terkunci di server SPSE setelah 5 "
     "kali gagal login; perlu dibuka oleh tim teknis: level L0 -> L1; team l0-telkom -> "
     "l1-telkom",
+    "level_category budi@lkpp.example: category at L0: akun",
     "note           budi@lkpp.example: (default: #note): kept as an internal note",
     "l0_keeper      budi@lkpp.example: left L0: budi@lkpp.example keeps the reporter",
     "agent_reply    andi@telkom.example: verified: reply token of andi@telkom.example for "
@@ -881,6 +888,7 @@ SHOWN_EVENTS = [
     "cek-log-server",
     "escalate       andi@telkom.example: #eskalasi L2 Reset password tidak membuka kunci "
     "akun: perlu perbaikan di modul reset akun: level L1 -> L2; team l1-telkom -> l2-telkom",
+    "level_category andi@telkom.example: category at L1: cek-log-server",
     "note           andi@telkom.example: (default: #note): kept as an internal note",
     "agent_reply    dewi@telkom.example: verified: reply token of dewi@telkom.example for "
     "LDP-000001 (nonce *)",

@@ -63,6 +63,15 @@ def test_every_table_row_is_reachable_by_name_and_alias() -> None:
     ("#escalate database is down", "escalate", (), "database is down"),
     ("#escalate L2 needs a schema change", "escalate", ("L2",), "needs a schema change"),
     ("#eskalasi l1 perlu cek server", "escalate", ("L1",), "perlu cek server"),
+    # A lead's emergency: the word right after the level, in either language and any case.
+    ("#eskalasi L2 darurat server down", "escalate", ("L2", "emergency"), "server down"),
+    ("#escalate L2 EMERGENCY server down", "escalate", ("L2", "emergency"), "server down"),
+    # Not right after a level, or not the whole word: part of the reason.
+    ("#eskalasi darurat server down", "escalate", (), "darurat server down"),
+    ("#eskalasi L2 server darurat", "escalate", ("L2",), "server darurat"),
+    ("#eskalasi L2 darurat-nya", "escalate", ("L2",), "darurat-nya"),
+    # #return takes no emergency.
+    ("#kembalikan L0 darurat salah tingkat", "return", ("L0",), "darurat salah tingkat"),
     ("#return L0 user must reset the password", "return", ("L0",), "user must reset the password"),
     ("#kembalikan bukan masalah teknis", "return", (), "bukan masalah teknis"),
     ("#assign Budi@Telkom.co.id", "assign", ("budi@telkom.co.id",), ""),
@@ -101,6 +110,9 @@ def test_inner_spacing_of_a_reason_is_kept_and_the_ends_trimmed() -> None:
 @pytest.mark.parametrize(("line", "name", "error"), [
     ("#escalate", "escalate", "#escalate needs a reason"),
     ("#escalate L2", "escalate", "#escalate needs a reason"),
+    ("#eskalasi L2 darurat", "escalate", "#escalate needs a reason"),
+    ("#kembalikan", "return", "#return needs a reason"),
+    ("#return L1", "return", "#return needs a reason"),
     ("#eskalasi   ", "escalate", "#escalate needs a reason"),
     ("#escalate L0 wrong way", "escalate", "#escalate level must be L1 or L2"),
     ("#escalate L3 no such level", "escalate", "#escalate level must be L1 or L2"),
@@ -228,7 +240,8 @@ def test_help_text_in_english() -> None:
     assert lines[0] == "Commands (write them on the first lines of your reply, one per line):"
     assert len(lines) == 1 + len(COMMANDS)
     assert lines[3] == ("#escalate [L1|L2] <reason>        "
-                        "Move the ticket up a level, or to the level named; also #eskalasi")
+                        "Move the ticket up one level (a lead may jump: L2 emergency <reason>); "
+                        "also #eskalasi")
     assert row(lines, "#priority ") == (
         "#priority low|normal|high|urgent  Set the priority; also #prioritas")
     assert row(lines, "#action ") == (

@@ -5,8 +5,9 @@ from itertools import product
 
 import pytest
 
-from gateway.desk.levels import COMMANDS, TABLE, describe_table, transition_for
+from gateway.desk.levels import COMMANDS, REACH, TABLE, describe_table, transition_for
 from gateway.desk.registry import COMMANDS as PARSED_COMMANDS
+from gateway.desk.registry import command_word
 from gateway.domain import Level, Status, Transition
 from gateway.errors import InvalidTransition
 
@@ -158,7 +159,7 @@ def test_command_names_are_case_insensitive() -> None:
 # --- named targets ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("level", "command", "target"), [
-    (L0, "escalate", L1), (L0, "escalate", L2), (L1, "escalate", L2),
+    (L0, "escalate", L1), (L1, "escalate", L2),
     (L2, "return", L1), (L2, "return", L0), (L1, "return", L0),
 ])
 def test_a_named_target_level_is_used(level: Level, command: str, target: Level) -> None:
@@ -169,7 +170,46 @@ def test_a_named_target_level_is_used(level: Level, command: str, target: Level)
 
 def test_string_target_is_accepted() -> None:
     """A target given as the level's text works like the Level itself."""
-    assert transition_for(L0, OPEN, "escalate", "L2") == Transition("escalate", OPEN, OPEN, L2)
+    assert transition_for(L1, OPEN, "escalate", "L2") == Transition("escalate", OPEN, OPEN, L2)
+    assert transition_for(L2, OPEN, "return", "L0") == Transition("return", OPEN, OPEN, L0)
+
+
+# --- the order of escalation --------------------------------------------------------------
+
+def test_the_reach_of_each_move_is_golden() -> None:
+    """Escalation goes one level at a time (the decree's order); #return has no limit."""
+    assert dict(REACH) == {"escalate": 1}
+
+
+@pytest.mark.parametrize("status", [NEW, OPEN, PENDING])
+def test_an_l0_ticket_cannot_jump_to_l2(status: Status) -> None:
+    """L0 -> L2 is refused in every active status, and the refusal says what to do instead."""
+    with pytest.raises(InvalidTransition) as raised:
+        transition_for(L0, status, "escalate", L2)
+    assert str(raised.value) == (
+        "an L0 ticket goes up one level at a time: escalate it to L1 first, and L1 escalates "
+        "it to L2 (in an emergency a lead may write #escalate L2 emergency <reason>)")
+    assert raised.value.args[0].text("id", command_word) == (
+        "tiket L0 naik satu tingkat demi satu tingkat: eskalasikan dulu ke L1, lalu L1 yang "
+        "mengeskalasikan ke L2 (dalam keadaan darurat, lead dapat menulis #eskalasi L2 darurat "
+        "<alasan>)")
+
+
+@pytest.mark.parametrize("status", [NEW, OPEN, PENDING])
+def test_an_emergency_may_jump_to_l2(status: Status) -> None:
+    """With `emergency` (the permission rule checks it is a lead's) L0 goes straight to L2."""
+    assert transition_for(L0, status, "escalate", L2, emergency=True) == Transition(
+        "escalate", status, OPEN, L2)
+
+
+def test_an_emergency_does_not_rescue_a_wrong_move() -> None:
+    """An emergency lifts only the reach: the direction and the table still hold."""
+    with pytest.raises(InvalidTransition, match=r"#escalate moves up"):
+        transition_for(L1, OPEN, "escalate", L0, emergency=True)
+    with pytest.raises(InvalidTransition, match=r"L2 is the highest level"):
+        transition_for(L2, OPEN, "escalate", L2, emergency=True)
+    with pytest.raises(InvalidTransition, match=r"the ticket is resolved"):
+        transition_for(L0, RESOLVED, "escalate", L2, emergency=True)
 
 
 @pytest.mark.parametrize(("level", "command", "target", "message"), [
@@ -210,3 +250,20 @@ def test_describe_table_lists_every_row_in_order() -> None:
                          ("L2", "closed", "help", "closed")]
     assert {(r[0], r[1], r[2]) for r in rows} == {
         (level.value, status.value, command) for level, status, command in EXPECTED}
+
+
+# --- the category per level -------------------------------------------------------------------
+
+def test_categories_by_level_keeps_each_levels_own() -> None:
+    """Each move's level_category event keeps the category of the level it left; the level the
+    ticket is at shows its current category; the latest wins for a level left twice; other
+    events and malformed rows are ignored."""
+    from gateway.desk.state import categories_by_level
+    events = [("category", "-", "akun"), ("level_category", "L0", "akun"),
+              ("level_category", "L1", "restart-layanan"), ("level_category", "L0", "tender"),
+              ("level_category", "L9", "x"), ("level_category", "L1", None),
+              ("escalate", "L0", "L1")]
+    assert categories_by_level(events, L2, "perbaikan-bug") == (
+        (L0, "tender"), (L1, "restart-layanan"), (L2, "perbaikan-bug"))
+    assert categories_by_level(events, L1, None) == ((L0, "tender"), (L1, "restart-layanan"))
+    assert categories_by_level([], L0, None) == ()

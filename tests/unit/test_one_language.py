@@ -54,7 +54,7 @@ STEP_NAMES = ("reply", "note", "progress", "pending", "resolve", "help", "check"
 
 def step(name: str, **extra: Any) -> dict[str, Any]:
     return {"line": f"#{name} {NEUTRAL}", "name": name, "error": None, "implicit": False,
-            "changes": [], "effect": True, **extra}
+            "changes": [], "effect": True, "emergency": False, **extra}
 
 
 BASE: dict[str, Any] = {
@@ -86,7 +86,7 @@ BASE: dict[str, Any] = {
     "removed": "qq@qq.example", "self_removed": True, "name": "",
     "copied_to": ["qq@qq.example", "qz@qq.example"],
     "followers": ["qq@qq.example"], "answer_cc": ["qq@qq.example"], "to_reporter": True,
-    "actor_level": "L0",
+    "actor_level": "L0", "emergency": False,
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
@@ -108,6 +108,7 @@ VARIATIONS: list[dict[str, Any]] = [
         ("status", "pending", "resolved"), ("status", "resolved", "closed"),
         ("priority", "normal", "high"))])]},
     {"steps": [step("reply", implicit=True), step("note", error=NEUTRAL)], "mode": "refused"},
+    {"steps": [step("escalate", emergency=True)], "emergency": True},
     # Who holds the ticket, without a configured team name; partner copies and L0 updates.
     {"handler_team": "", "solver_team": ""}, {"acting": True},
     *({"event": e} for e in ("new", "arrived", "resolved", "reply")),

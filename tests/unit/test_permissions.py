@@ -182,9 +182,40 @@ def test_describe_rules_prints_the_table_in_order() -> None:
          "unless the level's partner mode is \"act\""),
         ("l2-progress", "#progress", "admin",
          "Development progress is recorded only by L2 agents"),
+        ("emergency-lead", "#escalate", "admin",
+         "An emergency jump past the next level (#escalate L2 emergency) is a lead's"),
         ("assign-target", "#assign", "nobody", "#assign names an agent of the ticket's level"),
     ]
     assert [rule.name for rule in RULES] == [row[0] for row in describe_rules()]
+
+
+# --- emergency-lead ------------------------------------------------------------------------
+
+LEAD = Actor("lina@lkpp.go.id", L0, "l0-lkpp", "lkpp", lead=True)
+
+
+@pytest.mark.parametrize("line", ["#eskalasi L2 darurat server down",
+                                  "#escalate L2 emergency server down",
+                                  "#ESKALASI l2 DARURAT server down"])
+def test_a_non_lead_emergency_is_refused(line: str) -> None:
+    """An agent who is not a lead may not claim an emergency, in either language."""
+    assert str(check(BUDI, L0, cmd(line))) == (
+        "emergency-lead: only a lead may jump a level in an emergency; "
+        "budi@lkpp.go.id is not a lead")
+
+
+def test_a_lead_may_claim_an_emergency() -> None:
+    """A lead of the ticket's level passes; so does a plain escalation by anybody there."""
+    assert check(LEAD, L0, cmd("#eskalasi L2 darurat server down")) is None
+    assert check(BUDI, L0, cmd("#eskalasi L1 printer mati")) is None
+    assert check(BUDI, L0, cmd("#eskalasi L2 darurat-nya besar")) is None  # not the word
+
+
+def test_a_lead_of_another_level_still_may_not_escalate() -> None:
+    """Being a lead lifts only the reach, not the own-level rule."""
+    lead_l1 = Actor("rudi@telkom.co.id", L1, "l1-telkom", "telkom", lead=True)
+    assert str(check(lead_l1, L0, cmd("#eskalasi L2 darurat server down"))).startswith(
+        "own-level: ")
 
 
 def test_actor_defaults_to_the_agent_role() -> None:

@@ -233,3 +233,52 @@ def test_the_keeper_may_reply_on_an_l2_ticket_but_not_resolve_it():
     commands, body = parse_block("#selesai beres")
     assert [s.error.rule for s in make_plan(on, commands, body, actor, config, keeper).steps] \
         == ["own-level"]
+
+
+# --- the order of escalation ---------------------------------------------------------------
+
+EKA = {"email": "eka@lkpp.example", "name": "Eka", "team": "l2-lkpp"}
+LEAD = {"email": "lead@lkpp.example", "name": "Lead", "team": "l0-lkpp", "lead": True}
+
+
+def ordered() -> object:
+    return settings(agents=(*AGENTS, LINA, EKA, LEAD))
+
+
+def test_l0_escalates_to_l1_and_l1_to_l2_one_step_at_a_time():
+    """L0 -> L1, then (at L1) L1 -> L2, each by its own level; L0 -> L2 is refused."""
+    config = ordered()
+    assert changes(plan("#eskalasi DB down", config=config))[0][0] == ("level", "L0", "L1")
+    up = plan("#eskalasi L2 bug di SPSE", who=LINA["email"], config=config,
+              on=ticket(Level.L1, "l1-lkpp", Status.OPEN))
+    assert up.ok and up.after.level == Level.L2 and up.after.team == "l2-lkpp"
+    jump = plan("#eskalasi L2 server mati", config=config)
+    assert errors(jump) == ["one_step"] and jump.after.level == Level.L0
+
+
+def test_a_leads_emergency_jumps_and_a_non_leads_is_refused():
+    """`darurat` by a lead takes L0 straight to L2's team of the same organisation; the same
+    line from an agent who is not a lead is refused by the emergency-lead rule."""
+    config = ordered()
+    by_lead = plan("#eskalasi L2 darurat server down", who=LEAD["email"], config=config)
+    assert by_lead.ok
+    assert changes(by_lead) == [[("level", "L0", "L2"), ("team", "l0-lkpp", "l2-lkpp"),
+                                 ("status", "new", "open")]]
+    assert by_lead.steps[0].command.text == "server down"
+    by_agent = plan("#eskalasi L2 darurat server down", config=config)
+    assert errors(by_agent) == ["emergency_lead_only"]
+    assert by_agent.steps[0].error.rule == "emergency-lead"
+    assert by_agent.after == by_agent.before
+
+
+def test_return_needs_a_reason_and_may_go_straight_down():
+    """#kembalikan without a reason is refused by the parser; with one, L2 may hand the ticket
+    to L1 or straight to L0 (the reach limits only escalation)."""
+    config = ordered()
+    on = ticket(Level.L2, "l2-lkpp", Status.OPEN)
+    assert errors(plan("#kembalikan", who=EKA["email"], config=config, on=on)) == [
+        "needs_reason"]
+    assert errors(plan("#kembalikan L1", who=EKA["email"], config=config, on=on)) == [
+        "needs_reason"]
+    down = plan("#kembalikan L0 bukan masalah teknis", who=EKA["email"], config=config, on=on)
+    assert down.ok and down.after.level == Level.L0 and down.after.team == "l0-lkpp"
