@@ -32,8 +32,9 @@ def test_ticket_tables_and_details_are_indonesian(configured):  # noqa: F811
         "LDP-000001  L0       baru     normal     l0-lkpp  -         -        "
         "rina@pemkab-bogor.go.id  Tidak bisa login SPSE\n"))
     code, out, _ = ldp(configured, "tickets", "show", "LDP-000001", env=ID)
-    head, following, messages = out.split("\n\n")[:3]
+    head, following, work, messages = out.split("\n\n")[:4]
     assert following == "pengikut (menerima salinan email pelapor):\n  tidak ada"
+    assert work == "tindakan (#tindakan):\n  tidak ada"
     assert (code, head) == (0, "tiket      LDP-000001\nperihal    Tidak bisa login SPSE\n"
                                "pelapor    rina@pemkab-bogor.go.id\ntingkat    L0\n"
                                "tim        l0-lkpp\nkeadaan    baru\nprioritas  normal\n"
