@@ -1,5 +1,6 @@
 """#progres TAHAP teks from L2, over a real IMAP server, a real SMTP sink, SQLite and
-PostgreSQL: analisa, perbaikan, rilis each send Rina a mail naming the stage in plain words;
+PostgreSQL: analisa, perbaikan, rilis each send Rina (her follower in Cc) a mail naming the
+stage in plain words;
 a line without a stage is refused (nothing sent to Rina, no stage written); `ldp tickets show`
 lists the three stages (JSON and table) and `ldp report` gives the hours per stage."""
 from __future__ import annotations
@@ -11,14 +12,27 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from gateway import cli
+from gateway.service import Service, build_context
 from gateway.store import tickets
 from gateway.store.models import EventRow
 from tests import mails
-from tests.conftest import write_config
+from tests.conftest import deliver, write_config
 from tests.integration.test_action_flow import reply
 from tests.integration.test_agent_flow import ANDI, BUDI, DEWI, REF, REPORT_ID, RINA, Desk
 
 pytestmark = pytest.mark.integration
+FOLLOWER = "atasan@pemkab-bogor.go.id"  # Rina's report copies her head of unit: a follower
+
+
+class CopiedDesk(Desk):
+    """The walk's desk, where one mail may carry copies: each envelope recipient gets it."""
+
+    def deliver(self, raw: bytes) -> dict[str, bytes]:
+        deliver(self.imap, self.settings.imap.folder, raw)
+        self.outcomes, _sent = Service(build_context(self.settings, self.tmp)).run_once()
+        fresh, self.seen = self.sink.messages[self.seen:], len(self.sink.messages)
+        return {recipient: message for _sender, recipients, message in fresh
+                for recipient in recipients}
 
 
 def stage_events() -> list[tuple[str | None, str | None]]:
@@ -28,8 +42,8 @@ def stage_events() -> list[tuple[str | None, str | None]]:
 
 def test_l2_progress_names_its_stage_and_the_report_times_each(imap_server, smtp_sink, db_url,
                                                                 tmp_path, capsys):
-    desk = Desk(imap_server, smtp_sink, db_url, tmp_path)
-    new = desk.deliver(mails.report(message_id=REPORT_ID))
+    desk = CopiedDesk(imap_server, smtp_sink, db_url, tmp_path)
+    new = desk.deliver(mails.report(message_id=REPORT_ID, headers={"Cc": FOLLOWER}))
     to_l1 = reply(desk, BUDI, "Budi Santoso", new[BUDI],
                   "#tim telkom\n#eskalasi L1 akun terkunci di server SPSE", 1)
     to_l2 = reply(desk, ANDI, "Andi Pratama", to_l1[ANDI],
@@ -50,6 +64,8 @@ def test_l2_progress_names_its_stage_and_the_report_times_each(imap_server, smtp
             ("#progress release build baru sudah terpasang", "rilis perbaikan")], start=4):
         got = reply(desk, DEWI, "Dewi Lestari", last, line, n)
         text = mails.text_of(got[RINA])
+        assert got[FOLLOWER] == got[RINA]  # one mail, the follower in Cc
+        assert mails.parse(got[RINA])["Cc"] == FOLLOWER
         assert f"Tahap penanganan: {words}\n" in text
         assert line.split(maxsplit=2)[2] in text  # the agent's text, without the stage word
         said[words] = text
