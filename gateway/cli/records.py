@@ -55,6 +55,10 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
               f"{w['application'] or '-'}" + (f" {w['note']}" if w["note"] else ""))
     if not data["actions"]:
         print(t("no_work"))
+    if data["stages"]:  # shown once L2 has named a stage
+        print("\n" + t("stage_history"))
+        for g in data["stages"]:
+            print(f"  {g['at']} {g['agent']}: {word('stage', g['stage'])}")
     print("\n" + t("messages"))
     for m in data["messages"]:
         print(f"  {m['at']} {word('direction', m['direction']):8} "

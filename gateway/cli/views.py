@@ -31,7 +31,7 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
 
 
 def ticket_full(ticket: Ticket) -> dict[str, Any]:
-    """A ticket with its followers, its recorded actions (#tindakan), its messages (inbound and
+    """A ticket with its followers, its recorded actions (#tindakan), its stages (#progres), its messages (inbound and
     outbound, in time order), its events, and the category it had at each level
     (`categories`, lowest level first)."""
     messages = ticket_store.messages(ticket) + ticket_store.outgoing_messages(ticket)
@@ -47,6 +47,9 @@ def ticket_full(ticket: Ticket) -> dict[str, Any]:
             "actions": [{"at": _time(w.at), "agent": w.agent, "team": w.team, "level": w.level,
                          "code": w.code, "application": w.application, "note": shown(w.note)}
                         for w in worklog.of_ticket(ticket.id)],
+            # Each change of #progres stage, oldest first (the `stage` events).
+            "stages": [{"at": _time(e.at), "agent": e.actor, "from": e.old_value,
+                        "stage": e.new_value} for e in events if e.kind == "stage"],
             "messages": [{"direction": m.direction, "visibility": m.visibility, "kind": m.kind,
                           "from": shown(m.author), "subject": shown(m.subject),
                           "text": m.text,

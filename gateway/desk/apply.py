@@ -13,13 +13,14 @@ routing gave a ticket at opening, and the one a #team or #escalate line cleared,
 event's structured fields. Likewise a lead's emergency jump writes an `emergency_jump` event
 (old and new the levels, arguments the reason), and a move of level of a ticket with a
 category a `level_category` event (old the level left, new its category there), so each
-level's category stays in the history whatever the next level sets.
+level's category stays in the history whatever the next level sets. A #progres line that
+changes the stage writes a `stage` event (old and new the stages, `desk.stages`).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from gateway.desk import registry
+from gateway.desk import registry, stages
 from gateway.desk.plan import Plan, is_emergency, l0_keeper
 from gateway.desk.state import EMERGENCY_EVENT, KEEPER_EVENT, LEVEL_CATEGORY_EVENT, Step
 from gateway.domain import Address, Ticket
@@ -38,8 +39,17 @@ def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | Non
                     code=action.code, application=action.application, note=action.note,
                     now=now)
     category = plan.before.category  # as the lines above the current one left it
+    stage = current_stage(changed) if any(s.command.name == "progress" for s in plan.steps) \
+        else None
     for step in plan.steps:
         record(changed, step, actor, message_row, now)
+        if step.command.name == "progress":
+            new_stage = stages.read(step.command.text or "")[0]
+            if new_stage != stage:  # a change of stage: the history the report reads
+                tickets.add_event(changed, stages.EVENT, actor,
+                                  f"stage {stage or '-'} -> {new_stage}", old=stage,
+                                  new=new_stage, message_row=message_row, at=now)
+                stage = new_stage
         level = step.change("level")
         if level is not None and category:
             # The level it leaves keeps its category in the history.
@@ -60,6 +70,12 @@ def apply_plan(ticket: Ticket, plan: Plan, actor: str, *, message_row: int | Non
                           "reporter", old=keeper.team, new=keeper.agent,
                           message_row=message_row, at=now)
     return changed
+
+
+def current_stage(ticket: Ticket) -> str | None:
+    """The stage the ticket's last `stage` event set, or None."""
+    last = [e for e in tickets.events(ticket) if e.kind == stages.EVENT]
+    return last[-1].new_value if last else None
 
 
 def _write_followers(ticket: Ticket, plan: Plan, actor: str, now: datetime | None) -> None:

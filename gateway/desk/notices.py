@@ -28,7 +28,7 @@ from typing import Any, Sequence
 from gateway import excerpt
 from gateway.config import Agent
 from gateway.context import Context
-from gateway.desk import attached, registry
+from gateway.desk import attached, registry, stages
 from gateway.desk.plan import Plan, State, Step, is_emergency
 from gateway.desk.state import FIELDS, KEEPER_EVENT, Keeper, acting_teams
 from gateway.domain import Address, InboundMail, Level, Notice, Status, Ticket
@@ -97,6 +97,10 @@ def reporter_notices(ctx: Context, ticket: Ticket, plan: Plan, actor: str = "",
             if _rank(plan.after.level) > _rank(plan.before.level) and \
                     template not in (t for t, _ in items):
                 items.append((template, {"to_level": plan.after.level.value}))
+        elif template and row.name == "progress":
+            # #progres TAHAP teks: the stage in plain words, then the agent's text.
+            stage, text = stages.read(step.command.text or "")
+            items.append((template, {row.reporter_field: text, "stage": stage}))
         elif template:
             items.append((template, {row.reporter_field: step.command.text}))
     message = plan.body if plan.body_to_reporter else ""

@@ -7,8 +7,11 @@ import io
 import json
 from html import escape
 
+from gateway.desk.stages import STAGES
 from gateway.sla import charts
 from gateway.sla.report import AGE_BUCKETS, Report
+
+STAGE_WORDS = {value: words[0] for value, words in STAGES}  # the Indonesian word per stage
 
 COLUMNS = ("level", "team", "opened", "resolved", "escalated_l0_l1", "escalated_l1_l2",
            "returned", "reopened", "first_response_median", "first_response_p90",
@@ -26,6 +29,7 @@ LABELS = {
     "backlog": ("Antrean menurut umur", "Backlog by age"),
     "top_categories": ("Kategori teratas", "Top categories"),
     "actions": ("Tindakan", "Actions"),
+    "stage_hours": ("Jam per tahap", "Hours per stage"),
     "title": ("Laporan layanan {start} s.d. {end}", "Service report {start} to {end}"),
     "note": ("Waktu dalam jam kerja; waktu menunggu pelapor tidak dihitung.",
              "Times in business hours; time pending on the reporter does not count."),
@@ -50,20 +54,29 @@ def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def _flat(row: dict[str, object]) -> list[str]:
+def _stage_word(stage: str, language: str) -> str:
+    """A stage as agents write it: its Indonesian word for "id", else its English value."""
+    return STAGE_WORDS.get(stage, stage) if language == "id" else stage
+
+
+def _flat(row: dict[str, object], language: str) -> list[str]:
     backlog = " ".join(f"{b}:{row['backlog'][b]}" for b, _ in AGE_BUCKETS)
     top = ", ".join(f"{name} ({count})" for name, count in row["top_categories"])
     actions = ", ".join(f"{code} {application} ({count})"
                         for code, application, count in row["actions"])
-    return [*(_cell(row[c]) for c in COLUMNS), backlog, top or "-", actions or "-"]
+    stages = ", ".join(f"{_stage_word(stage, language)} {hours}"
+                       for stage, hours in row["stage_hours"].items())
+    return [*(_cell(row[c]) for c in COLUMNS), backlog, top or "-", actions or "-",
+            stages or "-"]
 
 
 def headings(language: str) -> list[str]:
-    return [label(c, language) for c in (*COLUMNS, "backlog", "top_categories", "actions")]
+    return [label(c, language) for c in (*COLUMNS, "backlog", "top_categories", "actions",
+                                              "stage_hours")]
 
 
 def as_table(report: Report) -> str:
-    lang, rows = report.language, [_flat(r) for r in report.rows()]
+    lang, rows = report.language, [_flat(r, report.language) for r in report.rows()]
     if not rows:
         return label("empty", lang)
     heads = headings(lang)
@@ -79,7 +92,7 @@ def as_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(headings(report.language))
-    writer.writerows(_flat(row) for row in report.rows())
+    writer.writerows(_flat(row, report.language) for row in report.rows())
     return out.getvalue()
 
 
@@ -102,7 +115,7 @@ def as_html(report: Report) -> str:
     lang = report.language
     title = label("title", lang, start=report.start, end=report.end)
     head = "".join(f"<th>{escape(h)}</th>" for h in headings(lang))
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _flat(row)) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _flat(row, lang)) + "</tr>"
                    for row in report.rows())
     images = [
         ("chart-weekly", label("weekly", lang), charts.tickets_per_week(

@@ -2,7 +2,8 @@
 
 Every figure comes from the events (`history.timeline`), and the actions from the work log
 (`store.worklog`): counted by code and application under the level and team of the agent who
-recorded them, in the period. The period runs from `start` 00:00 to
+recorded them, in the period; the hours spent in each #progres stage from the `stage` events
+(wall-clock, not business hours: a stage is the work's own clock). The period runs from `start` 00:00 to
 the end of `end`, both in WIB. A ticket counts for the level and team it is at now. Times are
 business hours of the ticket's team; the 90th percentile is the nearest rank. Compliance is the
 share of the first responses and resolutions of the period that met their target.
@@ -16,6 +17,7 @@ from statistics import median
 from zoneinfo import ZoneInfo
 
 from gateway.config import Settings, Team
+from gateway.desk.stages import EVENT as STAGE_EVENT, STAGES
 from gateway.domain import Level
 from gateway.sla import calendar as calendar_module
 from gateway.sla.history import DONE, Timeline, percentile, timeline
@@ -26,6 +28,7 @@ from gateway.store import worklog
 WIB = ZoneInfo("Asia/Jakarta")
 AGE_BUCKETS = (("<1d", 1), ("1-3d", 3), ("3-7d", 7), ("7-30d", 30), (">30d", None))
 TOP_CATEGORIES = 5
+STAGE_ORDER = tuple(value for value, _ in STAGES)
 
 
 @dataclass
@@ -46,6 +49,8 @@ class Group:
     categories: Counter = field(default_factory=Counter)
     # (code, application or "-") -> the #tindakan recorded at this level by this team.
     actions: Counter = field(default_factory=Counter)
+    # #progres stage -> hours (wall-clock) its tickets spent in it within the period.
+    stage_hours: Counter = field(default_factory=Counter)
 
     def figures(self) -> dict[str, object]:
         """The row as the formats print it: hours to one decimal, compliance in percent."""
@@ -67,7 +72,9 @@ class Group:
                 "top_categories": [[name, count] for name, count in sorted(
                     self.categories.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CATEGORIES]],
                 "actions": [[code, application, count] for (code, application), count
-                            in sorted(self.actions.items())]}
+                            in sorted(self.actions.items())],
+                "stage_hours": {stage: round(self.stage_hours[stage], 1) for stage in STAGE_ORDER
+                                if stage in self.stage_hours}}
 
 
 @dataclass
@@ -107,6 +114,7 @@ def build(settings: Settings, start: date, end: date, level: str | None = None,
         group = groups.setdefault((row.level, row.team), Group(row.level, row.team))
         cal = calendars.get(row.team, fallback)
         _count(group, line, row, begin, finish)
+        _stages(group, facts.get(row.id, ()), line.resolved_at(finish), begin, finish)
         if begin <= row.created_at < finish:
             week = _local_day(row.created_at)
             weekly[(week - timedelta(days=week.weekday()), row.level)] += 1
@@ -146,6 +154,18 @@ def _count(group: Group, line: Timeline, row, begin: datetime, finish: datetime)
         age = (finish - row.created_at).total_seconds() / 86400
         bucket = next(b for b, limit in AGE_BUCKETS if limit is None or age < limit)
         group.backlog[bucket] += 1
+
+
+def _stages(group: Group, facts, done: datetime | None, begin: datetime,
+            finish: datetime) -> None:
+    """Each #progres stage lasts from its `stage` event to the next one, or to the ticket's
+    resolution, or to the end of the period; only the part within the period counts."""
+    changes = [(f.at, f.new) for f in facts if f.kind == STAGE_EVENT and f.new]
+    for k, (at, stage) in enumerate(changes):
+        until = changes[k + 1][0] if k + 1 < len(changes) else (done or finish)
+        start, stop = max(at, begin), min(until, finish)
+        if stop > start:
+            group.stage_hours[stage] += (stop - start).total_seconds() / 3600
 
 
 def _judge(group: Group, value: float, target: float | None) -> None:

@@ -98,6 +98,7 @@ TEXT = {
     "no_followers": ("  tidak ada", "  none"),
     "work_log": ("tindakan (#tindakan):", "actions (#action):"),
     "no_work": ("  tidak ada", "  none"),
+    "stage_history": ("tahap (#progres):", "stages (#progress):"),
     "attachment_line": ("{name} ({size} bita, {content_type})",
                         "{name} ({size} bytes, {content_type})"),
     "no_attachments": ("tiket {ref} tidak punya lampiran", "ticket {ref} has no attachments"),

@@ -148,6 +148,9 @@ TEXT: Mapping[str, tuple[str, str]] = {
                             "{level}: {known}",
                             "the application for '{action}' must be {applications}; the codes "
                             "for {level}: {known}"),
+    "unknown_stage": ("{command} perlu diawali tahap: {stages}; contoh: #progres analisa teks",
+                      "{command} needs a stage first: {stages}; for example: #progress "
+                      "analysis text"),
     "needs_action": ("{command} perlu diikuti kode tindakan", "{command} needs an action code"),
     # Not a problem: how a receipt shows the #note or #reply a reply gets by default.
     "default_line": ("(otomatis: {command})", "(default: {command})"),
@@ -199,6 +202,8 @@ def _value(key: str, value: object, lang: str, word: Callable[[str, str], str]) 
         return _OR[lang == "en"].join(str(v) for v in value)  # type: ignore[union-attr]
     if key == "applications":
         return _OR[lang == "en"].join(str(v) for v in value) or "-"  # type: ignore
+    if key == "stages":  # (Indonesian word, English word) per stage
+        return ", ".join(v[0 if lang == "id" else 1] for v in value)  # type: ignore
     if key == "known":
         return ", ".join(str(v) for v in value) or "-"  # type: ignore[union-attr]
     if key == "status":

@@ -56,10 +56,15 @@ DISPOSITION = {
 }
 DIRECTION = {"inbound": ("masuk", "inbound"), "outbound": ("keluar", "outbound")}
 VISIBILITY = {"public": ("publik", "public"), "internal": ("internal", "internal")}
+# The stages of #progres (`desk/stages.py`), in the plain words a reporter reads.
+STAGE = {"analysis": ("analisa masalah", "analysing the problem"),
+         "fixing": ("perbaikan", "fixing the problem"),
+         "testing": ("pengujian perbaikan", "testing the fix"),
+         "release": ("rilis perbaikan", "releasing the fix")}
 TABLES: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "status": STATUS, "priority": PRIORITY, "field": FIELD, "measure": MEASURE,
     "outbox": OUTBOX, "disposition": DISPOSITION, "direction": DIRECTION,
-    "visibility": VISIBILITY,
+    "visibility": VISIBILITY, "stage": STAGE,
 }
 
 

@@ -96,7 +96,7 @@ BUDI_3 = ("#tim telkom\n#eskalasi L1 Akun terkunci di server SPSE setelah 5 kali
 ANDI_4 = ("#kategori cek-log-server\n#eskalasi L2 Reset password tidak membuka kunci akun: perlu "
           "perbaikan di modul reset akun\n\nLog server: akun dikunci modul anti-bruteforce; "
           "reset password tidak menghapus kuncinya.\n\nTerima kasih,")
-DEWI_5 = ("#ambil\n#progres Perbaikan modul reset akun sedang kami kerjakan dan dijadwalkan rilis "
+DEWI_5 = ("#ambil\n#progres perbaikan Modul reset akun sedang kami kerjakan dan dijadwalkan rilis "
           "besok pagi.\n\nPatch ada di branch fix/reset-lock; perlu review sebelum rilis.")
 DEWI_6 = ("#selesai Perbaikan sudah dirilis; akun Anda sudah dibuka dan dapat dipakai kembali.\n"
           "#balas\n\nMohon maaf atas ketidaknyamanannya, Ibu Rina. Silakan login kembali ke SPSE "
@@ -191,8 +191,9 @@ def test_a_ticket_walks_from_l0_to_l1_to_l2_to_resolved_by_agents_replies(
         ("agent_reply", DEWI, f"verified: reply token of {DEWI} for {REF} "
          f"(nonce {nonce(andi_4[DEWI])})", None, None),
         ("take", DEWI, "#ambil: assignee - -> dewi@telkom.example", None, DEWI),
-        ("progress", DEWI, "#progres Perbaikan modul reset akun sedang kami kerjakan dan "
+        ("progress", DEWI, "#progres perbaikan Modul reset akun sedang kami kerjakan dan "
          "dijadwalkan rilis besok pagi.: the reporter was told", None, None),
+        ("stage", DEWI, "stage - -> fixing", None, "fixing"),
         ("note", DEWI, "(default: #note): kept as an internal note", None, None)])
 
     # 6. Dewi (Outlook) answers her own receipt: resolved, with a message for Rina.
@@ -746,7 +747,9 @@ Yth. Rina Wati,
 
 Ada perkembangan dalam penanganan laporan Bapak/Ibu dengan nomor tiket LDP-000001:
 
-Perbaikan modul reset akun sedang kami kerjakan dan dijadwalkan rilis besok pagi.
+Tahap penanganan: perbaikan
+
+Modul reset akun sedang kami kerjakan dan dijadwalkan rilis besok pagi.
 
 Laporan Bapak/Ibu sedang ditangani Telkom Development and Product (Tingkat 2).
 
@@ -764,7 +767,7 @@ Perintah Anda pada tiket LDP-000001 telah dijalankan.
 
 #ambil
   petugas: - -> dewi@telkom.example
-#progres Perbaikan modul reset akun sedang kami kerjakan dan dijadwalkan rilis besok pagi.
+#progres perbaikan Modul reset akun sedang kami kerjakan dan dijadwalkan rilis besok pagi.
   kemajuan dikirim ke pelapor
 (otomatis: #catatan)
   isi pesan disimpan sebagai catatan internal
@@ -845,7 +848,7 @@ Dewi <dewi@telkom.example> (Telkom Development and Product, L2) menulis kepada p
 LDP-000001.
 
 #ambil
-#progres Perbaikan modul reset akun sedang kami kerjakan dan dijadwalkan rilis besok pagi.
+#progres perbaikan Modul reset akun sedang kami kerjakan dan dijadwalkan rilis besok pagi.
 """ + KEEPER_TAIL.format(status="diproses"))
 KEEPER_RESOLVED = ('[LDP-000001] Diselesaikan di L2 oleh Telkom Development and Product: '
                    'Tidak bisa login SPSE', """\
@@ -893,8 +896,9 @@ SHOWN_EVENTS = [
     "agent_reply    dewi@telkom.example: verified: reply token of dewi@telkom.example for "
     "LDP-000001 (nonce *)",
     "take           dewi@telkom.example: #ambil: assignee - -> dewi@telkom.example",
-    "progress       dewi@telkom.example: #progres Perbaikan modul reset akun sedang kami "
+    "progress       dewi@telkom.example: #progres perbaikan Modul reset akun sedang kami "
     "kerjakan dan dijadwalkan rilis besok pagi.: the reporter was told",
+    "stage          dewi@telkom.example: stage - -> fixing",
     "note           dewi@telkom.example: (default: #note): kept as an internal note",
     "agent_reply    dewi@telkom.example: verified: reply token of dewi@telkom.example for "
     "LDP-000001 (nonce *)",

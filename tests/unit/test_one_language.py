@@ -64,6 +64,7 @@ BASE: dict[str, Any] = {
     "text": NEUTRAL, "attachments": ["qq.pdf"],
     "notes": [{"author": NEUTRAL, "text": NEUTRAL, "cut": False}],
     "message": NEUTRAL, "reason": NEUTRAL, "progress": NEUTRAL, "resolution": NEUTRAL,
+    "stage": "fixing",
     "to_level": "L1", "size": "41 MB", "limit": "40 MB", "help": "", "default_public": False,
     "mode": "applied", "valid": True, "steps": [step(n) for n in STEP_NAMES],
     "move": "escalate", "actor": NEUTRAL, "from_level": "L0", "from_team_name": NEUTRAL,
@@ -190,6 +191,7 @@ PROBLEM_VALUES: dict[str, Any] = {
     "known": (), "hint": problems.problem("reopen_only"), "level": Level.L1,
     "actor_level": Level.L0, "target": Level.L2, "word": "#qqword",
     "applications": ("SPSE", "SIKaP"),
+    "stages": (("perbaikan", "fixing"), ("pengujian", "testing")),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gateway.config import Settings
-from gateway.desk import actions
+from gateway.desk import actions, stages
 from gateway.desk.state import Actor, Refusal, State
 from gateway.domain import Command, Transition
 from gateway.text.problems import problem
@@ -26,3 +26,17 @@ def action(command: Command, state: State, transition: Transition, actor: Actor,
                               applications=catalogue.applications)) from None
     done = actions.Action(kind.code, application, note, actor.email, actor.team, actor.level)
     return replace(state, actions=(*state.actions, done))
+
+
+def progress(command: Command, state: State, transition: Transition, actor: Actor,
+             settings: Settings) -> State:
+    """`TAHAP teks`: a known stage first (`desk.stages`), then the text. A line without one is
+    refused with the stages listed; `desk.apply` writes the stage event."""
+    try:
+        stages.read(command.text or "")
+    except LookupError:
+        raise Refusal(problem("unknown_stage", command=command.name,
+                              stages=tuple((w[0], w[-1]) for _, w in stages.STAGES))) from None
+    except ValueError:
+        raise Refusal(problem("needs_progress", command=command.name)) from None
+    return state
