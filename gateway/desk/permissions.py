@@ -30,7 +30,7 @@ from gateway.desk.state import Actor, Keeper
 from gateway.domain import Command, Level
 from gateway.text.problems import Problem, problem
 
-__all__ = ["Actor", "RULES", "Rule", "check", "describe_rules"]
+__all__ = ["Actor", "RULES", "Rule", "assignment_valid", "check", "describe_rules"]
 
 ROLES = ("agent", "admin")
 # Reading commands: every agent may ask, whatever the ticket's level.
@@ -121,10 +121,15 @@ def _l2_progress(request: Request) -> Problem | None:
                    actor_level=actor.level)
 
 
+def assignment_valid(begins: date | None, ends: date | None, today: date) -> bool:
+    """Whether a letter covering `begins`..`ends` (inclusive; None: open) covers `today`."""
+    return (begins is None or begins <= today) and (ends is None or today <= ends)
+
+
 def _assigned(request: Request) -> Problem | None:
     actor, today = request.actor, request.today
     begins, ends = actor.assigned_from, actor.assigned_until
-    if today is None or ((begins is None or begins <= today) and (ends is None or today <= ends)):
+    if today is None or assignment_valid(begins, ends, today):
         return None
     code = "assignment_expired" if ends is not None and today > ends else "assignment_not_started"
     return problem(code, email=actor.email, letter=actor.assignment or "-",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gateway.config import Agent
+from gateway.config import Agent, Settings
 from gateway.context import Context
 from gateway.desk import notices, parse
 from gateway.desk.apply import apply_plan
@@ -69,7 +69,7 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     keeper = notices.keeper_of(ticket) if ticket.level != Level.L0 else None
     plan = make_plan(ticket, reply.commands, reply.body, actor_for(agent, ctx.settings),
                      ctx.settings, keeper, [f.email for f in followers.current(ticket)],
-                     today=agent_today(agent, ctx))
+                     today=agent_today(agent, ctx.settings))
     if plan.dry_run:
         return _dry_run(mail, ticket, ctx, agent, plan)
     if not plan.ok:
@@ -81,9 +81,9 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
 _ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
 
-def agent_today(agent: Agent, ctx: Context) -> date:
+def agent_today(agent: Agent, settings: Settings) -> date:
     """Today in the agent's team's time zone: the day an assignment letter is judged on."""
-    team = ctx.settings.team(agent.team)
+    team = settings.team(agent.team)
     name = team.timezone if team else "WIB"
     try:
         zone = ZoneInfo(_ZONES.get(name.upper(), name))
