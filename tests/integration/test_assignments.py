@@ -79,3 +79,58 @@ def test_an_ended_assignment_is_refused_and_one_in_force_acts(
     budi = next(line for line in table if line.startswith(BUDI))
     assert budi.split() == [BUDI, "Budi", "l0-lkpp", "L0", "agent", "SP-03/LKPP/2020",
                             "2020-01-01", "2020-12-31", "no"]
+
+
+LINA = "lina@lkpp.example"  # lead of l0-lkpp
+ENDING = {"assignment": "SP-05/LKPP/2026", "assigned_from": "2026-01-01",
+          "assigned_until": "2026-06-30"}
+
+
+def test_the_leads_are_reminded_once_fourteen_days_before_a_letter_ends(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """Budi's letter ends on 2026-06-30: on 2026-06-15 (15 days before) nobody is told; on
+    2026-06-16 Lina, the lead of his team, gets one reminder naming the letter and the day, and
+    Budi himself gets none; the next days (and a restart) tell her nothing more; a renewed
+    letter with a new last day is announced again when it comes close."""
+    from datetime import date
+
+    from gateway.sla.assignments import remind_leads
+    from gateway.store import database
+
+    roster = [{**AGENTS[0], **ENDING},
+              {"email": LINA, "name": "Lina", "team": "l0-lkpp", "lead": True, **IN_FORCE},
+              *AGENTS[1:]]
+    desk = Desk(imap_server, smtp_sink, db_url, tmp_path, agents=roster)
+    import asyncio
+
+    from gateway.outgoing.sender import send_due
+    from gateway.service import build_context
+    ctx = build_context(desk.settings, tmp_path)
+
+    def on(day: date) -> int:
+        # The timers' step on a given day (run_timers uses the real one), then the one send
+        # path hands the outbox to the SMTP sink.
+        with database.transaction(ctx.db):
+            told = remind_leads(ctx, today=lambda _agent: day)
+        asyncio.run(send_due(ctx))
+        return told
+
+    assert on(date(2026, 6, 15)) == 0
+    assert smtp_sink.messages == []
+    assert on(date(2026, 6, 16)) == 1
+    [(_sender, recipients, raw)] = smtp_sink.messages
+    assert recipients == [LINA]
+    assert mails.parse(raw)["Subject"] == \
+        "Surat penugasan SP-05/LKPP/2026 untuk Budi berakhir 2026-06-30"
+    assert mails.text_of(raw).startswith(
+        "Surat penugasan SP-05/LKPP/2026 untuk Budi (budi@lkpp.example, tim l0-lkpp) berakhir "
+        "pada 2026-06-30, 14 hari lagi.")
+    assert on(date(2026, 6, 17)) == 0 and on(date(2026, 6, 30)) == 0
+    assert on(date(2026, 7, 1)) == 0  # ended: the assignment rule refuses him now
+    assert len(smtp_sink.messages) == 1
+
+    renewed = [{**AGENTS[0], **ENDING, "assigned_until": "2026-12-31"}, *roster[1:]]
+    desk = Desk(imap_server, smtp_sink, db_url, tmp_path, agents=renewed)
+    ctx = build_context(desk.settings, tmp_path)
+    assert on(date(2026, 12, 20)) == 1
+    assert len(smtp_sink.messages) == 2
