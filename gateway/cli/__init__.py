@@ -20,6 +20,7 @@ from typing import Callable
 from gateway.cli import support as cli_support
 from gateway.cli import config_check
 from gateway.cli import views
+from gateway.cli.agents import cmd_agents_list
 from gateway.cli.attachments import cmd_attachments_get, cmd_attachments_list
 from gateway.cli.common import context, load_settings, print_rows
 from gateway.cli.errors import Parser, guarded, os_detail, require_commands
@@ -114,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     s_list.add_argument("--json", action="store_true")
     s_remove = command("remove", cmd_suppressions_remove, "lift an address's suppression", ssub)
     s_remove.add_argument("address")
+
+    agents = sub.add_parser("agents", help="the agents of the configuration").add_subparsers()
+    a_list = command("list", cmd_agents_list,
+                     "every agent with team, level, assignment letter and whether it is valid "
+                     "today", agents)
+    a_list.add_argument("--json", action="store_true")
 
     report = command("report", cmd_report, "service-level figures per level and team")
     report.add_argument("--from", dest="start", required=True, type=cli_support.iso_date,

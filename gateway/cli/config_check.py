@@ -189,6 +189,10 @@ def _check_together(report: Report, values: dict, data: Mapping[str, Any]) -> No
         first_agent.setdefault(email, i)
         if "team" in agent and agent["team"] not in first_team:
             report.must(f"agents[{i}].team", agent["team"], "known_team", known=ids)
+        begins, ends = agent.get("assigned_from", ""), agent.get("assigned_until", "")
+        if begins and ends and ends < begins:  # both checked as YYYY-MM-DD: text order is date order
+            report.must(f"agents[{i}].assigned_until", ends, "until_after_from",
+                        email=agent.get("email", "-"), begins=begins)
     default = values["routing"].get("default_team")
     l0 = [t["id"] for t in teams if t.get("level") == Level.L0 and "id" in t]
     if default and default not in l0:

@@ -80,6 +80,19 @@ def country(value: str) -> Verdict:
     return None if not value or value in holidays.list_supported_countries() else ("country", {})
 
 
+def iso_date(value: str) -> Verdict:
+    """A day as YYYY-MM-DD, or "" (open)."""
+    from datetime import date
+    if value == "":
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and date.fromisoformat(value):
+            return None
+    except ValueError:
+        pass
+    return "iso_date", {}
+
+
 def database_url(value: str) -> Verdict:
     if config.sqlite_path(value) or re.fullmatch(r"postgres(ql)?://[^/]*[^/@]/\w[^/]*", value):
         return None
@@ -126,6 +139,8 @@ RULES: dict[str, Callable[[Any], Verdict]] = {
     "teams.work_days": work_days,
     "teams.work_hours": work_hours,
     "agents.email": matches(EMAIL, "email"),
+    "agents.assigned_from": iso_date,
+    "agents.assigned_until": iso_date,
     "actions.file": one_line,
 }
 

@@ -4,6 +4,7 @@ tables the loader and `ldp check` read (sections, choices, defaults). Standard l
 """
 from __future__ import annotations
 
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -128,6 +129,22 @@ class Agent:
     role: str = "agent"
     language: str = "id"
     lead: bool = False
+    # The assignment letter (surat penugasan) that puts this person on the desk, and the days
+    # it covers (YYYY-MM-DD, inclusive; "" = open). Outside them the agent cannot act.
+    assignment: str = ""
+    assigned_from: str = ""
+    assigned_until: str = ""
+
+    def assignment_dates(self) -> tuple[date | None, date | None]:
+        """The letter's first and last day; None where open (or unreadable: `ldp check`)."""
+        return _iso_date(self.assigned_from), _iso_date(self.assigned_until)
+
+
+def _iso_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 PARTNER_MODES = ("inform", "act", "none")

@@ -22,6 +22,7 @@ state; this table decides only whether this actor may issue it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Callable, Collection
 
 from gateway.desk import registry
@@ -29,7 +30,7 @@ from gateway.desk.state import Actor, Keeper
 from gateway.domain import Command, Level
 from gateway.text.problems import Problem, problem
 
-__all__ = ["Actor", "RULES", "Rule", "check", "describe_rules"]
+__all__ = ["Actor", "RULES", "Rule", "assignment_valid", "check", "describe_rules"]
 
 ROLES = ("agent", "admin")
 # Reading commands: every agent may ask, whatever the ticket's level.
@@ -55,6 +56,7 @@ class Request:
     # known, the partner-team rule does not apply.
     acting_teams: frozenset[str] | None = None
     keeper: Keeper | None = None  # who keeps the reporter once the ticket has left L0
+    today: date | None = None  # the caller's date (the plan stays pure); None: not checked
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,22 @@ def _l2_progress(request: Request) -> Problem | None:
                    actor_level=actor.level)
 
 
+def assignment_valid(begins: date | None, ends: date | None, today: date) -> bool:
+    """Whether a letter covering `begins`..`ends` (inclusive; None: open) covers `today`."""
+    return (begins is None or begins <= today) and (ends is None or today <= ends)
+
+
+def _assigned(request: Request) -> Problem | None:
+    actor, today = request.actor, request.today
+    begins, ends = actor.assigned_from, actor.assigned_until
+    if today is None or assignment_valid(begins, ends, today):
+        return None
+    code = "assignment_expired" if ends is not None and today > ends else "assignment_not_started"
+    return problem(code, email=actor.email, letter=actor.assignment or "-",
+                   begins=begins.isoformat() if begins else "-",
+                   ends=ends.isoformat() if ends else "-", today=today.isoformat())
+
+
 def _emergency_lead(request: Request) -> Problem | None:
     actor = request.actor
     if registry.EMERGENCY not in request.command.args[1:] or actor.lead:
@@ -142,6 +160,10 @@ RULES: tuple[Rule, ...] = (
          "A command line with an error is never carried out", _well_formed),
     Rule("known-role", None, frozenset(), False,
          "The actor's role is agent or admin", _known_role),
+    # Not admin-exempt: an admin acts under a letter too. Queries stay open to everyone.
+    Rule("assignment", None, OPEN_COMMANDS, False,
+         "An agent acts only within the dates of their assignment letter (surat penugasan)",
+         _assigned),
     # Escalating and returning are covered here too: only the ticket's current level may
     # move it, which is the same test.
     Rule("own-level", None, OPEN_COMMANDS | KEEPER_COMMANDS, True,
@@ -169,15 +191,15 @@ RULES: tuple[Rule, ...] = (
 def check(actor: Actor, ticket_level: Level, command: Command,
           level_agents: Collection[str] = (), *, ticket_team: str = "",
           acting_teams: Collection[str] | None = None,
-          keeper: Keeper | None = None) -> Problem | None:
+          keeper: Keeper | None = None, today: date | None = None) -> Problem | None:
     """None when `actor` may issue `command` on a ticket at `ticket_level`, else the Problem
     why not, naming its rule (`str()` gives "<rule name>: <why>"). `level_agents` are the
     emails of the agents at the ticket's level; `ticket_team` the team holding it,
     `acting_teams` the teams that may act on it (`state.acting_teams`), `keeper` its L0
-    keeper."""
+    keeper, `today` the caller's date for the assignment rule (None: not checked)."""
     request = Request(actor, ticket_level, command,
                       frozenset(email.lower() for email in level_agents), ticket_team,
-                      None if acting_teams is None else frozenset(acting_teams), keeper)
+                      None if acting_teams is None else frozenset(acting_teams), keeper, today)
     for rule in RULES:
         if not _applies(rule, request):
             continue

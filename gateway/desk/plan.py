@@ -12,6 +12,7 @@ here alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Sequence
 
 from gateway.config import Agent, Settings
@@ -49,20 +50,23 @@ class Plan:
 
 def actor_for(agent: Agent, settings: Settings) -> Actor:
     team = settings.team(agent.team)
+    begins, ends = agent.assignment_dates()
     return Actor(agent.email.lower(), team.level, team.id, team.organisation, agent.role,
-                 lead=agent.lead)
+                 lead=agent.lead, assignment=agent.assignment, assigned_from=begins,
+                 assigned_until=ends)
 
 
 def make_plan(ticket: Ticket, commands: Sequence[Command], body: str, actor: Actor,
               settings: Settings, keeper: Keeper | None = None,
-              followers: Sequence[str] = ()) -> Plan:
+              followers: Sequence[str] = (), today: date | None = None) -> Plan:
     """Check every line of the block in order; see the module docstring. `keeper`: the
     ticket's L0 keeper, when it has left L0 (read from its events by the caller);
-    `followers`: the ticket's followers' addresses (for #follow and #unfollow)."""
+    `followers`: the ticket's followers' addresses (for #follow and #unfollow); `today`: the
+    caller's date, against the actor's assignment letter (None: not checked)."""
     commands, implicit = _with_default(tuple(commands), body, settings)
     level_agents = agents_at(settings, ticket.level)
     rights = dict(ticket_team=ticket.team, acting_teams=acting_teams(settings, ticket.team),
-                  keeper=keeper)
+                  keeper=keeper, today=today)
     before = state = state_of(ticket, tuple(followers))
     steps: list[Step] = []
     destination: str | None = None

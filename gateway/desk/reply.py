@@ -23,8 +23,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gateway.config import Agent
+from gateway.config import Agent, Settings
 from gateway.context import Context
 from gateway.desk import notices, parse
 from gateway.desk.apply import apply_plan
@@ -66,12 +68,28 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     # Above L0 the agent who held the ticket at L0 keeps the reporter (`permissions`).
     keeper = notices.keeper_of(ticket) if ticket.level != Level.L0 else None
     plan = make_plan(ticket, reply.commands, reply.body, actor_for(agent, ctx.settings),
-                     ctx.settings, keeper, [f.email for f in followers.current(ticket)])
+                     ctx.settings, keeper, [f.email for f in followers.current(ticket)],
+                     today=agent_today(agent, ctx.settings))
     if plan.dry_run:
         return _dry_run(mail, ticket, ctx, agent, plan)
     if not plan.ok:
         return _refuse(mail, ticket, ctx, agent, plan)
     return _apply(mail, ticket, ctx, agent, plan, verdict)
+
+
+# The names of Indonesia's zones (as `sla.calendar` reads them; the desk may not import sla).
+_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+
+def agent_today(agent: Agent, settings: Settings) -> date:
+    """Today in the agent's team's time zone: the day an assignment letter is judged on."""
+    team = settings.team(agent.team)
+    name = team.timezone if team else "WIB"
+    try:
+        zone = ZoneInfo(_ZONES.get(name.upper(), name))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("Asia/Jakarta")
+    return datetime.now(zone).date()
 
 
 def verify(mail: InboundMail, ticket: Ticket, ctx: Context) -> auth.Verdict:

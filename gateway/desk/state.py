@@ -4,6 +4,7 @@ steps in `desk/commands/`, the apply and the notices."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Iterable
 
 from gateway.config import Settings, Team
@@ -42,6 +43,10 @@ class Actor:
     organisation: str
     role: str = "agent"
     lead: bool = False  # `lead = true` in the roster: may make an emergency jump
+    # The assignment letter (surat penugasan) and the days it covers (None: open).
+    assignment: str = ""
+    assigned_from: date | None = None
+    assigned_until: date | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from gateway.desk import automatic
 from gateway.desk.notices import team_notices
 from gateway.domain import Level, Notice, Status, Ticket
 from gateway.outgoing import enqueue
+from gateway.sla import assignments as assignment_reminders
 from gateway.sla import calendar as calendar_module
 from gateway.sla.clock import SystemClock
 from gateway.sla.history import timeline
@@ -45,6 +46,8 @@ def run_timers(ctx: Context, clock=None) -> TimerReport:
     """Check every active ticket once; each notice in its own transaction."""
     report = TimerReport()
     settings = ctx.settings
+    with database.transaction(ctx.db):  # the leads' reminder of letters ending (own module)
+        assignment_reminders.remind_leads(ctx)
     if not settings.sla.enabled:
         return report
     now = (clock or SystemClock()).now()

@@ -219,6 +219,19 @@ class WorkLogRow(BaseModel):
         table_name = "work_log"
 
 
+class AssignmentReminderRow(BaseModel):
+    """The leads were told that this agent's letter ends on `assigned_until` (YYYY-MM-DD)."""
+
+    agent = pw.TextField()
+    assignment = pw.TextField()
+    assigned_until = pw.CharField(max_length=10)
+    sent_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "assignment_reminder"
+        indexes = ((("agent", "assignment", "assigned_until"), True),)
+
+
 ALL_MODELS = (TicketRow, MessageRow, AttachmentRow, EventRow, MailboxCursorRow, OutboxRow,
               QuarantineRow, LeaseRow, SuppressedAddressRow, HeldMailRow, FloodNoticeRow,
-              FollowerRow, OutboxCopyRow, WorkLogRow)
+              FollowerRow, OutboxCopyRow, WorkLogRow, AssignmentReminderRow)

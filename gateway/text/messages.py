@@ -86,6 +86,9 @@ TEXT = {
     "lease_standby": ("kotak surat {name} dipegang gateway lain ({holder}): hanya mengirim",
                       "another gateway ({holder}) holds the mailbox {name}: only sending"),
     "rules_ok": ("{count} aturan valid", "{count} rules are valid"),
+    "no_agents": ("belum ada agen di konfigurasi ([[agents]])",
+                  "no agents are configured ([[agents]])"),
+    "yes": ("ya", "yes"), "no": ("tidak", "no"),
     "no_suppressions": ("tidak ada alamat yang diblokir dari email otomatis",
                         "no address is suppressed from automatic mail"),
     "unsuppressed": ("email otomatis ke {address} dikirim lagi",
@@ -149,6 +152,11 @@ HEADINGS = {
     "expires": ("berakhir", "expires"), "reason": ("alasan", "reason"),
     "type": ("jenis", "type"), "sha256": ("sha256", "sha256"),
     "message": ("pesan", "message"),
+    "email": ("email", "email"), "role": ("peran", "role"), "lead": ("ketua", "lead"),
+    "assignment": ("surat penugasan", "assignment"), "assigned_from": ("berlaku dari",
+                                                                        "assigned_from"),
+    "assigned_until": ("berlaku sampai", "assigned_until"), "valid": ("berlaku hari ini",
+                                                                      "valid today"),
 }
 
 

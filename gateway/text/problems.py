@@ -54,6 +54,16 @@ TEXT: Mapping[str, tuple[str, str]] = {
                    "menulis catatan, atau mengubah pengikut",
                    "{email} is an {actor_level} agent; the ticket is at {level}, where only its "
                    "L0 keeper ({keeper}) may still answer the reporter, add notes or change followers"),
+    "assignment_expired": ("surat penugasan {letter} milik {email} berlaku {begins} sampai {ends} "
+                           "dan sudah berakhir (hari ini {today}); perintah ini tidak dijalankan",
+                           "{email}'s assignment letter {letter} ran from {begins} to {ends} and "
+                           "has ended (today is {today}); this command was not carried out"),
+    "assignment_not_started": ("surat penugasan {letter} milik {email} berlaku {begins} sampai "
+                               "{ends} dan belum dimulai (hari ini {today}); perintah ini tidak "
+                               "dijalankan",
+                               "{email}'s assignment letter {letter} runs from {begins} to {ends} "
+                               "and has not started (today is {today}); this command was not "
+                               "carried out"),
     "partner_team": ("{email} berada di {team}, tim mitra di {level}: tiket ini dipegang "
                      "{holder}, dan hanya tim itu yang dapat menindaklanjutinya",
                      "{email} is in {team}, the partner team at {level}: the ticket is held by "

@@ -289,3 +289,21 @@ def test_the_partner_mode_of_each_level_is_checked_from_the_file_and_the_environ
     settings = config_check.from_mapping(data, {"LDP_PARTNER_L1": "act"}, "ldp.toml")
     assert (settings.partner.mode("L0"), settings.partner.mode("L1"),
             settings.partner.mode("L2")) == ("inform", "act", "inform")
+
+
+def test_assignment_dates_are_checked_and_until_before_from_names_the_agent():
+    """A bad date is one line naming the key and the value; an assignment that ends before it
+    begins is one line naming the agent; good dates and an open letter are no problem."""
+    assert problems({"agents[0].assignment": "SP-12/2026", "agents[0].assigned_from":
+                     "2026-01-01", "agents[0].assigned_until": "2026-12-31"}) == []
+    assert problems({"agents[0].assignment": "SP-12/2026"}) == []
+    assert problems({"agents[0].assigned_from": "2026-02-30"}) == [
+        "ldp.toml: agents[0].assigned_from must be a date as YYYY-MM-DD (e.g. 2026-01-31), "
+        "or empty, got '2026-02-30'"]
+    assert problems({"agents[0].assigned_until": "31/12/2026"}) == [
+        "ldp.toml: agents[0].assigned_until must be a date as YYYY-MM-DD (e.g. 2026-01-31), "
+        "or empty, got '31/12/2026'"]
+    assert problems({"agents[0].assigned_from": "2026-06-01",
+                     "agents[0].assigned_until": "2026-05-31"}) == [
+        "ldp.toml: agents[0].assigned_until must be a date not before assigned_from 2026-06-01 "
+        "(agent budi@lkpp.example), got '2026-05-31'"]

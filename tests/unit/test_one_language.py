@@ -88,6 +88,8 @@ BASE: dict[str, Any] = {
     "copied_to": ["qq@qq.example", "qz@qq.example"],
     "followers": ["qq@qq.example"], "answer_cc": ["qq@qq.example"], "to_reporter": True,
     "actor_level": "L0", "emergency": False,
+    "agent_email": "qq@qq.example", "agent_name": NEUTRAL, "agent_team": "qq",
+    "assignment": "qq-1", "until": "2026-01-01", "days_left": 3,
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [

@@ -171,7 +171,9 @@ def test_describe_rules_prints_the_table_in_order() -> None:
     assert describe_rules() == [
         ("well-formed", "all", "nobody", "A command line with an error is never carried out"),
         ("known-role", "all", "nobody", "The actor's role is agent or admin"),
-        ("own-level", "all except #check, #follow, #help, #note, #reply, #unfollow", "admin",
+        ("assignment", "all except #check, #help", "nobody",
+             "An agent acts only within the dates of their assignment letter (surat penugasan)"),
+            ("own-level", "all except #check, #follow, #help, #note, #reply, #unfollow", "admin",
          "An agent acts only on tickets at their own level, "
          "so only the ticket's current level escalates or returns it"),
         ("l0-keeper", "#follow, #note, #reply, #unfollow", "admin",
@@ -305,3 +307,48 @@ def test_the_holding_team_and_admins_pass_the_partner_rule() -> None:
                  acting_teams=("l1-telkom",)) is None
     assert check(ROOT, L1, cmd("#resolve done"), ticket_team="l1-telkom",
                  acting_teams=("l1-telkom",)) is None
+
+
+# --- assignment ----------------------------------------------------------------------------
+
+from datetime import date  # noqa: E402
+
+LETTERED = Actor("rina@lkpp.go.id", L1, "l1-lkpp", "lkpp", assignment="SP-07/LKPP/2026",
+                 assigned_from=date(2026, 1, 1), assigned_until=date(2026, 6, 30))
+
+
+@pytest.mark.parametrize("today", [date(2026, 1, 1), date(2026, 3, 15), date(2026, 6, 30)])
+def test_an_agent_acts_within_the_days_of_their_letter(today: date) -> None:
+    """The first and the last day of the letter count."""
+    assert check(LETTERED, L1, cmd("#take"), today=today) is None
+
+
+def test_an_agent_whose_letter_ended_is_refused_naming_the_letter_and_its_dates() -> None:
+    found = check(LETTERED, L1, cmd("#take"), today=date(2026, 7, 1))
+    assert found.rule == "assignment"
+    assert str(found) == (
+        "assignment: rina@lkpp.go.id's assignment letter SP-07/LKPP/2026 ran from 2026-01-01 "
+        "to 2026-06-30 and has ended (today is 2026-07-01); this command was not carried out")
+    assert found.text("id") == (
+        "surat penugasan SP-07/LKPP/2026 milik rina@lkpp.go.id berlaku 2026-01-01 sampai "
+        "2026-06-30 dan sudah berakhir (hari ini 2026-07-01); perintah ini tidak dijalankan")
+
+
+def test_an_agent_whose_letter_has_not_started_is_refused() -> None:
+    found = check(LETTERED, L1, cmd("#escalate L2 db"), today=date(2025, 12, 31))
+    assert found.rule == "assignment" and found.code == "assignment_not_started"
+
+
+@pytest.mark.parametrize("line", ["#help", "#check"])
+def test_queries_stay_open_outside_the_letter(line: str) -> None:
+    assert check(LETTERED, L1, cmd(line), today=date(2027, 1, 1)) is None
+
+
+def test_open_letters_and_an_unknown_day_are_not_judged() -> None:
+    """No dates: no limit; no `today` from the caller (the timers): not checked."""
+    assert check(SITI, L1, cmd("#take"), today=date(2099, 1, 1)) is None
+    assert check(LETTERED, L1, cmd("#take")) is None
+
+
+def test_the_assignment_rule_is_listed() -> None:
+    assert "assignment" in [row[0] for row in describe_rules()]
