@@ -7,7 +7,7 @@ Each event of a command is structured: its kind and `command` are the command's 
 command's primary one. The detail repeats the line and its changes for people (`ldp show`).
 A block that takes the ticket out of L0 also writes who keeps the reporter there (the
 `l0_keeper` event: old the L0 team, new the L0 agent or nothing), which the permission rules and
-the keeper's notices read back (`desk.notices.keeper_of`). Each #tindakan line also writes its
+the keeper's notices read back (`desk.copies.keeper_of`). Each #tindakan line also writes its
 work-log row (`store.worklog`). Recorded rather than derived from the history: the assignee
 routing gave a ticket at opening, and the one a #team or #escalate line cleared, are in no
 event's structured fields. Likewise a lead's emergency jump writes an `emergency_jump` event

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from gateway.config import Settings
 from gateway.context import Context
-from gateway.desk import notices, registry
+from gateway.desk import copies, notices, registry
 from gateway.desk.apply import apply_plan
 from gateway.desk.plan import Plan, make_plan
 from gateway.desk.state import Actor, organisation
@@ -40,9 +40,9 @@ def escalate(ctx: Context, ticket: Ticket, reason: str, now: datetime) -> Ticket
         log.warning("%s: no automatic escalation: %s", ticket.ref, why)
         return None
     moved = apply_plan(ticket, plan, ACTOR, now=now)
-    for notice in (*notices.keeper_notices(ctx, moved, plan, LABEL),
+    for notice in (*copies.keeper_notices(ctx, moved, plan, LABEL),
                    *notices.handover_notices(ctx, moved, plan, LABEL, reasons=[reason]),
-                   *notices.block_partner_notices(ctx, moved, plan, LABEL, reasons=[reason])):
+                   *copies.block_partner_notices(ctx, moved, plan, LABEL, reasons=[reason])):
         enqueue(ctx, moved, notice)
     return moved
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.config import Agent, Settings
 from gateway.context import Context
-from gateway.desk import notices, parse
+from gateway.desk import copies, notices, parse
 from gateway.desk.apply import apply_plan
 from gateway.desk.plan import Plan, actor_for, make_plan
 from gateway.domain import (Address, Command, Disposition, InboundMail, Level, Outcome, Ticket,
@@ -66,7 +66,7 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
         return _unverified(mail, ticket, ctx, verdict)
     reply = read_reply(mail, agent)
     # Above L0 the agent who held the ticket at L0 keeps the reporter (`permissions`).
-    keeper = notices.keeper_of(ticket) if ticket.level != Level.L0 else None
+    keeper = copies.keeper_of(ticket) if ticket.level != Level.L0 else None
     plan = make_plan(ticket, reply.commands, reply.body, actor_for(agent, ctx.settings),
                      ctx.settings, keeper, [f.email for f in followers.current(ticket)],
                      today=agent_today(agent, ctx.settings))
@@ -208,12 +208,12 @@ def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: 
     label = str(Address(agent.email, agent.name))
     files = agent_files(mail, ticket) if plan.body_to_reporter else []
     # The L0 keeper's copy first: L0 hears of an update before the reporter does.
-    mails = [*notices.keeper_notices(ctx, changed, plan, label, mover=agent.email),
+    mails = [*copies.keeper_notices(ctx, changed, plan, label, mover=agent.email),
              *notices.reporter_notices(ctx, changed, plan, agent.email, files),
              *notices.handover_notices(ctx, changed, plan, label, mover=agent.email),
-             *notices.block_partner_notices(ctx, changed, plan, label, mover=agent.email,
+             *copies.block_partner_notices(ctx, changed, plan, label, mover=agent.email,
                                             files=files),
-             *notices.holder_notices(ctx, changed, plan, label, agent)]
+             *copies.holder_notices(ctx, changed, plan, label, agent)]
     if ctx.settings.security.receipts:
         mails.append(notices.receipt_notice(ctx, changed, mail, agent, plan, "applied"))
     if plan.wants_help:

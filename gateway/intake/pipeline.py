@@ -15,6 +15,7 @@ from gateway import excerpt, failures, outgoing
 from gateway.outgoing import loops
 from gateway import config as config_module
 from gateway.context import Context
+from gateway.desk import copies as desk_copies
 from gateway.desk import notices as desk_notices
 from gateway.desk import reply as desk_reply
 from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVerdict, Notice,
@@ -161,7 +162,7 @@ def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None,
     outgoing.enqueue(ctx, ticket, reporter_notice(ticket, mail, "reporter_ack",
                                                   outgoing.handler_context(ctx, ticket)), auto=True)
     for notice in (*desk_notices.team_notices(ticket, mail, ctx, "agent_new_ticket"),
-                   *desk_notices.partner_notices(ctx, ticket, "new", mail=mail)):
+                   *desk_copies.partner_notices(ctx, ticket, "new", mail=mail)):
         outgoing.enqueue(ctx, ticket, notice)
     return Outcome(Disposition.NEW_TICKET, ticket.ref, f"team {ticket.team}", mail.dedup_key)
 
@@ -191,7 +192,7 @@ def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
         tickets.add_event(ticket, "reopened", mail.sender.email,
                           "the reporter replied", old=old, new=Status.OPEN, message_row=row)
     # The assignee (else the acting agents) and, above L0, the keeper of the reporter.
-    recipients = desk_notices.follow_up_agents(ctx, ticket)
+    recipients = desk_copies.follow_up_agents(ctx, ticket)
     # Colleagues get what is new in the reply, and the internal notes kept so far.
     extra = {"text": quoting.fresh_text(mail.text, mail.html) or mail.text,
              "author": str(mail.sender), "notes": internal_notes(ticket),
