@@ -17,6 +17,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.parsers import thanks
 from gateway.parsers.thanks import judge
@@ -125,3 +127,27 @@ def test_a_name_follows_an_honorific_and_a_signature_follows_the_thanks():
     assert not judge("Rina Wati\nTerima kasih").thanks_only
     assert not judge("Terima kasih\nRina Wati\nsudah bisa login, upload belum").thanks_only
     assert not judge("Terima kasih\nUpload Dokumen Penawaran Gagal").thanks_only
+
+
+@pytest.mark.parametrize("more", [
+    ", tapi masih error", " but the upload fails again", "?", "\nSatu lagi: email saya belum masuk",
+    ". Kapan bisa dipakai", "\nMohon dicek juga akun PPK", ", still broken", " tolong dibantu",
+])
+def test_whatever_a_thanks_goes_on_to_say_makes_it_more_than_thanks(more):
+    """Every reply of the set taken for thanks stops being thanks when a problem, a question
+    or a request follows it (on its line or under it)."""
+    taken = [line for line in load_replies()["thanks_only"] if judge(line).thanks_only]
+    assert len(taken) > 100
+    still = [line for line in taken if judge(line + more).thanks_only]
+    assert still == []
+
+
+@given(st.text(max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_any_text_gets_a_verdict(text):
+    """Whatever a mail holds, the judge answers (no exception) and a question mark or a
+    blocker in it is never thanks."""
+    verdict = judge(text)
+    assert isinstance(verdict, thanks.Verdict)
+    assert not judge(text + " terima kasih?").thanks_only
+    assert not judge("terima kasih tapi " + text).thanks_only
