@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from gateway.parsers import thanks
 from gateway.parsers.thanks import judge
+from tests import labelled
 
 REPLIES = Path(__file__).parents[1] / "data" / "thanks" / "replies.toml"
 WORDS = Path(thanks.__file__).with_name("thanks.toml")
@@ -32,47 +33,30 @@ MINIMUM_PER_LABEL = 60
 
 
 def load_replies() -> dict[str, list[str]]:
-    return tomllib.loads(REPLIES.read_text(encoding="utf-8"))
+    return labelled.load(REPLIES, ("thanks_only", "not_thanks"), MINIMUM_PER_LABEL, 300)
 
 
 def test_the_labelled_set_is_well_formed():
     """Two lists only, at least 150 distinct replies, none labelled both ways."""
-    replies = load_replies()
-    assert sorted(replies) == ["not_thanks", "thanks_only"]
-    assert sum(len(lines) for lines in replies.values()) >= MINIMUM_REPLIES
-    for label, lines in replies.items():
-        assert len(lines) >= MINIMUM_PER_LABEL, label
-        assert len({line.casefold() for line in lines}) == len(lines), label
-        assert all(line.strip() == line and 0 < len(line) <= 300 for line in lines), label
-    assert not {r.casefold() for r in replies["thanks_only"]} & \
-        {r.casefold() for r in replies["not_thanks"]}
-    assert REPLIES.read_text(encoding="utf-8").count("Licence: written for this project") == 1
+    assert sum(len(lines) for lines in load_replies().values()) >= MINIMUM_REPLIES
 
 
 def test_thanks_precision_and_recall_on_the_labelled_replies(capsys):
     """The classifier's figures on the set reach PRECISION and RECALL; the problems taken for
-    thanks and the thanks it missed are named."""
+    thanks and the thanks it missed are named, with the reason."""
     replies = load_replies()
-    verdicts = {line: (label == "thanks_only", judge(line)) for label, lines in replies.items()
-                for line in lines}
-    true_pos = sum(1 for expected, got in verdicts.values() if expected and got.thanks_only)
-    false_pos = [line for line, (expected, got) in verdicts.items()
-                 if got.thanks_only and not expected]
-    missed = [(line, got.reason) for line, (expected, got) in verdicts.items()
-              if expected and not got.thanks_only]
-    precision = true_pos / (true_pos + len(false_pos))
-    recall = true_pos / (true_pos + len(missed))
+    judged = {line: judge(line) for lines in replies.values() for line in lines}
+    figures = labelled.measure({line: (label == "thanks_only", judged[line].thanks_only)
+                                for label, lines in replies.items() for line in lines})
     with capsys.disabled():
         print(f"\nthanks classifier on {REPLIES.name}: {len(replies['thanks_only'])} thanks, "
-              f"{len(replies['not_thanks'])} not thanks; precision {precision:.3f} "
-              f"({true_pos}/{true_pos + len(false_pos)}), recall {recall:.3f} "
-              f"({true_pos}/{true_pos + len(missed)})")
-        for line in false_pos:
+              f"{len(replies['not_thanks'])} not thanks; {figures.counts()}")
+        for line in figures.false_pos:
             print(f"  taken for thanks: {line!r}")
-        for line, reason in missed:
-            print(f"  missed:           {line!r} ({reason})")
-    assert precision >= PRECISION, false_pos
-    assert recall >= RECALL, missed
+        for line in figures.missed:
+            print(f"  missed:           {line!r} ({judged[line].reason})")
+    assert figures.precision >= PRECISION, figures.false_pos
+    assert figures.recall >= RECALL, figures.missed
 
 
 def test_the_word_lists_never_let_a_blocker_through():
