@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Callable
 
-from gateway.intake import bounce_trust, flood, following
+from gateway.intake import bounce_trust, flood, following, thanks
 from gateway import excerpt, failures, outgoing
 from gateway.outgoing import loops
 from gateway import config as config_module
@@ -79,8 +79,9 @@ def _process_mail(mail: InboundMail, ctx: Context, known: Precomputed | None = N
     if settings.agent(mail.sender.email):
         return desk_reply.handle_reply(mail, ticket, ctx)
     if ticket.status == Status.CLOSED and mail.sender.email == ticket.reporter.email:
-        # Stopping a follower's copies is no new report.
+        # Stopping a follower's copies is no new report, nor is a thank-you.
         return following.unfollow_request(ctx, ticket, mail) or \
+            thanks.after_resolution(ctx, ticket, mail) or \
             _new_ticket(mail, ctx, linked=ticket, decision=decision)
     return _follow_up(mail, ticket, ctx)
 
@@ -178,8 +179,10 @@ def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     from_reporter = mail.sender.email == ticket.reporter.email
     from_follower = not from_reporter and following.is_follower(ticket, mail.sender.email)
     if from_reporter or from_follower:
-        # The one line either may write that acts: `#berhenti-ikuti [address]`.
-        done = following.unfollow_request(ctx, ticket, mail)
+        # The one line either may write that acts: `#berhenti-ikuti [address]`; and the
+        # reporter's thanks after a resolution, which reopens nothing.
+        done = following.unfollow_request(ctx, ticket, mail) or \
+            thanks.after_resolution(ctx, ticket, mail)
         if done is not None:
             return done
     row = tickets.add_message(ticket, mail, kind="reply", attachments_dir=ctx.attachments_dir)

@@ -79,7 +79,7 @@ def test_the_wheel_holds_every_module_template_migration_and_the_example(wheel) 
                 | checkout("templates/emails", "*.*", "gateway/templates/emails/")
                 | checkout("db/migrations", "*.sql", "gateway/migrations/")
                 | {"gateway/ldp.example.toml", "gateway/routing/default_rules.toml",
-                   "gateway/desk/actions.toml"})
+                   "gateway/desk/actions.toml", "gateway/parsers/thanks.toml"})
     assert expected - names == set()
     example = zipfile.ZipFile(wheel).read("gateway/ldp.example.toml")
     assert example == (REPO / "ldp.example.toml").read_bytes()  # the file, not a link to it

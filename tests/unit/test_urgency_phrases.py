@@ -22,6 +22,7 @@ import gateway.routing
 from gateway.domain import Address, InboundMail, Level, Priority
 from gateway.routing.chain import route
 from gateway.routing.rules import RuleSet, compile_rules
+from tests import labelled
 
 PHRASES = Path(__file__).parents[1] / "data" / "urgency" / "phrases.toml"
 DEFAULT_RULES = Path(gateway.routing.__file__).with_name("default_rules.toml")
@@ -64,15 +65,7 @@ def urgent(rules: RuleSet, subject: str, body: str) -> bool:
 
 def test_the_labelled_set_is_well_formed():
     """Two lists only, each of at least 40 distinct short lines, no line labelled both ways."""
-    phrases = load_phrases()
-    assert sorted(phrases) == ["not_urgent", "urgent"]
-    for label, lines in phrases.items():
-        assert len(lines) >= MINIMUM_LINES, label
-        assert len({line.casefold() for line in lines}) == len(lines), label
-        assert all(line.strip() == line and 0 < len(line) <= 120 for line in lines), label
-    assert not {l.casefold() for l in phrases["urgent"]} & \
-        {l.casefold() for l in phrases["not_urgent"]}
-    assert PHRASES.read_text(encoding="utf-8").count("Licence: written for this project") == 1
+    labelled.load(PHRASES, ("urgent", "not_urgent"), MINIMUM_LINES, 120)
 
 
 def test_urgency_rule_precision_and_recall_on_the_labelled_phrases(rules, capsys):
@@ -86,16 +79,12 @@ def test_urgency_rule_precision_and_recall_on_the_labelled_phrases(rules, capsys
             as_body = urgent(rules, NEUTRAL_SUBJECT, line)
             assert as_subject == as_body, line
             verdicts[line] = (label == "urgent", as_subject)
-    true_pos = sum(1 for expected, got in verdicts.values() if expected and got)
-    false_pos = [line for line, (expected, got) in verdicts.items() if got and not expected]
-    missed = [line for line, (expected, got) in verdicts.items() if expected and not got]
-    precision = true_pos / (true_pos + len(false_pos))
-    recall = true_pos / (true_pos + len(missed))
+    figures = labelled.measure(verdicts)
+    precision, recall = figures.precision, figures.recall
+    false_pos, missed = figures.false_pos, figures.missed
     with capsys.disabled():
         print(f"\nurgent-deadline on {PHRASES.name}: {len(phrases['urgent'])} urgent, "
-              f"{len(phrases['not_urgent'])} near misses; precision {precision:.3f} "
-              f"({true_pos}/{true_pos + len(false_pos)}), recall {recall:.3f} "
-              f"({true_pos}/{true_pos + len(missed)})")
+              f"{len(phrases['not_urgent'])} near misses; {figures.counts()}")
         for line in false_pos:
             print(f"  false alarm: {line}")
         for line in missed:
