@@ -201,7 +201,8 @@ def test_an_incidents_answer_and_resolution_reach_each_childs_reporter_on_their_
 
 
 def test_the_report_counts_an_incident_once(desk, tmp_path, capsys):
-    """Four reports, three of them the incident's children, and a duplicate merged away:
+    """Four reports, three of them the incident's children, and a duplicate merged away (its
+    English reporter told in English):
     the timers judge the incident alone, and the report shows one ticket opened (at L1, where
     the incident is) with four affected reports, and nothing at L0."""
     handover = incident_desk(desk)
@@ -210,9 +211,21 @@ def test_the_report_counts_an_incident_once(desk, tmp_path, capsys):
     month_on = FixedClock(datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=30))
     fired = run_timers(build_context(desk.settings, tmp_path), month_on).fired
     assert {ref for ref, _stage, _target in fired} == {"LDP-000001"}
-    sixth = report(desk, RINA_FROM, 6, "SPSE mati lagi")
-    budi(desk, to(sixth, BUDI)[1], "#gabung LDP-1", 20)
+    # The duplicate is written in English: its reporter is told in English.
+    sixth = desk.deliver(mails.report(
+        subject="SPSE is down again", sender=RINA_FROM, message_id="<report-6@mail.example>",
+        body="Hello,\n\nThe SPSE website is down again since this morning and we cannot "
+             "upload our bid documents. Could you please help us?\n\nThank you,\nRina\n"))
+    merged = budi(desk, to(sixth, BUDI)[1], "#gabung LDP-1", 20)
     assert status("LDP-000005") == "closed"
+    told = to(merged, RINA)[1]
+    assert header(told, "Subject") == \
+        "[LDP-000005] Your report now continues as ticket LDP-000001: SPSE is down again"
+    assert ("Your report, ticket LDP-000005, is about the same problem as ticket LDP-000001 "
+            "(SPSE mati). So that it is handled once, we have merged the two: the work "
+            "continues on ticket LDP-000001.") in mails.text_of(told)
+    assert "\nTicket LDP-000001 is handled by Telkom Technical Operation (Level 1).\n" in \
+        mails.text_of(told)
     agent(desk, "Andi <andi@telkom.example>", handover, "#selesai Sudah pulih.", 21)
     config = write_config(tmp_path / "ldp.toml", desk.settings)
     today = (datetime.now(timezone.utc) + timedelta(hours=7)).date().isoformat()
