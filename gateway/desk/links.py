@@ -69,9 +69,15 @@ def _merge(duplicate: Ticket, survivor: Ticket, actor: str, now: datetime | None
 def _carry_status(incident: Ticket, plan: Plan, actor: str, now: datetime | None) -> None:
     """An incident's resolution resolves its children, its closing closes them."""
     names = [s.command.name for s in plan.steps if s.command.name in CARRIED]
-    if not names or plan.after.status != CARRIED[names[-1]]:
-        return
-    command = names[-1]
+    if names and plan.after.status == CARRIED[names[-1]]:
+        carry(incident, names[-1], actor, now)
+
+
+def carry(incident: Ticket, command: str, actor: str, now: datetime | None = None) -> list[str]:
+    """`command` ("resolve" or "close") done to each child of `incident` that the levels
+    table allows it on, with an event naming the incident; returns the children's references.
+    Also for whatever else closes an incident (closing it after a quiet period)."""
+    carried = []
     for child in links.children(incident):
         try:
             move = levels.transition_for(child.level, child.status, command)
@@ -82,6 +88,8 @@ def _carry_status(incident: Ticket, plan: Plan, actor: str, now: datetime | None
                           f"{child.status.value} -> {move.to_status.value}",
                           old=child.status.value, new=move.to_status.value, command=command,
                           arguments=f"incident {incident.ref}", at=now)
+        carried.append(child.ref)
+    return carried
 
 
 def mail(ctx: Context, ticket: Ticket, plan: Plan, actor: str,

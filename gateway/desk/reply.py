@@ -236,14 +236,18 @@ def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: 
              *copies.block_partner_notices(ctx, changed, plan, label, mover=agent.email,
                                             files=files),
              *copies.holder_notices(ctx, changed, plan, label, agent)]
+    # The duplicate's reporter told of the merge; an incident's answer to each child's reporter.
+    linked = links.mail(ctx, changed, plan, agent.email, files)
     if ctx.settings.security.receipts:
-        mails.append(notices.receipt_notice(ctx, changed, mail, agent, plan, "applied"))
+        receipt = notices.receipt_notice(ctx, changed, mail, agent, plan, "applied")
+        # The receipt names the children whose reporters the answer reached (never addresses).
+        reached = list(dict.fromkeys(o.ref for o, _ in linked if o.id != changed.id))
+        mails.append(replace(receipt, context={**receipt.context, "incident_reached": reached}))
     if plan.wants_help:
         mails.append(notices.help_notice(ctx, changed, mail, agent))
     for notice in mails:
         enqueue(ctx, changed, notice)
-    # The duplicate's reporter told of the merge; an incident's answer to each child's reporter.
-    for owner, notice in links.mail(ctx, changed, plan, agent.email, files):
+    for owner, notice in linked:
         enqueue(ctx, owner, notice)
     lines = ", ".join(s.command.line for s in plan.steps)
     return Outcome(Disposition.FOLLOW_UP, ticket.ref, f"applied for {actor}: {lines}",

@@ -178,6 +178,10 @@ def test_an_incidents_answer_and_resolution_reach_each_childs_reporter_on_their_
         others = [e for e in CHILDREN if e != email] + ["dodi@lpse.jabarprov.go.id"]
         assert not any(o.encode() in mail for o in others)
     assert to(reply, "dodi@lpse.jabarprov.go.id")[0] == ["dodi@lpse.jabarprov.go.id"]
+    # Andi's receipt names the children reached, by number only.
+    assert ("\nTanggapan ini juga dikirim kepada pelapor 3 laporan yang menjadi bagian dari "
+            "insiden ini, masing-masing dalam email tersendiri: LDP-000002, LDP-000003, "
+            "LDP-000004\n") in mails.text_of(to(reply, ANDI)[1])
     assert [status(f"LDP-00000{n}") for n in (2, 3, 4)] == ["open"] * 3
 
     done = agent(desk, andi, handover, "#selesai Server SPSE sudah pulih.", 11)

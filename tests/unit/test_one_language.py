@@ -91,6 +91,7 @@ BASE: dict[str, Any] = {
     "agent_email": "qq@qq.example", "agent_name": NEUTRAL, "agent_team": "qq",
     "assignment": "qq-1", "until": "2026-01-01", "days_left": 3,
     "survivor_ref": "LDP-000002", "survivor_subject": NEUTRAL,
+    "incident_reached": ["LDP-000002", "LDP-000003"],
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
