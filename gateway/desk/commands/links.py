@@ -11,6 +11,9 @@ every command (its level, its team). The other ticket is only named, so:
   reason. Never into a closed ticket, and never an incident with children (merge its reports).
 - #parent and #related change nothing on the other ticket but the link, so it may be at any
   level and any team.
+A merged reporter follows the survivor in Cc, beside its reporter: the two see each other's
+address, so a merge is for true duplicates; reports of one outage from different people go
+under an incident (#parent), whose answers reach each reporter alone.
 Incidents are one level deep: an incident is no child, a child no incident, so no cycle can
 form (and one that would is refused by name).
 """
