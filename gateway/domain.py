@@ -258,3 +258,19 @@ class Ticket:
     language: str
     tags: tuple[str, ...] = ()
     linked_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Links:
+    """A ticket's links to other tickets (`store.links`), by reference, as the desk's plan
+    reads them: what it was merged into, its incident (parent) and that incident's own parents
+    up the chain, its children, and the tickets related to it."""
+
+    ref: str
+    level: Level
+    team: str
+    status: Status
+    merged_into: str | None = None
+    parents: tuple[str, ...] = ()  # its parent first, then the parent's parent, ...
+    children: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()

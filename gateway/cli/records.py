@@ -49,6 +49,7 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
               + f" {f['added_by']} {f['at']}")
     if not data["followers"]:
         print(t("no_followers"))
+    _print_links(data["links"])
     print("\n" + t("work_log"))
     for w in data["actions"]:
         print(f"  {w['at']} {w['level']} {w['team']} {w['agent']}: {w['code']} "
@@ -67,6 +68,20 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
     for e in data["events"]:
         print(f"  {e['at']} {e['kind']:14} {e['actor']}: {e['detail']}")
     return EXIT_OK
+
+
+def _print_links(links: dict) -> None:
+    """The ticket's links, when it has any (#merge, #parent, #related)."""
+    lines = [t(key, refs=", ".join(refs), count=len(refs))
+             for key, refs in (("link_merged_into", [links["merged_into"]] if links["merged_into"]
+                                else []),
+                               ("link_merged_from", links["merged_from"]),
+                               ("link_parent", [links["parent"]] if links["parent"] else []),
+                               ("link_children", links["children"]),
+                               ("link_related", links["related"])) if refs]
+    if lines:
+        print("\n" + t("ticket_links"))
+        print("\n".join(lines))
 
 
 def cmd_tickets_export(args: argparse.Namespace) -> int:

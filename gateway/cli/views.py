@@ -11,6 +11,7 @@ from gateway.domain import InboundMail, MachineVerdict, Ticket
 from gateway.text.messages import heading, word
 from gateway.parsers.safetext import shown
 from gateway.store import followers as follower_store
+from gateway.store import links as link_store
 from gateway.store import tickets as ticket_store
 from gateway.store import worklog
 
@@ -47,6 +48,7 @@ def ticket_full(ticket: Ticket) -> dict[str, Any]:
             "actions": [{"at": _time(w.at), "agent": w.agent, "team": w.team, "level": w.level,
                          "code": w.code, "application": w.application, "note": shown(w.note)}
                         for w in worklog.of_ticket(ticket.id)],
+            "links": ticket_links(ticket),
             # Each change of #progres stage, oldest first (the `stage` events).
             "stages": [{"at": _time(e.at), "agent": e.actor, "from": e.old_value,
                         "stage": e.new_value} for e in events if e.kind == "stage"],
@@ -61,6 +63,15 @@ def ticket_full(ticket: Ticket) -> dict[str, Any]:
             "events": [{"kind": e.kind, "actor": e.actor, "at": _time(e.at), "detail": e.detail,
                         "old": e.old_value, "new": e.new_value}
                        for e in events]}
+
+
+def ticket_links(ticket: Ticket) -> dict[str, Any]:
+    """What the ticket was merged into and what was merged into it, its incident (parent)
+    and its children, and the tickets related to it (#merge, #parent, #related)."""
+    links = link_store.of(ticket)
+    return {"merged_into": links.merged_into, "merged_from": list(link_store.merged_refs(ticket)),
+            "parent": links.parents[0] if links.parents else None,
+            "children": list(links.children), "related": list(links.related)}
 
 
 def parsed_mail(mail: InboundMail, machine: MachineVerdict | None,

@@ -43,6 +43,8 @@ RULES: tuple[tuple[tuple[str, ...], tuple[Status, ...], Status | None, int], ...
     (("pending",), _ACTIVE, PENDING, 0),
     (("resolve",), _ACTIVE, RESOLVED, 0),
     (("close",), (*_ACTIVE, RESOLVED), CLOSED, 0),
+    # A duplicate merged into another ticket is closed: its mail lands on the other one.
+    (("merge",), (*_ACTIVE, RESOLVED), CLOSED, 0),
     (("reopen",), (RESOLVED, CLOSED), OPEN, 0),
     (QUERIES, tuple(Status), _KEEP, 0),
 )

@@ -33,6 +33,8 @@ _LEVEL_WORDS = {level.value: level for level in Level}
 _LEVEL_SHAPE = re.compile(r"[Ll][0-9]+")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+")
 _ME = frozenset({"me", "saya"})
+# A ticket reference as agents write it: LDP-123, ldp-000123, [LDP-000123].
+_TICKET = re.compile(r"\[?([A-Za-z][A-Za-z0-9]{0,15})-([0-9]{1,12})\]?[.,;]?")
 
 
 def parse_block(fresh_text: str) -> tuple[tuple[Command, ...], str]:
@@ -142,6 +144,17 @@ def _parse_email(spec: CommandSpec, line: str, rest: str) -> Command:
     return Command(line=line, name=spec.name, args=(email,))
 
 
+def _parse_ticket(spec: CommandSpec, line: str, rest: str) -> Command:
+    words = rest.split()
+    match = _TICKET.fullmatch(words[0]) if len(words) == 1 else None
+    if match is None:
+        return _error(line, spec.name, problem("needs_ticket", command=spec.name))
+    # Written as the gateway writes references (`threading.format_ref`), so LDP-123 and
+    # LDP-000123 name one ticket.
+    return Command(line=line, name=spec.name,
+                   args=(f"{match.group(1).upper()}-{int(match.group(2)):06d}",))
+
+
 _PARSERS: dict[ArgKind, Callable[[CommandSpec, str, str], Command]] = {
     ArgKind.NONE: _parse_none,
     ArgKind.TEXT: _parse_text,
@@ -150,6 +163,7 @@ _PARSERS: dict[ArgKind, Callable[[CommandSpec, str, str], Command]] = {
     ArgKind.AGENT: _parse_agent,
     ArgKind.CHOICE: _parse_choice,
     ArgKind.EMAIL: _parse_email,
+    ArgKind.TICKET: _parse_ticket,
 }
 
 

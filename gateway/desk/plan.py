@@ -19,7 +19,7 @@ from gateway.config import Agent, Settings
 from gateway.desk import levels, permissions, registry
 from gateway.desk.state import (CHANGED, FIELDS, Actor, Change, Keeper, Refusal, State, Step,
                                 acting_teams, agents_at, state_of)
-from gateway.domain import Command, Level, Ticket
+from gateway.domain import Command, Level, Links, Ticket
 from gateway.errors import InvalidTransition
 from gateway.text.problems import Problem, problem
 
@@ -58,16 +58,19 @@ def actor_for(agent: Agent, settings: Settings) -> Actor:
 
 def make_plan(ticket: Ticket, commands: Sequence[Command], body: str, actor: Actor,
               settings: Settings, keeper: Keeper | None = None,
-              followers: Sequence[str] = (), today: date | None = None) -> Plan:
+              followers: Sequence[str] = (), today: date | None = None,
+              links: Links | None = None, named: Sequence[Links] = ()) -> Plan:
     """Check every line of the block in order; see the module docstring. `keeper`: the
     ticket's L0 keeper, when it has left L0 (read from its events by the caller);
     `followers`: the ticket's followers' addresses (for #follow and #unfollow); `today`: the
-    caller's date, against the actor's assignment letter (None: not checked)."""
+    caller's date, against the actor's assignment letter (None: not checked); `links`: the
+    ticket's links, `named`: those of the tickets the block names (#merge, #parent,
+    #related; a ticket that does not exist is not among them)."""
     commands, implicit = _with_default(tuple(commands), body, settings)
     level_agents = agents_at(settings, ticket.level)
     rights = dict(ticket_team=ticket.team, acting_teams=acting_teams(settings, ticket.team),
                   keeper=keeper, today=today)
-    before = state = state_of(ticket, tuple(followers))
+    before = state = state_of(ticket, tuple(followers), links, tuple(named))
     steps: list[Step] = []
     destination: str | None = None
     for command in commands:

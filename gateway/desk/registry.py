@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable
 
-from gateway.desk.commands import fields, followers, moves, people, work
+from gateway.desk.commands import fields, followers, links, moves, people, work
 from gateway.domain import Level, Priority
 
 
@@ -36,6 +36,7 @@ class ArgKind(StrEnum):
     AGENT = "agent"  # one agent email, or me/saya (both become "me")
     EMAIL = "email"  # one plain email address, lower-cased, in the form SMTP carries
     CHOICE = "choice"  # one word from `choices`, stored as its canonical value
+    TICKET = "ticket"  # one ticket reference (LDP-123, [LDP-000123]), stored as PREFIX-000123
 
 
 class Flow(StrEnum):
@@ -165,6 +166,23 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("reopen", ("buka",), ArgKind.NONE,
                 "Reopen a resolved or closed ticket",
                 "Buka kembali tiket yang selesai atau ditutup", flow=Flow.OWN, primary="status"),
+    CommandSpec("merge", ("gabung",), ArgKind.TICKET,
+                "Merge this duplicate into another ticket: it closes, its reporter and "
+                "followers follow the other, mail to either number lands there",
+                "Gabungkan tiket duplikat ini ke tiket lain: tiket ini ditutup, pelapor dan "
+                "pengikutnya mengikuti tiket lain itu, email ke kedua nomor masuk ke sana",
+                "<LDP-123>", "<LDP-123>", "needs_ticket", flow=Flow.OWN, plan=links.merge,
+                primary="merged_into", effect="the reporter was told of the merge"),
+    CommandSpec("related", ("terkait", "link"), ArgKind.TICKET,
+                "Link this ticket to a related one", "Tautkan tiket ini ke tiket yang terkait",
+                "<LDP-123>", "<LDP-123>", "needs_ticket", plan=links.related,
+                primary="related"),
+    CommandSpec("parent", ("induk",), ArgKind.TICKET,
+                "Make this ticket part of an incident: the incident's #reply and resolution "
+                "reach this reporter too, and it resolves and closes with the incident",
+                "Jadikan tiket ini bagian dari insiden: #balas dan penyelesaian insiden juga "
+                "sampai ke pelapor tiket ini, dan tiket ini selesai dan ditutup bersama insiden",
+                "<LDP-100>", "<LDP-100>", "needs_ticket", plan=links.parent, primary="parent"),
     CommandSpec("check", ("cek",), ArgKind.NONE,
                 "Show the ticket's level and status", "Tampilkan tingkat dan keadaan tiket",
                 flow=Flow.QUERY),

@@ -28,15 +28,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.config import Agent, Settings
 from gateway.context import Context
-from gateway.desk import copies, notices, parse
+from gateway.desk import copies, links, notices, parse, registry
 from gateway.desk.apply import apply_plan
 from gateway.desk.plan import Plan, actor_for, make_plan
-from gateway.domain import (Address, Command, Disposition, InboundMail, Level, Outcome, Ticket,
-                            Visibility)
+from gateway.domain import (Address, Command, Disposition, InboundMail, Level, Links, Outcome,
+                            Ticket, Visibility)
 from gateway.outgoing import enqueue
 from gateway.parsers import auth, own_files, own_text, quoting, threading
 from gateway.text.problems import problem
 from gateway.store import followers, tickets
+from gateway.store import links as ticket_links
 
 log = logging.getLogger("ldp.agents")
 HTML_ONLY = problem("html_only")
@@ -48,6 +49,9 @@ _CLOSING = re.compile(r"(salam|wassalam|hormat (saya|kami)|terima ?kasih|regards
 # Ends with a full stop, so it never joins a "Pada ... menulis:" attribution below it.
 _TOP_MARKER = "ldp-agent-reply-top."
 _SIGNATURE_WINDOW = 8  # a signature sits within the last lines of the body
+# The commands that name another ticket, whose links the plan is given.
+LINK_COMMANDS = frozenset(row.name for row in registry.COMMANDS
+                          if row.kind == registry.ArgKind.TICKET)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     keeper = copies.keeper_of(ticket) if ticket.level != Level.L0 else None
     plan = make_plan(ticket, reply.commands, reply.body, actor_for(agent, ctx.settings),
                      ctx.settings, keeper, [f.email for f in followers.current(ticket)],
-                     today=agent_today(agent, ctx.settings))
+                     today=agent_today(agent, ctx.settings), links=ticket_links.of(ticket),
+                     named=named_tickets(reply.commands))
     if plan.dry_run:
         return _dry_run(mail, ticket, ctx, agent, plan)
     if not plan.ok:
@@ -93,12 +98,28 @@ def agent_today(agent: Agent, settings: Settings) -> date:
 
 
 def verify(mail: InboundMail, ticket: Ticket, ctx: Context) -> auth.Verdict:
-    """Whether the reply proves it is this agent's on this ticket (see `parsers.auth`)."""
+    """Whether the reply proves it is this agent's on this ticket (see `parsers.auth`). A
+    token for a ticket merged into this one counts: the agent answers a notice of the
+    duplicate, and the mail lands on the survivor."""
     security, support = ctx.settings.security, ctx.settings.support
-    return auth.authenticate(
-        email=mail.sender.email, ref=ticket.ref, referenced_ids=threading.referenced_ids(mail),
-        auth_headers=mail.headers.get("authentication-results", ()), secret=security.secret,
-        domain=support.domain, authserv_id=security.authserv_id, strict=security.strict)
+    verdict = None
+    for ref in (ticket.ref, *ticket_links.merged_refs(ticket)):
+        verdict = auth.authenticate(
+            email=mail.sender.email, ref=ref, referenced_ids=threading.referenced_ids(mail),
+            auth_headers=mail.headers.get("authentication-results", ()),
+            secret=security.secret, domain=support.domain, authserv_id=security.authserv_id,
+            strict=security.strict)
+        if verdict.verified:
+            break
+    return verdict
+
+
+def named_tickets(commands: tuple[Command, ...]) -> list[Links]:
+    """The links of the tickets a block's #merge, #parent and #related lines name (those that
+    exist), for the plan, which reads no database."""
+    refs = dict.fromkeys(c.args[0] for c in commands
+                         if c.error is None and c.args and c.name in LINK_COMMANDS)
+    return [found for ref in refs if (found := ticket_links.of_ref(ref)) is not None]
 
 
 def read_reply(mail: InboundMail, agent: Agent) -> Reply:
@@ -205,6 +226,7 @@ def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: 
     tickets.add_event(ticket, "agent_reply", actor, f"verified: {verdict.reason}",
                       message_row=row)
     changed = apply_plan(ticket, plan, actor, message_row=row)
+    links.write(changed, plan, actor)  # #merge, #parent, #related: the links and their effects
     label = str(Address(agent.email, agent.name))
     files = agent_files(mail, ticket) if plan.body_to_reporter else []
     # The L0 keeper's copy first: L0 hears of an update before the reporter does.
@@ -214,12 +236,19 @@ def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: 
              *copies.block_partner_notices(ctx, changed, plan, label, mover=agent.email,
                                             files=files),
              *copies.holder_notices(ctx, changed, plan, label, agent)]
+    # The duplicate's reporter told of the merge; an incident's answer to each child's reporter.
+    linked = links.mail(ctx, changed, plan, agent.email, files)
     if ctx.settings.security.receipts:
-        mails.append(notices.receipt_notice(ctx, changed, mail, agent, plan, "applied"))
+        receipt = notices.receipt_notice(ctx, changed, mail, agent, plan, "applied")
+        # The receipt names the children whose reporters the answer reached (never addresses).
+        reached = list(dict.fromkeys(o.ref for o, _ in linked if o.id != changed.id))
+        mails.append(replace(receipt, context={**receipt.context, "incident_reached": reached}))
     if plan.wants_help:
         mails.append(notices.help_notice(ctx, changed, mail, agent))
     for notice in mails:
         enqueue(ctx, changed, notice)
+    for owner, notice in linked:
+        enqueue(ctx, owner, notice)
     lines = ", ".join(s.command.line for s in plan.steps)
     return Outcome(Disposition.FOLLOW_UP, ticket.ref, f"applied for {actor}: {lines}",
                    mail.dedup_key)

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from gateway.config import Settings, Team
 from gateway.desk.actions import Action
-from gateway.domain import Command, Level, Priority, Status, Ticket
+from gateway.domain import Command, Level, Links, Priority, Status, Ticket
 from gateway.text.problems import Problem, problem
 
 FIELDS = ("level", "team", "status", "priority", "category", "assignee")
@@ -24,8 +24,9 @@ EMERGENCY_EVENT = "emergency_jump"
 # next level sets (`categories_by_level`).
 LEVEL_CATEGORY_EVENT = "level_category"
 
-# What a line may change and its receipt shows: the ticket's fields, and its followers.
-CHANGED = (*FIELDS, "followers")
+# What a line may change and its receipt shows: the ticket's fields, its followers, and its
+# links to other tickets (#merge, #parent, #related; `desk/commands/links.py`).
+CHANGED = (*FIELDS, "followers", "merged_into", "parent", "related")
 
 
 class Refusal(Exception):
@@ -79,6 +80,18 @@ class State:
     followers: tuple[str, ...] = ()
     # The work the block's #tindakan lines record (`desk.apply` writes one work-log row each).
     actions: tuple[Action, ...] = ()
+    # The ticket's links (#merge, #parent, #related), and those of the tickets the block names,
+    # read by the caller (the plan stays pure): `links` is the ticket's own.
+    ref: str = ""
+    merged_into: str | None = None
+    parent: str | None = None
+    related: tuple[str, ...] = ()
+    links: Links | None = None
+    named: tuple[Links, ...] = ()
+
+    def named_ticket(self, ref: str) -> Links | None:
+        """The links of a ticket the block names, or None when no such ticket exists."""
+        return next((n for n in self.named if n.ref == ref), None)
 
 
 @dataclass(frozen=True)
@@ -101,9 +114,13 @@ class Step:
         return next((c for c in self.changes if c.field == field), None)
 
 
-def state_of(ticket: Ticket, followers: tuple[str, ...] = ()) -> State:
+def state_of(ticket: Ticket, followers: tuple[str, ...] = (), links: Links | None = None,
+             named: tuple[Links, ...] = ()) -> State:
     return State(ticket.level, ticket.team, ticket.status, ticket.priority, ticket.category,
-                 ticket.assignee, ticket.reporter.email.lower(), tuple(followers))
+                 ticket.assignee, ticket.reporter.email.lower(), tuple(followers),
+                 ref=ticket.ref, merged_into=links.merged_into if links else None,
+                 parent=links.parents[0] if links and links.parents else None,
+                 related=links.related if links else (), links=links, named=named)
 
 
 def organisation(settings: Settings, team_id: str) -> str:

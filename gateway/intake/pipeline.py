@@ -24,7 +24,7 @@ from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVer
 from gateway.errors import DuplicateMessage, MalformedMail
 from gateway.parsers import autoreply, bounce, mime, quoting, threading
 from gateway.routing import chain
-from gateway.store import database, guards, mailbox, tickets
+from gateway.store import database, guards, links, mailbox, tickets
 
 __all__ = ["Context", "classify", "classify_arguments", "default_team", "process",
            "refuse_too_large", "route"]
@@ -103,6 +103,13 @@ def _machine_mail(mail: InboundMail, verdict, ctx: Context) -> Outcome:
 
 
 def _find_ticket(mail: InboundMail, ctx: Context) -> Ticket | None:
+    """The ticket the mail answers; for a duplicate merged into another, the survivor (its
+    old notices, its number in the subject, its reporter's quotes all land there)."""
+    ticket = _thread_ticket(mail, ctx)
+    return links.survivor(ticket) if ticket is not None else None
+
+
+def _thread_ticket(mail: InboundMail, ctx: Context) -> Ticket | None:
     ticket = tickets.ticket_for_message_ids(threading.referenced_ids(mail))
     if ticket is not None:
         return ticket

@@ -13,11 +13,12 @@ from gateway.sla.report import AGE_BUCKETS, Report
 
 STAGE_WORDS = {value: words[0] for value, words in STAGES}  # the Indonesian word per stage
 
-COLUMNS = ("level", "team", "opened", "resolved", "escalated_l0_l1", "escalated_l1_l2",
+COLUMNS = ("level", "team", "opened", "affected", "resolved", "escalated_l0_l1", "escalated_l1_l2",
            "returned", "reopened", "first_response_median", "first_response_p90",
            "resolution_median", "resolution_p90", "sla_compliance")
 LABELS = {
     "level": ("Tingkat", "Level"), "team": ("Tim", "Team"), "opened": ("Dibuka", "Opened"),
+    "affected": ("Laporan terdampak", "Affected reports"),
     "resolved": ("Selesai", "Resolved"), "escalated_l0_l1": ("Eskalasi L0-L1", "Escalated L0-L1"),
     "escalated_l1_l2": ("Eskalasi L1-L2", "Escalated L1-L2"),
     "returned": ("Dikembalikan", "Returned"), "reopened": ("Dibuka ulang", "Reopened"),

@@ -6,7 +6,10 @@ recorded them, in the period; the hours spent in each #progres stage from the `s
 (wall-clock, not business hours: a stage is the work's own clock). The period runs from `start` 00:00 to
 the end of `end`, both in WIB. A ticket counts for the level and team it is at now. Times are
 business hours of the ticket's team; the 90th percentile is the nearest rank. Compliance is the
-share of the first responses and resolutions of the period that met their target.
+share of the first responses and resolutions of the period that met their target. An incident
+counts once: its children (#parent) and the duplicates merged into a ticket (#merge) are no
+tickets of their own in any figure, only "affected" reports of the ticket that stands for them,
+in the period they were opened.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from gateway.sla import calendar as calendar_module
 from gateway.sla.history import DONE, Timeline, percentile, timeline
 from gateway.sla.targets import first_response_hours, resolution_hours
 from gateway.store import sla as store
-from gateway.store import worklog
+from gateway.store import links, worklog
 
 WIB = ZoneInfo("Asia/Jakarta")
 AGE_BUCKETS = (("<1d", 1), ("1-3d", 3), ("3-7d", 7), ("7-30d", 30), (">30d", None))
@@ -36,6 +39,9 @@ class Group:
     level: str
     team: str
     opened: int = 0
+    # Reports folded into the group's tickets in the period: an incident's children and the
+    # duplicates merged away, counted here rather than as tickets of their own.
+    affected: int = 0
     resolved: int = 0
     escalated_l0_l1: int = 0
     escalated_l1_l2: int = 0
@@ -59,7 +65,7 @@ class Group:
                 return None
             return round(median(values) if share is None else percentile(values, share), 1)
         return {"level": self.level, "team": self.team, "opened": self.opened,
-                "resolved": self.resolved, "escalated_l0_l1": self.escalated_l0_l1,
+                "affected": self.affected, "resolved": self.resolved, "escalated_l0_l1": self.escalated_l0_l1,
                 "escalated_l1_l2": self.escalated_l1_l2, "returned": self.returned,
                 "reopened": self.reopened,
                 "first_response_median": stat(self.first_response, None),
@@ -109,7 +115,15 @@ def build(settings: Settings, start: date, end: date, level: str | None = None,
     groups: dict[tuple[str, str], Group] = {}
     weekly: Counter = Counter()
     hours_by_level: dict[str, list[float]] = {}
+    absorbed = links.absorbed()
+    by_id = {row.id: row for row in rows}
     for row in rows:
+        if row.id in absorbed:
+            standing = by_id.get(_stands_for(row.id, absorbed))
+            if standing is not None and begin <= row.created_at < finish:
+                groups.setdefault((standing.level, standing.team),
+                                  Group(standing.level, standing.team)).affected += 1
+            continue
         line = timeline(row.created_at, facts.get(row.id, ()))
         group = groups.setdefault((row.level, row.team), Group(row.level, row.team))
         cal = calendars.get(row.team, fallback)
@@ -135,6 +149,16 @@ def build(settings: Settings, start: date, end: date, level: str | None = None,
             group.actions[(work.code, work.application or "-")] += 1
     ordered = [groups[key] for key in sorted(groups)]
     return Report(start, end, settings.support.language, ordered, dict(weekly), hours_by_level)
+
+
+def _stands_for(ticket_id: int, absorbed: dict[int, int]) -> int:
+    """The ticket that stands for `ticket_id` in the report: up its chain of incidents and
+    merges to one that is neither a child nor merged (bounded, should the data loop)."""
+    for _ in range(links.MAX_CHAIN):
+        if ticket_id not in absorbed:
+            break
+        ticket_id = absorbed[ticket_id]
+    return ticket_id
 
 
 def _count(group: Group, line: Timeline, row, begin: datetime, finish: datetime) -> None:

@@ -27,7 +27,7 @@ from gateway.sla import calendar as calendar_module
 from gateway.sla.clock import SystemClock
 from gateway.sla.history import timeline
 from gateway.sla.targets import Measure, running
-from gateway.store import database, sla as store, tickets
+from gateway.store import database, links, sla as store, tickets
 
 log = logging.getLogger("ldp.sla")
 _DEFAULT_TEAM = Team(id="", level=Level.L0, organisation="")
@@ -59,10 +59,15 @@ def run_timers(ctx: Context, clock=None) -> TimerReport:
         with database.transaction(ctx.db):
             rows = store.active_tickets(after=last_id, limit=PAGE)
             facts = store.history([row.id for row in rows])
+            # An incident's children and merged duplicates run no clocks of their own: the
+            # ticket that stands for them does (`store.links`).
+            absorbed = links.absorbed()
         if not rows:
             return report
         last_id = rows[-1].id
         for row in rows:
+            if row.id in absorbed:
+                continue
             line = timeline(row.created_at, facts.get(row.id, ()))
             cal = calendars.get(row.team) or calendar_module.for_team(_DEFAULT_TEAM, settings)
             for measure in running(line, cal, settings.sla, row.level, row.priority, now):

@@ -232,6 +232,21 @@ class AssignmentReminderRow(BaseModel):
         indexes = ((("agent", "assignment", "assigned_until"), True),)
 
 
+class TicketLinkRow(BaseModel):
+    """A link between two tickets (`store.links`): merged into, child of, or related to."""
+
+    ticket = pw.ForeignKeyField(TicketRow, column_name="ticket_id")
+    other = pw.ForeignKeyField(TicketRow, column_name="other_id")
+    kind = pw.CharField(max_length=16)
+    created_by = pw.TextField()
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "ticket_link"
+        indexes = ((("ticket", "other", "kind"), True),)
+
+
 ALL_MODELS = (TicketRow, MessageRow, AttachmentRow, EventRow, MailboxCursorRow, OutboxRow,
               QuarantineRow, LeaseRow, SuppressedAddressRow, HeldMailRow, FloodNoticeRow,
-              FollowerRow, OutboxCopyRow, WorkLogRow, AssignmentReminderRow)
+              FollowerRow, OutboxCopyRow, WorkLogRow, AssignmentReminderRow,
+              TicketLinkRow)

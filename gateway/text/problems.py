@@ -162,11 +162,51 @@ TEXT: Mapping[str, tuple[str, str]] = {
                       "{command} needs a stage first: {stages}; for example: #progress "
                       "analysis text"),
     "needs_action": ("{command} perlu diikuti kode tindakan", "{command} needs an action code"),
+    # #merge, #related, #parent: links between tickets (`desk/commands/links.py`).
+    "needs_ticket": ("{command} perlu diikuti satu nomor tiket, misalnya LDP-123",
+                     "{command} needs one ticket number, for example LDP-123"),
+    "unknown_ticket": ("tidak ada tiket {ref}", "there is no ticket {ref}"),
+    "same_ticket": ("{command} menunjuk tiket ini sendiri ({ref})",
+                    "{command} names this very ticket ({ref})"),
+    "merged_ticket": ("tiket {ref} sudah digabung ke {survivor}: tulis {command} {survivor}",
+                      "ticket {ref} was merged into {survivor}: write {command} {survivor}"),
+    "merge_into_closed": ("tiket {ref} sudah ditutup: tidak ada yang dapat digabung ke sana",
+                          "ticket {ref} is closed: nothing can be merged into it"),
+    "merge_lower_level": ("tiket {ref} berada di {target}, di bawah tiket ini ({level}): "
+                          "penggabungan tidak menurunkan tiket; tautkan dengan {related}",
+                          "ticket {ref} is at {target}, below this ticket ({level}): a merge "
+                          "never hands a ticket down; link them with {related}"),
+    "merge_other_team": ("tiket {ref} dipegang tim {team}, bukan tim Anda: minta tim itu "
+                         "menggabungkan, atau tautkan dengan {related}",
+                         "ticket {ref} is held by team {team}, not yours: ask them to merge, "
+                         "or link them with {related}"),
+    "merge_incident": ("tiket ini adalah insiden dengan {count} laporan terkait: gabungkan "
+                       "laporan-laporannya, bukan insidennya",
+                       "this ticket is an incident, with reports linked to it ({count}): "
+                       "merge the reports, not the incident"),
+    "already_related": ("tiket ini sudah terkait dengan {ref}",
+                        "this ticket is linked to {ref} already"),
+    "has_parent": ("tiket ini sudah bagian dari insiden {parent}",
+                   "this ticket is part of incident {parent} already"),
+    "parent_cycle": ("tiket ini sudah menjadi induk dari {ref}: tiket tidak dapat menjadi "
+                     "bagian dari insidennya sendiri",
+                     "this ticket is already the parent of {ref}: a ticket cannot be part of "
+                     "its own incident"),
+    "parent_is_child": ("tiket {ref} sendiri bagian dari insiden {parent}: tulis {command} "
+                        "{parent}",
+                        "ticket {ref} is itself part of incident {parent}: write {command} "
+                        "{parent}"),
+    "incident_has_children": ("tiket ini adalah insiden dengan {count} laporan: insiden tidak "
+                              "dapat menjadi bagian dari insiden lain",
+                              "this ticket is an incident, with reports linked to it "
+                              "({count}): an incident cannot be part of another"),
+    "parent_closed": ("tiket {ref} sudah ditutup: tautkan ke insiden yang masih berjalan",
+                      "ticket {ref} is closed: link tickets to an incident still open"),
     # Not a problem: how a receipt shows the #note or #reply a reply gets by default.
     "default_line": ("(otomatis: {command})", "(default: {command})"),
 }
 
-_COMMAND_KEYS = frozenset({"command", "chosen", "reopen", "reply", "note"})
+_COMMAND_KEYS = frozenset({"command", "chosen", "reopen", "reply", "note", "related"})
 _OR = (" atau ", " or ")
 
 

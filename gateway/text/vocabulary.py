@@ -31,6 +31,9 @@ FIELD = {
     "category": ("kategori", "category"),
     "assignee": ("petugas", "assignee"),
     "followers": ("pengikut", "followers"),
+    "merged_into": ("digabung ke", "merged into"),
+    "parent": ("bagian dari insiden", "part of incident"),
+    "related": ("tiket terkait", "related tickets"),
 }
 # The SLA targets, as the reminder and breach notices name them.
 MEASURE = {

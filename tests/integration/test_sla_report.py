@@ -30,17 +30,17 @@ EMPTY_BACKLOG = {"<1d": 0, "1-3d": 0, "3-7d": 0, "7-30d": 0, ">30d": 0}
 # 4 (now L1): first response 4 h, four full days 32 h; L0-L1, L1-L2 and a return.
 # Backlog at 1 April 00:00 WIB: 5 opened 30 March 10:00 (1.6 days), 6 opened 20 February.
 EXPECTED = [
-    {"level": "L0", "team": "l0-lkpp", "opened": 3, "resolved": 4, "escalated_l0_l1": 0,
+    {"level": "L0", "team": "l0-lkpp", "opened": 3, "affected": 0, "resolved": 4, "escalated_l0_l1": 0,
      "escalated_l1_l2": 0, "returned": 0, "reopened": 1, "first_response_median": 1.5,
      "first_response_p90": 2.0, "resolution_median": 6.5, "resolution_p90": 11.0,
      "sla_compliance": 85.7, "backlog": EMPTY_BACKLOG,
      "top_categories": [["akun", 2], ["spse", 1]], "actions": [], "stage_hours": {}},
-    {"level": "L0", "team": "l0-telkom", "opened": 1, "resolved": 0, "escalated_l0_l1": 0,
+    {"level": "L0", "team": "l0-telkom", "opened": 1, "affected": 0, "resolved": 0, "escalated_l0_l1": 0,
      "escalated_l1_l2": 0, "returned": 0, "reopened": 0, "first_response_median": None,
      "first_response_p90": None, "resolution_median": None, "resolution_p90": None,
      "sla_compliance": None, "backlog": {**EMPTY_BACKLOG, "1-3d": 1, ">30d": 1},
      "top_categories": [["email", 1]], "actions": [], "stage_hours": {}},
-    {"level": "L1", "team": "l1-telkom", "opened": 1, "resolved": 1, "escalated_l0_l1": 1,
+    {"level": "L1", "team": "l1-telkom", "opened": 1, "affected": 0, "resolved": 1, "escalated_l0_l1": 1,
      "escalated_l1_l2": 1, "returned": 1, "reopened": 0, "first_response_median": 4.0,
      "first_response_p90": 4.0, "resolution_median": 32.0, "resolution_p90": 32.0,
      "sla_compliance": 100.0, "backlog": EMPTY_BACKLOG, "top_categories": [["akun", 1]],
@@ -77,11 +77,11 @@ def test_csv_in_indonesian(month):
     """The CSV has Indonesian headings (support.language = id) and one line per group."""
     lines = render.as_csv(build(month, level="L1")).splitlines()
     assert lines == [
-        "Tingkat,Tim,Dibuka,Selesai,Eskalasi L0-L1,Eskalasi L1-L2,Dikembalikan,Dibuka ulang,"
+        "Tingkat,Tim,Dibuka,Laporan terdampak,Selesai,Eskalasi L0-L1,Eskalasi L1-L2,Dikembalikan,Dibuka ulang,"
         "Tanggapan pertama median (jam),Tanggapan pertama P90 (jam),Penyelesaian median (jam),"
         "Penyelesaian P90 (jam),Kepatuhan SLA (%),Antrean menurut umur,Kategori teratas,Tindakan,"
         "Jam per tahap",
-        "L1,l1-telkom,1,1,1,1,1,0,4.0,4.0,32.0,32.0,100.0,<1d:0 1-3d:0 3-7d:0 7-30d:0 >30d:0,"
+        "L1,l1-telkom,1,0,1,1,1,1,0,4.0,4.0,32.0,32.0,100.0,<1d:0 1-3d:0 3-7d:0 7-30d:0 >30d:0,"
         "akun (1),-,-"]
 
 

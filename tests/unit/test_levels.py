@@ -14,35 +14,36 @@ from gateway.errors import InvalidTransition
 L0, L1, L2 = Level.L0, Level.L1, Level.L2
 NEW, OPEN, PENDING, RESOLVED, CLOSED = tuple(Status)
 
-WORK = "reply note assign take unassign follow unfollow team priority category action progress"
+WORK = ("reply note assign take unassign follow unfollow team priority category action progress "
+        "related parent")
 
 # The whole plan, written out independently of the module: for each level and status, every
 # allowed command and its result ("status" or "status at level"). Everything else is invalid.
 GOLDEN: dict[tuple[Level, Status], str] = {
     (L0, NEW): f"{WORK} -> open; escalate -> open at L1; pending -> pending; "
-               "resolve -> resolved; close -> closed; check help -> new",
+               "resolve -> resolved; close merge -> closed; check help -> new",
     (L0, OPEN): f"{WORK} -> open; escalate -> open at L1; pending -> pending; "
-                "resolve -> resolved; close -> closed; check help -> open",
+                "resolve -> resolved; close merge -> closed; check help -> open",
     (L0, PENDING): f"{WORK} -> pending; escalate -> open at L1; pending -> pending; "
-                   "resolve -> resolved; close -> closed; check help -> pending",
-    (L0, RESOLVED): f"{WORK} -> resolved; close -> closed; reopen -> open; check help -> resolved",
+                   "resolve -> resolved; close merge -> closed; check help -> pending",
+    (L0, RESOLVED): f"{WORK} -> resolved; close merge -> closed; reopen -> open; check help -> resolved",
     (L0, CLOSED): "reopen -> open; check help -> closed",
     (L1, NEW): f"{WORK} -> open; escalate -> open at L2; return -> open at L0; "
-               "pending -> pending; resolve -> resolved; close -> closed; check help -> new",
+               "pending -> pending; resolve -> resolved; close merge -> closed; check help -> new",
     (L1, OPEN): f"{WORK} -> open; escalate -> open at L2; return -> open at L0; "
-                "pending -> pending; resolve -> resolved; close -> closed; check help -> open",
+                "pending -> pending; resolve -> resolved; close merge -> closed; check help -> open",
     (L1, PENDING): f"{WORK} -> pending; escalate -> open at L2; return -> open at L0; "
-                   "pending -> pending; resolve -> resolved; close -> closed; "
+                   "pending -> pending; resolve -> resolved; close merge -> closed; "
                    "check help -> pending",
-    (L1, RESOLVED): f"{WORK} -> resolved; close -> closed; reopen -> open; check help -> resolved",
+    (L1, RESOLVED): f"{WORK} -> resolved; close merge -> closed; reopen -> open; check help -> resolved",
     (L1, CLOSED): "reopen -> open; check help -> closed",
     (L2, NEW): f"{WORK} -> open; return -> open at L1; pending -> pending; "
-               "resolve -> resolved; close -> closed; check help -> new",
+               "resolve -> resolved; close merge -> closed; check help -> new",
     (L2, OPEN): f"{WORK} -> open; return -> open at L1; pending -> pending; "
-                "resolve -> resolved; close -> closed; check help -> open",
+                "resolve -> resolved; close merge -> closed; check help -> open",
     (L2, PENDING): f"{WORK} -> pending; return -> open at L1; pending -> pending; "
-                   "resolve -> resolved; close -> closed; check help -> pending",
-    (L2, RESOLVED): f"{WORK} -> resolved; close -> closed; reopen -> open; check help -> resolved",
+                   "resolve -> resolved; close merge -> closed; check help -> pending",
+    (L2, RESOLVED): f"{WORK} -> resolved; close merge -> closed; reopen -> open; check help -> resolved",
     (L2, CLOSED): "reopen -> open; check help -> closed",
 }
 
@@ -66,9 +67,9 @@ INVALID_KEYS = [key for key in ALL_KEYS if key not in EXPECTED]
 
 
 def test_the_table_knows_exactly_the_parsers_commands() -> None:
-    """The levels table and the command parser describe the same twenty commands."""
+    """The levels table and the command parser describe the same twenty-three commands."""
     assert sorted(COMMANDS) == sorted(spec.name for spec in PARSED_COMMANDS)
-    assert len(COMMANDS) == 20
+    assert len(COMMANDS) == 23
 
 
 def test_the_table_is_exactly_the_golden_plan() -> None:
@@ -103,8 +104,8 @@ def test_escalating_past_l2_names_the_top() -> None:
         transition_for(L2, OPEN, "escalate")
     assert str(raised.value) == (
         "#escalate is not allowed on an L2 ticket in status open (L2 is the highest level); "
-        "allowed there: #reply, #note, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, "
-        "#return, #pending, #resolve, #close, #check, #help")
+        "allowed there: #reply, #note, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #related, #parent, "
+        "#return, #pending, #resolve, #close, #merge, #check, #help")
 
 
 def test_returning_below_l0_names_the_bottom() -> None:
@@ -113,8 +114,8 @@ def test_returning_below_l0_names_the_bottom() -> None:
         transition_for(L0, PENDING, "return")
     assert str(raised.value) == (
         "#return is not allowed on an L0 ticket in status pending (L0 is the lowest level); "
-        "allowed there: #reply, #note, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, "
-        "#escalate, #pending, #resolve, #close, #check, #help")
+        "allowed there: #reply, #note, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #related, #parent, "
+        "#escalate, #pending, #resolve, #close, #merge, #check, #help")
 
 
 def test_work_on_a_closed_ticket_says_reopen_first() -> None:
@@ -133,7 +134,7 @@ def test_escalating_a_resolved_ticket_says_reopen_first() -> None:
     assert str(raised.value) == (
         "#escalate is not allowed on an L0 ticket in status resolved "
         "(the ticket is resolved: #reopen it first); allowed there: #reply, #note, #assign, "
-        "#take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #close, #reopen, #check, #help")
+        "#take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #related, #parent, #close, #merge, #reopen, #check, #help")
 
 
 def test_reopening_an_open_ticket_is_refused() -> None:
@@ -241,7 +242,7 @@ def test_a_target_on_a_disallowed_row_reports_the_row() -> None:
 def test_describe_table_lists_every_row_in_order() -> None:
     """describe_table gives one text row per allowed key, by level, then status, then command."""
     rows = describe_table()
-    assert len(rows) == len(EXPECTED) == 222
+    assert len(rows) == len(EXPECTED) == 258
     assert rows[:3] == [("L0", "new", "reply", "open"), ("L0", "new", "note", "open"),
                         ("L0", "new", "assign", "open")]
     assert ("L0", "new", "escalate", "open at L1") in rows

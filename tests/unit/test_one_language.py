@@ -90,6 +90,8 @@ BASE: dict[str, Any] = {
     "actor_level": "L0", "emergency": False,
     "agent_email": "qq@qq.example", "agent_name": NEUTRAL, "agent_team": "qq",
     "assignment": "qq-1", "until": "2026-01-01", "days_left": 3,
+    "survivor_ref": "LDP-000002", "survivor_subject": NEUTRAL,
+    "incident_reached": ["LDP-000002", "LDP-000003"],
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
@@ -107,7 +109,8 @@ VARIATIONS: list[dict[str, Any]] = [
     {"steps": [step("take", changes=[{"field": f, "old": old, "new": new} for f, old, new in (
         ("level", "L0", "L1"), ("team", "Qqa", "Qqb"), ("status", "new", "open"),
         ("priority", "low", "urgent"), ("category", "-", NEUTRAL), ("assignee", "-", NEUTRAL),
-        ("followers", "-", NEUTRAL),
+        ("followers", "-", NEUTRAL), ("merged_into", "-", "LDP-000002"),
+        ("parent", "-", "LDP-000002"), ("related", "-", "LDP-000002"),
         ("status", "pending", "resolved"), ("status", "resolved", "closed"),
         ("priority", "normal", "high"))])]},
     {"steps": [step("reply", implicit=True), step("note", error=NEUTRAL)], "mode": "refused"},
