@@ -21,6 +21,7 @@ from gateway.cli import support as cli_support
 from gateway.cli import config_check
 from gateway.cli import views
 from gateway.cli.agents import cmd_agents_list
+from gateway.cli.answers import cmd_templates_list
 from gateway.cli.attachments import cmd_attachments_get, cmd_attachments_list
 from gateway.cli.common import context, load_settings, print_rows
 from gateway.cli.errors import Parser, guarded, os_detail, require_commands
@@ -121,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
                      "every agent with team, level, assignment letter and whether it is valid "
                      "today", agents)
     a_list.add_argument("--json", action="store_true")
+
+    answers = sub.add_parser("templates", help="the canned answers agents insert with "
+                             "#templat").add_subparsers()
+    t_list = command("list", cmd_templates_list,
+                     "every canned answer: name, language, first line, check", answers)
+    t_list.add_argument("--json", action="store_true")
 
     report = command("report", cmd_report, "service-level figures per level and team")
     report.add_argument("--from", dest="start", required=True, type=cli_support.iso_date,

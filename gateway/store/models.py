@@ -232,6 +232,20 @@ class AssignmentReminderRow(BaseModel):
         indexes = ((("agent", "assignment", "assigned_until"), True),)
 
 
+class AgentWelcomeRow(BaseModel):
+    """This agent (lower-case address; "*": the first run's mark) was welcomed: mailed (1) or
+    recorded as knowing the desk already (0)."""
+
+    agent = pw.TextField()
+    mailed = pw.IntegerField()
+    welcomed_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "agent_welcome"
+        indexes = ((("agent",), True),)
+
+
 ALL_MODELS = (TicketRow, MessageRow, AttachmentRow, EventRow, MailboxCursorRow, OutboxRow,
               QuarantineRow, LeaseRow, SuppressedAddressRow, HeldMailRow, FloodNoticeRow,
-              FollowerRow, OutboxCopyRow, WorkLogRow, AssignmentReminderRow)
+              FollowerRow, OutboxCopyRow, WorkLogRow, AssignmentReminderRow,
+              AgentWelcomeRow)

@@ -162,6 +162,17 @@ TEXT: Mapping[str, tuple[str, str]] = {
                       "{command} needs a stage first: {stages}; for example: #progress "
                       "analysis text"),
     "needs_action": ("{command} perlu diikuti kode tindakan", "{command} needs an action code"),
+    # Canned answers (#templat NAMA, `desk.canned`).
+    "needs_template": ("{command} perlu diikuti nama jawaban baku",
+                       "{command} needs the name of a canned answer"),
+    "unknown_template": ("jawaban baku '{name}' tidak ada; jawaban yang ada: {known}",
+                         "there is no canned answer '{name}'; the answers: {known}"),
+    "template_needs_reply": ("{command} hanya dipakai bersama {reply}: jawaban baku dikirim ke "
+                             "pelapor", "{command} works only with {reply}: a canned answer "
+                             "goes to the reporter"),
+    "template_failed": ("jawaban baku '{name}' tidak dapat disusun ({reason}); beri tahu "
+                        "pengelola", "the canned answer '{name}' cannot be filled in "
+                        "({reason}); tell the operator"),
     # Not a problem: how a receipt shows the #note or #reply a reply gets by default.
     "default_line": ("(otomatis: {command})", "(default: {command})"),
 }
