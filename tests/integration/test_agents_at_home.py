@@ -207,3 +207,51 @@ def test_a_canned_answer_reaches_the_reporter_filled_in_and_an_unknown_one_is_re
     feedback = [m for m in tickets.messages(tickets.get_ticket(REF)) if m.kind == "feedback"]
     assert feedback[-1].text.startswith("Yth. Rina Wati,\n\nTerima kasih atas laporan LDP-000001")
     assert tickets.get_ticket(REF).status.value == "open"
+
+
+WELCOME_START = """\
+Halo Nina,
+
+Anda kini terdaftar sebagai agen L1 di Layanan Dukungan Pengguna, tim LKPP Level 1. Tiket untuk \
+tim Anda datang lewat email; Anda menanganinya dengan membalas email itu, dengan perintah di \
+baris paling atas balasan.
+
+Yang dapat Anda pakai sekarang, sebagai agen L1 di LKPP Level 1:
+"""
+
+
+def test_an_agent_added_with_ldp_agents_add_is_welcomed_once(
+        imap_server, smtp_sink, db_url, tmp_path, capsys):
+    desk = Desk(imap_server, smtp_sink, db_url, tmp_path)
+    path = write_config(tmp_path / "ldp.toml", desk.settings)
+    deliver(imap_server, desk.settings.imap.folder)  # the mailbox exists, empty
+
+    def run_once() -> list:
+        settings = config.load(path)
+        Service(build_context(settings, tmp_path)).run_once()
+        fresh, desk.seen = smtp_sink.messages[desk.seen:], len(smtp_sink.messages)
+        return fresh
+
+    # The first run finds the roster the desk already had: recorded, nobody mailed.
+    assert run_once() == []
+    assert cli.main(["--config", str(path), "agents", "add", "nina@lkpp.example", "--name",
+                     "Nina", "--team", "l1-lkpp", "--assignment", "SP-07/LKPP/2026",
+                     "--from", "2026-01-01", "--until", "2999-12-31"]) == 0
+    capsys.readouterr()
+    [(_sender, recipients, raw)] = run_once()
+    assert recipients == ["nina@lkpp.example"]
+    assert mails.parse(raw)["Subject"] == "Selamat datang di Layanan Dukungan Pengguna"
+    text = mails.text_of(raw)
+    assert text.startswith(WELCOME_START)
+    assert "  restart-layanan SPSE|SIKaP: Restart layanan aplikasi\n" in text
+    assert "Surat penugasan: SP-07/LKPP/2026, sampai 2999-12-31 (berlaku hari ini)\n" in text
+    assert auth.token_matches(mails.parse(raw)["Message-ID"], secret=SECRET,
+                              domain="lpse.example", ref="desk", email="nina@lkpp.example")
+    assert run_once() == []  # once
+    assert cli.main(["--config", str(path), "agents", "list", "--json"]) == 0
+    listed = {row["email"]: row for row in json.loads(capsys.readouterr().out)}
+    assert listed["nina@lkpp.example"]["assignment"] == "SP-07/LKPP/2026"
+    with database.transaction(build_context(config.load(path), tmp_path).db):
+        from gateway.store import welcome
+        assert welcome.welcomed() == {"*", BUDI, SARI, "andi@telkom.example", DEWI,
+                                      "nina@lkpp.example"}
