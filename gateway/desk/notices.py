@@ -191,7 +191,7 @@ def help_notice(ctx: Context, ticket: Ticket | None, mail: InboundMail,
                 agent: Agent) -> Notice:
     """The command reference (#help) in the agent's language: what this agent may use now
     (`cheatsheet`). Without a ticket (#help written to the support address), under a token of
-    the desk's own (`desk_message_id`), so answering it is an authenticated #help again."""
+    the desk's own (`desk_notice`), so answering it is an authenticated #help again."""
     context = {"ref": ticket.ref if ticket else None,
                "subject": ticket.subject if ticket else "",
                "help": registry.help_text(agent.language), "allowed": allowed(ctx, agent),
@@ -207,13 +207,14 @@ DESK_REF = "desk"
 
 
 def desk_notice(ctx: Context, agent: Agent, template: str, context: dict[str, Any],
-                thread: tuple[str | None, tuple[str, ...]] = (None, ())) -> Notice:
+                thread: tuple[str | None, tuple[str, ...]] = (None, ()),
+                auto_submitted: str = "auto-replied") -> Notice:
     """A notice to one agent about no ticket, with the desk's reply token for that agent."""
     settings = ctx.settings
     return Notice(template=template, to=Address(agent.email, agent.name),
                   language=agent.language,
                   context={**context, "command_words": registry.command_words(agent.language)},
-                  in_reply_to=thread[0], references=thread[1], auto_submitted="auto-replied",
+                  in_reply_to=thread[0], references=thread[1], auto_submitted=auto_submitted,
                   message_id=auth.token_message_id(settings.security.secret,
                                                    settings.support.domain, DESK_REF,
                                                    agent.email))

@@ -42,7 +42,8 @@ def welcome_new_agents(ctx: Context) -> int:
     for agent in fresh:
         context = {"agent_name": agent.name or agent.email, "allowed": notices.allowed(ctx, agent),
                    "default_public": settings.security.default_visibility == "public"}
-        enqueue(ctx, None, notices.desk_notice(ctx, agent, TEMPLATE, context))
+        enqueue(ctx, None, notices.desk_notice(ctx, agent, TEMPLATE, context,
+                                               auto_submitted="auto-generated"))
         store.record(agent.email, mailed=True)
         log.info("welcome mail queued for the new agent %s", agent.email)
     return len(fresh)
