@@ -21,7 +21,7 @@ from gateway.cli import support as cli_support
 from gateway.cli import config_check
 from gateway.cli import views
 from gateway.cli.agents import cmd_agents_list
-from gateway.cli.agents_edit import cmd_agents_add, cmd_agents_remove
+from gateway.cli.agents_edit import cmd_agents_add, cmd_agents_remove, cmd_agents_update
 from gateway.cli.answers import cmd_templates_list
 from gateway.cli.attachments import cmd_attachments_get, cmd_attachments_list
 from gateway.cli.common import context, load_settings, print_rows
@@ -138,6 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
                        metavar="DATE", help="its first day (default: open)")
     a_add.add_argument("--until", dest="assigned_until", required=True,
                        type=cli_support.iso_date, metavar="DATE", help="its last day")
+    a_update = command("update", cmd_agents_update, "change an agent of the configuration "
+                       "file's roster (a renewed letter: --assignment, --until)", agents)
+    a_update.add_argument("email")
+    a_update.add_argument("--name")
+    a_update.add_argument("--team", help="a team id of the configuration")
+    a_update.add_argument("--role", choices=config_module.CHOICES["agents.role"])
+    a_update.add_argument("--language", choices=config_module.CHOICES["agents.language"])
+    a_update.add_argument("--lead", action=argparse.BooleanOptionalAction)
+    a_update.add_argument("--assignment", metavar="NUMBER")
+    a_update.add_argument("--from", dest="assigned_from", type=cli_support.iso_date,
+                          metavar="DATE")
+    a_update.add_argument("--until", dest="assigned_until", type=cli_support.iso_date,
+                          metavar="DATE")
     a_remove = command("remove", cmd_agents_remove,
                        "remove an agent from the configuration file's roster", agents)
     a_remove.add_argument("email")

@@ -1,4 +1,4 @@
-"""`ldp agents add` and `ldp agents remove`: the roster edited in the configuration file itself,
+"""`ldp agents add`, `update` and `remove`: the roster edited in the configuration file itself,
 in place, with tomlkit (the only module that imports it), which keeps the operator's comments,
 order and layout: a tool that rewrote the file from the settings would lose every comment.
 
@@ -39,13 +39,8 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
     email = args.email.strip()
     if settings.agent(email) is not None:
         raise UsageError(t("agent_exists", email=email, path=path))
-    team = settings.team(args.team)
-    if team is None:
-        raise UsageError(t("unknown_team", team=args.team,
-                           known=", ".join(x.id for x in settings.teams) or "-"))
-    if args.assigned_from and args.assigned_until < args.assigned_from:
-        raise UsageError(t("until_before_from", until=args.assigned_until,
-                           begins=args.assigned_from))
+    team = _known_team(settings, args.team)
+    _in_order(args.assigned_from, args.assigned_until)
     document = _parse(path)
     table = tomlkit.table()
     for key, value in (("email", email), ("name", args.name), ("team", team.id),
@@ -70,22 +65,69 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_agents_remove(args: argparse.Namespace) -> int:
+def cmd_agents_update(args: argparse.Namespace) -> int:
+    """The keys given, set on the agent's own [[agents]] table (each key where it was, with
+    its comment); a renewed assignment letter is the common case."""
     path = _config_file(args)
     settings = load_settings(args)
-    agent = settings.agent(args.email.strip())
-    if agent is None:
-        raise NotFound(t("agent_unknown", email=args.email, path=path))
+    agent = _agent(settings, args.email, path)
+    changes = {key: value for key, value in (
+        ("name", args.name), ("team", args.team and _known_team(settings, args.team).id),
+        ("role", args.role), ("language", args.language), ("lead", args.lead),
+        ("assignment", args.assignment), ("assigned_from", _day(args.assigned_from)),
+        ("assigned_until", _day(args.assigned_until))) if value is not None}
+    if not changes:
+        raise UsageError(t("nothing_to_change"))
+    begins, ends = agent.assignment_dates()
+    _in_order(args.assigned_from or begins, args.assigned_until or ends)
     document = _parse(path)
-    roster = document["agents"]
-    if not isinstance(roster, tomlkit.items.AoT):
-        raise UsageError(t("agents_inline", path=path))
-    index = next(i for i, item in enumerate(roster)
-                 if str(item.get("email", "")).lower() == agent.email.lower())
+    roster, index = _position(document, agent.email, path)
+    for key, value in changes.items():
+        roster[index][key] = value
+    _write_checked(path, tomlkit.dumps(document))
+    print(t("agent_updated", email=agent.email, keys=", ".join(changes), path=path))
+    return 0
+
+
+def cmd_agents_remove(args: argparse.Namespace) -> int:
+    path = _config_file(args)
+    agent = _agent(load_settings(args), args.email, path)
+    document = _parse(path)
+    roster, index = _position(document, agent.email, path)
     del roster[index]
     _write_checked(path, tomlkit.dumps(document))
     print(t("agent_removed", email=agent.email, path=path))
     return 0
+
+
+def _agent(settings, email: str, path: Path):
+    agent = settings.agent(email.strip())
+    if agent is None:
+        raise NotFound(t("agent_unknown", email=email, path=path))
+    return agent
+
+
+def _known_team(settings, team_id: str):
+    team = settings.team(team_id)
+    if team is None:
+        raise UsageError(t("unknown_team", team=team_id,
+                           known=", ".join(x.id for x in settings.teams) or "-"))
+    return team
+
+
+def _in_order(begins, ends) -> None:
+    if begins and ends and ends < begins:
+        raise UsageError(t("until_before_from", until=ends, begins=begins))
+
+
+def _position(document: tomlkit.TOMLDocument, email: str,
+              path: Path) -> tuple[tomlkit.items.AoT, int]:
+    """The [[agents]] array and the index of the table of `email` in it."""
+    roster = document["agents"]
+    if not isinstance(roster, tomlkit.items.AoT):
+        raise UsageError(t("agents_inline", path=path))
+    return roster, next(i for i, item in enumerate(roster)
+                        if str(item.get("email", "")).lower() == email.lower())
 
 
 def _append(document: tomlkit.TOMLDocument, roster: tomlkit.items.AoT,

@@ -88,7 +88,7 @@ TEXT = {
     "rules_ok": ("{count} aturan valid", "{count} rules are valid"),
     "no_agents": ("belum ada agen di konfigurasi ([[agents]])",
                   "no agents are configured ([[agents]])"),
-    # `ldp agents add` and `remove` (gateway/cli/agents_edit.py).
+    # `ldp agents add`, `update` and `remove` (gateway/cli/agents_edit.py).
     "agent_exists": ("agen {email} sudah ada di {path}", "the agent {email} is already in {path}"),
     "agent_unknown": ("tidak ada agen {email} di {path}", "there is no agent {email} in {path}"),
     "until_before_from": ("--until {until} lebih awal dari --from {begins}",
@@ -100,6 +100,10 @@ TEXT = {
                     "`ldp run` agar agen ini dapat bekerja dan menerima email sambutan",
                     "the agent {email} was added to {path} (team {team}, {level}); restart "
                     "`ldp run` so the agent can act and gets the welcome mail"),
+    "agent_updated": ("agen {email} diubah di {path} ({keys}); mulai ulang `ldp run`",
+                      "the agent {email} was changed in {path} ({keys}); restart `ldp run`"),
+    "nothing_to_change": ("tidak ada yang diubah: beri paling sedikit satu opsi",
+                          "nothing to change: give at least one option"),
     "agent_removed": ("agen {email} dihapus dari {path}; mulai ulang `ldp run`",
                       "the agent {email} was removed from {path}; restart `ldp run`"),
     # `ldp templates list` (gateway/cli/answers.py).

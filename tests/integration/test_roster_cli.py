@@ -148,3 +148,29 @@ def test_templates_list_shows_each_answer_and_a_broken_one(config, tmp_path):
     code, out, _err = ldp(tmp_path, "--config", str(config), "templates", "list")
     assert out.splitlines()[0].split() == ["name", "language", "first_line", "check"]
     assert out.splitlines()[2].split()[:3] == ["reset-sandi", "id", "Yth."]
+
+
+def test_update_renews_a_letter_in_place_keeping_each_key_and_comment(config, tmp_path):
+    code, out, err = ldp(tmp_path, "--config", str(config), "agents", "update",
+                         "budi@lkpp.example", "--team", "l1-lkpp", "--assignment", "SP-2",
+                         "--until", "2027-06-30", "--lead")
+    assert (code, err) == (0, "")
+    assert out == (f"the agent budi@lkpp.example was changed in {config} (team, lead, "
+                   "assignment, assigned_until); restart `ldp run`\n")
+    assert config.read_text(encoding="utf-8") == CONFIG.replace(
+        'team = "l0-lkpp"   # the morning shift\n',
+        'team = "l1-lkpp"   # the morning shift\nlead = true\nassignment = "SP-2"\n'
+        'assigned_until = "2027-06-30"\n')
+    before = config.read_text(encoding="utf-8")
+    for arguments, code_wanted, message in (
+            ([], 2, "error: nothing to change: give at least one option"),
+            (["--team", "l7"], 2, "error: unknown team: l7 (known: l0-lkpp, l1-lkpp)"),
+            (["--from", "2028-01-01"], 2,
+             "error: --until 2027-06-30 is before --from 2028-01-01")):
+        code, _out, err = ldp(tmp_path, "--config", str(config), "agents", "update",
+                              "budi@lkpp.example", *arguments)
+        assert (code, err) == (code_wanted, message + "\n")
+    code, _out, err = ldp(tmp_path, "--config", str(config), "agents", "update",
+                          "siapa@lkpp.example", "--name", "X")
+    assert (code, err) == (66, f"error: there is no agent siapa@lkpp.example in {config}\n")
+    assert config.read_text(encoding="utf-8") == before
