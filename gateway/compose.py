@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup, escape
 
 from gateway import resources
@@ -118,6 +119,64 @@ def _word(context: jinja2.runtime.Context, value: object, kind: str) -> str:
 
 def _nl2br(value: str) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(value).split("\n"))
+
+
+class TemplateProblem(ValueError):
+    """An operator's template that cannot be rendered: the one-line reason."""
+
+
+# Beyond these a canned answer is not an answer but an attempt on the process's memory.
+MAX_ANSWER_CHARS = 64 * 1024
+_MAX_REPEAT = 10_000
+
+
+class _AnswerSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """Jinja's sandbox (no attribute of Python's internals, no mutation of the context), with
+    "*" and "**" kept small: `{{ "x" * 10**10 }}` would otherwise build a string of gigabytes."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise jinja2.sandbox.SecurityError("exponent too large")
+        if operator == "*" and any(isinstance(v, int) and abs(v) > _MAX_REPEAT
+                                   for v in (left, right)) \
+                and any(isinstance(v, (str, list, tuple)) for v in (left, right)):
+            raise jinja2.sandbox.SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
+
+
+# Jinja's own defaults for whitespace, as an operator who knows Jinja expects them.
+_SANDBOX = _AnswerSandbox(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+def render_sandboxed(source: str, context: dict) -> str:
+    """An operator's template (a canned answer) rendered as plain text in the sandbox, with
+    only `context` to read. TemplateProblem with the reason for a syntax error, an unknown
+    field, a forbidden operation or an answer over MAX_ANSWER_CHARS."""
+    try:
+        text = _SANDBOX.from_string(source).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"line {exc.lineno}: {exc.message}") from None
+    except jinja2.sandbox.SecurityError as exc:
+        raise TemplateProblem(f"not allowed: {exc}") from None
+    except jinja2.TemplateError as exc:  # an unknown field (StrictUndefined) and the like
+        raise TemplateProblem(str(exc)) from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, OverflowError) as exc:
+        # What a template's own expression may raise ({{ 1 / 0 }}, {{ "a" + 1 }}).
+        raise TemplateProblem(f"{type(exc).__name__}: {exc}") from None
+    if len(text) > MAX_ANSWER_CHARS:
+        raise TemplateProblem(f"longer than {MAX_ANSWER_CHARS} characters")
+    return text.strip("\n")
+
+
+def check_template(source: str) -> str | None:
+    """Why an operator's template does not compile, or None (`ldp templates list`)."""
+    try:
+        _SANDBOX.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return f"line {exc.lineno}: {exc.message}"
+    return None
 
 
 class Composer:

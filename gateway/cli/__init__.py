@@ -21,6 +21,8 @@ from gateway.cli import support as cli_support
 from gateway.cli import config_check
 from gateway.cli import views
 from gateway.cli.agents import cmd_agents_list
+from gateway.cli.agents_edit import cmd_agents_add, cmd_agents_remove, cmd_agents_update
+from gateway.cli.answers import cmd_templates_list
 from gateway.cli.attachments import cmd_attachments_get, cmd_attachments_list
 from gateway.cli.common import context, load_settings, print_rows
 from gateway.cli.errors import Parser, guarded, os_detail, require_commands
@@ -28,6 +30,7 @@ from gateway.cli.records import (cmd_outbox_list, cmd_quarantine_list, cmd_quara
                                  cmd_suppressions_list, cmd_suppressions_remove,
                                  cmd_tickets_export, cmd_tickets_list, cmd_tickets_original,
                                  cmd_tickets_show)
+from gateway import config as config_module
 from gateway.domain import Disposition
 from gateway.errors import CannotCreate, NotFound, UsageError
 from gateway.text.messages import heading, t, word
@@ -121,6 +124,42 @@ def build_parser() -> argparse.ArgumentParser:
                      "every agent with team, level, assignment letter and whether it is valid "
                      "today", agents)
     a_list.add_argument("--json", action="store_true")
+    a_add = command("add", cmd_agents_add, "add an agent to the configuration file's roster "
+                    "(comments and layout kept); restart `ldp run` after", agents)
+    a_add.add_argument("email", type=cli_support.email_address)
+    a_add.add_argument("--name", required=True)
+    a_add.add_argument("--team", required=True, help="a team id of the configuration")
+    a_add.add_argument("--role", choices=config_module.CHOICES["agents.role"], default="agent")
+    a_add.add_argument("--language", choices=config_module.CHOICES["agents.language"])
+    a_add.add_argument("--lead", action="store_true", help="may make an emergency jump")
+    a_add.add_argument("--assignment", required=True, metavar="NUMBER",
+                       help="the assignment letter (surat penugasan)")
+    a_add.add_argument("--from", dest="assigned_from", type=cli_support.iso_date,
+                       metavar="DATE", help="its first day (default: open)")
+    a_add.add_argument("--until", dest="assigned_until", required=True,
+                       type=cli_support.iso_date, metavar="DATE", help="its last day")
+    a_update = command("update", cmd_agents_update, "change an agent of the configuration "
+                       "file's roster (a renewed letter: --assignment, --until)", agents)
+    a_update.add_argument("email")
+    a_update.add_argument("--name")
+    a_update.add_argument("--team", help="a team id of the configuration")
+    a_update.add_argument("--role", choices=config_module.CHOICES["agents.role"])
+    a_update.add_argument("--language", choices=config_module.CHOICES["agents.language"])
+    a_update.add_argument("--lead", action=argparse.BooleanOptionalAction)
+    a_update.add_argument("--assignment", metavar="NUMBER")
+    a_update.add_argument("--from", dest="assigned_from", type=cli_support.iso_date,
+                          metavar="DATE")
+    a_update.add_argument("--until", dest="assigned_until", type=cli_support.iso_date,
+                          metavar="DATE")
+    a_remove = command("remove", cmd_agents_remove,
+                       "remove an agent from the configuration file's roster", agents)
+    a_remove.add_argument("email")
+
+    answers = sub.add_parser("templates", help="the canned answers agents insert with "
+                             "#templat").add_subparsers()
+    t_list = command("list", cmd_templates_list,
+                     "every canned answer: name, language, first line, check", answers)
+    t_list.add_argument("--json", action="store_true")
 
     report = command("report", cmd_report, "service-level figures per level and team")
     report.add_argument("--from", dest="start", required=True, type=cli_support.iso_date,

@@ -8,7 +8,7 @@ import argparse
 from gateway.cli.common import load_settings, print_rows
 from gateway.config import Agent, Settings
 from gateway.desk.permissions import assignment_valid
-from gateway.desk.reply import agent_today
+from gateway.desk.cheatsheet import agent_today
 from gateway.text.messages import t
 
 COLUMNS = ["email", "name", "team", "level", "role", "lead", "assignment", "assigned_from",

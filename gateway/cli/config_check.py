@@ -259,6 +259,9 @@ def _check_machine(report: Report, values: dict, base: Path) -> None:
     templates = support.get("templates_dir")
     if templates and not Path(config.resolve_path(templates, base)).is_dir():
         report.must("support.templates_dir", templates, "existing_dir")
+    answers = values.get("answers", {}).get("dir")
+    if answers and not Path(config.resolve_path(answers, base)).is_dir():
+        report.must("answers.dir", answers, "existing_dir")
 
 
 def unwritable(folder: Path) -> str | None:

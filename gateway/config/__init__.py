@@ -5,12 +5,12 @@ from gateway.config.loader import (convert_value, folder_of, from_mapping, is_is
                                    read, resolve_path, resolve_paths, sqlite_path)
 from gateway.config.settings import (CHOICES, DEFAULT_CATEGORIES, DEFAULT_SLA_TARGETS,
                                      MIN_SECRET_CHARS, PARTNER_MODES, PRIORITIES, SECTIONS,
-                                     SLA_MEASURES, Agent, Database, Imap, Loops, Partner,
+                                     SLA_MEASURES, Agent, Answers, Database, Imap, Loops, Partner,
                                      Routing, Security, Settings, Sla, Smtp, Support, Team)
 from gateway.errors import ConfigError
 
 __all__ = ["CHOICES", "ConfigError", "DEFAULT_CATEGORIES", "DEFAULT_SLA_TARGETS",
            "MIN_SECRET_CHARS", "PARTNER_MODES", "PRIORITIES", "SECTIONS", "SLA_MEASURES",
-           "Agent", "Database", "Imap", "Loops", "Partner", "Routing", "Security", "Settings",
+           "Agent", "Answers", "Database", "Imap", "Loops", "Partner", "Routing", "Security", "Settings",
            "Sla", "Smtp", "Support", "Team", "convert_value", "folder_of", "from_mapping",
            "is_iso_date", "load", "read", "resolve_path", "resolve_paths", "sqlite_path"]

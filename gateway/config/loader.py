@@ -82,11 +82,13 @@ def resolve_paths(settings: Settings, base: Path) -> Settings:
     actions = settings.actions
     if actions.file != "default":
         actions = dataclasses.replace(actions, file=resolve_path(actions.file, base))
+    answers = settings.answers
+    answers = dataclasses.replace(answers, dir=resolve_path(answers.dir, base))
     path = sqlite_path(database.url)
     if path and path != ":memory:" and not Path(path).is_absolute():
         database = dataclasses.replace(database, url="sqlite:///" + quote(str(base / path)))
     return dataclasses.replace(settings, support=support, routing=routing, database=database,
-                               actions=actions)
+                               actions=actions, answers=answers)
 
 
 def sqlite_path(url: str) -> str | None:

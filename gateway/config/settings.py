@@ -30,6 +30,10 @@ class Support:
     # The files one mail may carry together: a reporter's to the agents, an agent's to the
     # reporter. Beyond it the mail lists them instead (and how to fetch them).
     max_attached_bytes: int = 10485760  # 10 MiB
+    # Which agents of the roster get the welcome mail (their cheat-sheet) once: "new" those
+    # added after the gateway first ran with welcomes (the roster it found then is recorded as
+    # welcomed, unmailed: they know the desk), "all" every agent not welcomed yet, "none" nobody.
+    welcome_agents: str = "new"
 
     @property
     def domain(self) -> str:
@@ -178,6 +182,13 @@ class Actions:
     file: str = "default"
 
 
+@dataclass(frozen=True)
+class Answers:
+    # The operator's folder of canned answers (`#templat NAMA` in a #balas): `id/NAME.txt` and
+    # `en/NAME.txt`, Jinja templates rendered in a sandbox with the ticket's fields. "" = none.
+    dir: str = ""
+
+
 SLA_MEASURES = ("first_response", "resolution", "update")
 # Business hours per level, measure and priority (low, normal, high, urgent).
 DEFAULT_SLA_TARGETS = {
@@ -224,6 +235,7 @@ class Settings:
     sla: Sla = field(default_factory=Sla)
     partner: Partner = field(default_factory=Partner)
     actions: Actions = field(default_factory=Actions)
+    answers: Answers = field(default_factory=Answers)
     teams: tuple[Team, ...] = ()
     agents: tuple[Agent, ...] = ()
     rules: tuple[Mapping[str, Any], ...] = ()
@@ -257,9 +269,10 @@ class Settings:
 
 SECTIONS = {"support": Support, "database": Database, "imap": Imap, "smtp": Smtp,
             "security": Security, "routing": Routing, "loops": Loops, "sla": Sla,
-            "partner": Partner, "actions": Actions}
+            "partner": Partner, "actions": Actions, "answers": Answers}
 CHOICES = {
     "support.language": ("id", "en"),
+    "support.welcome_agents": ("new", "all", "none"),
     "imap.security": ("ssl", "starttls", "none"),
     "smtp.security": ("ssl", "starttls", "none"),
     "agents.role": ("agent", "admin"),

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 from gateway import excerpt
 from gateway.config import Agent
 from gateway.context import Context
-from gateway.desk import attached, registry, stages
+from gateway.desk import attached, cheatsheet, registry, stages
 from gateway.desk.plan import Plan, State, Step, is_emergency
 from gateway.desk.state import FIELDS, acting_teams
 from gateway.domain import Address, InboundMail, Level, Notice, Ticket
@@ -181,17 +181,48 @@ def receipt_notice(ctx: Context, ticket: Ticket, mail: InboundMail, agent: Agent
     context = {**state_context(ctx, ticket, state), "mode": mode, "valid": plan.ok,
                "steps": [_step_context(step, mode, agent.language) for step in plan.steps],
                # Who the answer reaches beside the reporter (the followers, in Cc).
-               "answer_cc": list(state.followers) if plan.body_to_reporter else []}
+               "answer_cc": list(state.followers) if plan.body_to_reporter else [],
+               # A refusal lists what this agent may use instead.
+               "allowed": allowed(ctx, agent) if mode == "refused" else None}
     return agent_notice(ctx, ticket, agent, "agent_receipt", context, _under(mail))
 
 
-def help_notice(ctx: Context, ticket: Ticket, mail: InboundMail,
+def help_notice(ctx: Context, ticket: Ticket | None, mail: InboundMail,
                 agent: Agent) -> Notice:
-    """The command reference (#help) in the agent's language."""
-    context = {"ref": ticket.ref, "subject": ticket.subject,
-               "help": registry.help_text(agent.language),
+    """The command reference (#help) in the agent's language: what this agent may use now
+    (`cheatsheet`). Without a ticket (#help written to the support address), under a token of
+    the desk's own (`desk_notice`), so answering it is an authenticated #help again."""
+    context = {"ref": ticket.ref if ticket else None,
+               "subject": ticket.subject if ticket else "",
+               "help": registry.help_text(agent.language), "allowed": allowed(ctx, agent),
                "default_public": ctx.settings.security.default_visibility == "public"}
-    return agent_notice(ctx, ticket, agent, "agent_help", context, _under(mail))
+    if ticket is not None:
+        return agent_notice(ctx, ticket, agent, "agent_help", context, _under(mail))
+    return desk_notice(ctx, agent, "agent_help", context, _under(mail))
+
+
+# The reply tokens of mail about no ticket (#help to the support address, the welcome mail)
+# name this instead of a ticket's reference; a ticket's reference always holds its number.
+DESK_REF = "desk"
+
+
+def desk_notice(ctx: Context, agent: Agent, template: str, context: dict[str, Any],
+                thread: tuple[str | None, tuple[str, ...]] = (None, ()),
+                auto_submitted: str = "auto-replied") -> Notice:
+    """A notice to one agent about no ticket, with the desk's reply token for that agent."""
+    settings = ctx.settings
+    return Notice(template=template, to=Address(agent.email, agent.name),
+                  language=agent.language,
+                  context={**context, "command_words": registry.command_words(agent.language)},
+                  in_reply_to=thread[0], references=thread[1], auto_submitted=auto_submitted,
+                  message_id=auth.token_message_id(settings.security.secret,
+                                                   settings.support.domain, DESK_REF,
+                                                   agent.email))
+
+
+def allowed(ctx: Context, agent: Agent) -> dict[str, Any]:
+    """What `agent` may use today: the cheat-sheet's fields (`cheatsheet.fields`)."""
+    return cheatsheet.fields(ctx.settings, agent, cheatsheet.agent_today(agent, ctx.settings))
 
 
 def history(ticket: Ticket) -> list[dict[str, str]]:

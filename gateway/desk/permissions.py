@@ -40,7 +40,7 @@ LEVEL_BOUND = {row.name: row.actor_levels for row in registry.COMMANDS if row.ac
 # What the L0 keeper of a ticket at a higher level may still do: answer the reporter, add
 # notes, and say who else hears the answers (L0 owns the relationship with the reporter).
 KEEPER_COMMANDS = frozenset(row.name for row in registry.COMMANDS
-                            if row.destination or row.primary == "followers")
+                            if row.destination or row.with_reply or row.primary == "followers")
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ RULES: tuple[Rule, ...] = (
          "so only the ticket's current level escalates or returns it", _own_level),
     # L0 owns the relationship with the reporter: its agent keeps the conversation.
     Rule("l0-keeper", KEEPER_COMMANDS, frozenset(), True,
-         "#reply, #note, #follow, #unfollow: an agent of the ticket's level, or its L0 keeper "
+         "#reply, #note, #template, #follow, #unfollow: an agent of the ticket's level, or its L0 keeper "
          "(the L0 agent who held it, else its L0 team) once it has left L0", _l0_keeper),
     Rule("partner-team", None, OPEN_COMMANDS, True,
          "Of the two teams at the ticket's level only the one holding it acts, "

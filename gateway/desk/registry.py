@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Callable
+from typing import Callable, Collection
 
 from gateway.desk.commands import fields, followers, links, moves, people, work
 from gateway.domain import Level, Priority
@@ -78,6 +78,8 @@ class CommandSpec:
     # Words that, right after the level, mark a lead's emergency jump (stored as the argument
     # "emergency"; the levels table and the permission rule "emergency-lead" read it).
     emergency: tuple[str, ...] = ()
+    # It adds to the message a #reply sends (a canned answer): whoever may #reply may use it.
+    with_reply: bool = False
 
     def words(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
@@ -97,6 +99,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("note", ("catatan",), ArgKind.NONE,
                 "Keep the body as an internal note", "Simpan isi pesan sebagai catatan internal",
                 destination=True, effect="kept as an internal note"),
+    CommandSpec("template", ("templat",), ArgKind.NAME,
+                "Put the canned answer of that name into the #reply's message",
+                "Sisipkan jawaban baku dengan nama itu ke pesan #balas",
+                "<name>", "<nama>", "needs_template", with_reply=True,
+                effect="a canned answer went into the message"),
     CommandSpec("escalate", ("eskalasi",), ArgKind.LEVEL_TEXT,
                 "Move the ticket up one level (a lead may jump: L2 emergency <reason>)",
                 "Naikkan tiket satu tingkat (lead dapat melompat: L2 darurat <alasan>)",
@@ -219,10 +226,11 @@ def _indonesian(language: str) -> bool:
     return language.strip().lower().split("-")[0] == "id"
 
 
-def help_text(language: str) -> str:
-    """The command list for `#help`, in Indonesian ("id") or English (anything else)."""
+def help_text(language: str, only: Collection[str] | None = None) -> str:
+    """The command list for `#help`, in Indonesian ("id") or English (anything else); `only`:
+    the names of the commands to list (an agent's cheat-sheet: `desk.cheatsheet`)."""
     indonesian = _indonesian(language)
-    rows = [_help_row(row, indonesian) for row in COMMANDS]
+    rows = [_help_row(row, indonesian) for row in COMMANDS if only is None or row.name in only]
     width = max(len(usage) for usage, _ in rows)
     title = ("Perintah (tulis di baris paling atas balasan, satu per baris):" if indonesian
              else "Commands (write them on the first lines of your reply, one per line):")

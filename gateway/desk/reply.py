@@ -23,13 +23,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gateway.config import Agent, Settings
+from gateway.config import Agent
 from gateway.context import Context
-from gateway.desk import copies, links, notices, parse, registry
+from gateway.desk import canned, copies, links, notices, parse, registry
 from gateway.desk.apply import apply_plan
+from gateway.desk.cheatsheet import agent_today
 from gateway.desk.plan import Plan, actor_for, make_plan
 from gateway.domain import (Address, Command, Disposition, InboundMail, Level, Links, Outcome,
                             Ticket, Visibility)
@@ -65,16 +64,18 @@ class Reply:
 def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     """Authenticate, read, plan, then apply, refuse or (for #check) only report."""
     agent = ctx.settings.agent(mail.sender.email)
-    verdict = verify(mail, ticket, ctx)
+    verdict = verify(mail, ticket.ref, ctx, ticket_links.merged_refs(ticket))
     if not verdict.verified:
         return _unverified(mail, ticket, ctx, verdict)
     reply = read_reply(mail, agent)
+    # Canned answers (#templat) go into the message before the plan sees it.
+    commands, body = canned.expand(reply.commands, reply.body, ticket, agent, ctx)
     # Above L0 the agent who held the ticket at L0 keeps the reporter (`permissions`).
     keeper = copies.keeper_of(ticket) if ticket.level != Level.L0 else None
-    plan = make_plan(ticket, reply.commands, reply.body, actor_for(agent, ctx.settings),
+    plan = make_plan(ticket, commands, body, actor_for(agent, ctx.settings),
                      ctx.settings, keeper, [f.email for f in followers.current(ticket)],
                      today=agent_today(agent, ctx.settings), links=ticket_links.of(ticket),
-                     named=named_tickets(reply.commands))
+                     named=named_tickets(commands))
     if plan.dry_run:
         return _dry_run(mail, ticket, ctx, agent, plan)
     if not plan.ok:
@@ -82,30 +83,16 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
     return _apply(mail, ticket, ctx, agent, plan, verdict)
 
 
-# The names of Indonesia's zones (as `sla.calendar` reads them; the desk may not import sla).
-_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
-
-
-def agent_today(agent: Agent, settings: Settings) -> date:
-    """Today in the agent's team's time zone: the day an assignment letter is judged on."""
-    team = settings.team(agent.team)
-    name = team.timezone if team else "WIB"
-    try:
-        zone = ZoneInfo(_ZONES.get(name.upper(), name))
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("Asia/Jakarta")
-    return datetime.now(zone).date()
-
-
-def verify(mail: InboundMail, ticket: Ticket, ctx: Context) -> auth.Verdict:
-    """Whether the reply proves it is this agent's on this ticket (see `parsers.auth`). A
-    token for a ticket merged into this one counts: the agent answers a notice of the
-    duplicate, and the mail lands on the survivor."""
+def verify(mail: InboundMail, ref: str, ctx: Context, also: tuple[str, ...] = ()) -> auth.Verdict:
+    """Whether the reply proves it is this agent's on the ticket `ref` (see `parsers.auth`);
+    `ref` is `notices.DESK_REF` for mail about no ticket. A token for one of `also` counts
+    too: the tickets merged into this one, whose notices the agent may answer (the mail lands
+    on the survivor)."""
     security, support = ctx.settings.security, ctx.settings.support
     verdict = None
-    for ref in (ticket.ref, *ticket_links.merged_refs(ticket)):
+    for each in (ref, *also):
         verdict = auth.authenticate(
-            email=mail.sender.email, ref=ref, referenced_ids=threading.referenced_ids(mail),
+            email=mail.sender.email, ref=each, referenced_ids=threading.referenced_ids(mail),
             auth_headers=mail.headers.get("authentication-results", ()),
             secret=security.secret, domain=support.domain, authserv_id=security.authserv_id,
             strict=security.strict)

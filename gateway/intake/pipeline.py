@@ -16,6 +16,7 @@ from gateway.outgoing import loops
 from gateway import config as config_module
 from gateway.context import Context
 from gateway.desk import copies as desk_copies
+from gateway.desk import help_request as desk_help
 from gateway.desk import notices as desk_notices
 from gateway.desk import reply as desk_reply
 from gateway.domain import (Address, Disposition, InboundMail, Level, MachineVerdict, Notice,
@@ -75,7 +76,8 @@ def _process_mail(mail: InboundMail, ctx: Context, known: Precomputed | None = N
     decision = known.decision if known is not None else None
     ticket = _find_ticket(mail, ctx)
     if ticket is None:
-        return _new_ticket(mail, ctx, decision=decision)
+        # An agent's proven #help outside any ticket is answered, never a ticket.
+        return desk_help.answer(mail, ctx) or _new_ticket(mail, ctx, decision=decision)
     if settings.agent(mail.sender.email):
         return desk_reply.handle_reply(mail, ticket, ctx)
     if ticket.status == Status.CLOSED and mail.sender.email == ticket.reporter.email:

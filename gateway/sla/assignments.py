@@ -12,7 +12,7 @@ from typing import Callable
 from gateway import outgoing
 from gateway.config import Agent
 from gateway.context import Context
-from gateway.desk.reply import agent_today
+from gateway.desk.cheatsheet import agent_today
 from gateway.domain import Address, Notice
 from gateway.store import assignments
 

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from gateway.config import Agent, Settings, Team
 from gateway.context import Context
-from gateway.desk import automatic
+from gateway.desk import automatic, welcome
 from gateway.desk.notices import team_notices
 from gateway.domain import Level, Notice, Status, Ticket
 from gateway.outgoing import enqueue
@@ -46,8 +46,9 @@ def run_timers(ctx: Context, clock=None) -> TimerReport:
     """Check every active ticket once; each notice in its own transaction."""
     report = TimerReport()
     settings = ctx.settings
-    with database.transaction(ctx.db):  # the leads' reminder of letters ending (own module)
+    with database.transaction(ctx.db):  # the roster: letters ending, new agents welcomed
         assignment_reminders.remind_leads(ctx)
+        welcome.welcome_new_agents(ctx)
     if not settings.sla.enabled:
         return report
     now = (clock or SystemClock()).now()

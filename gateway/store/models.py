@@ -246,7 +246,20 @@ class TicketLinkRow(BaseModel):
         indexes = ((("ticket", "other", "kind"), True),)
 
 
+class AgentWelcomeRow(BaseModel):
+    """This agent (lower-case address; "*": the first run's mark) was welcomed: mailed (1) or
+    recorded as knowing the desk already (0)."""
+
+    agent = pw.TextField()
+    mailed = pw.IntegerField()
+    welcomed_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "agent_welcome"
+        indexes = ((("agent",), True),)
+
+
 ALL_MODELS = (TicketRow, MessageRow, AttachmentRow, EventRow, MailboxCursorRow, OutboxRow,
               QuarantineRow, LeaseRow, SuppressedAddressRow, HeldMailRow, FloodNoticeRow,
               FollowerRow, OutboxCopyRow, WorkLogRow, AssignmentReminderRow,
-              TicketLinkRow)
+              TicketLinkRow, AgentWelcomeRow)

@@ -88,6 +88,29 @@ TEXT = {
     "rules_ok": ("{count} aturan valid", "{count} rules are valid"),
     "no_agents": ("belum ada agen di konfigurasi ([[agents]])",
                   "no agents are configured ([[agents]])"),
+    # `ldp agents add`, `update` and `remove` (gateway/cli/agents_edit.py).
+    "agent_exists": ("agen {email} sudah ada di {path}", "the agent {email} is already in {path}"),
+    "agent_unknown": ("tidak ada agen {email} di {path}", "there is no agent {email} in {path}"),
+    "until_before_from": ("--until {until} lebih awal dari --from {begins}",
+                          "--until {until} is before --from {begins}"),
+    "agents_inline": ("{path}: agen ditulis sebagai tabel sebaris (agents = [...]); tulis "
+                      "dengan [[agents]] agar dapat diubah", "{path}: the agents are inline "
+                      "tables (agents = [...]); write them as [[agents]] to edit them"),
+    "agent_added": ("agen {email} ditambahkan ke {path} (tim {team}, {level}); mulai ulang "
+                    "`ldp run` agar agen ini dapat bekerja dan menerima email sambutan",
+                    "the agent {email} was added to {path} (team {team}, {level}); restart "
+                    "`ldp run` so the agent can act and gets the welcome mail"),
+    "agent_updated": ("agen {email} diubah di {path} ({keys}); mulai ulang `ldp run`",
+                      "the agent {email} was changed in {path} ({keys}); restart `ldp run`"),
+    "nothing_to_change": ("tidak ada yang diubah: beri paling sedikit satu opsi",
+                          "nothing to change: give at least one option"),
+    "agent_removed": ("agen {email} dihapus dari {path}; mulai ulang `ldp run`",
+                      "the agent {email} was removed from {path}; restart `ldp run`"),
+    # `ldp templates list` (gateway/cli/answers.py).
+    "no_answers_dir": ("belum ada folder jawaban baku: atur [answers] dir di konfigurasi",
+                       "no folder of canned answers: set [answers] dir in the configuration"),
+    "no_answers": ("belum ada jawaban baku di {folder} (id/NAMA.txt, en/NAMA.txt)",
+                   "no canned answers in {folder} yet (id/NAME.txt, en/NAME.txt)"),
     "yes": ("ya", "yes"), "no": ("tidak", "no"),
     "no_suppressions": ("tidak ada alamat yang diblokir dari email otomatis",
                         "no address is suppressed from automatic mail"),

@@ -202,6 +202,17 @@ TEXT: Mapping[str, tuple[str, str]] = {
                               "({count}): an incident cannot be part of another"),
     "parent_closed": ("tiket {ref} sudah ditutup: tautkan ke insiden yang masih berjalan",
                       "ticket {ref} is closed: link tickets to an incident still open"),
+    # Canned answers (#templat NAMA, `desk.canned`).
+    "needs_template": ("{command} perlu diikuti nama jawaban baku",
+                       "{command} needs the name of a canned answer"),
+    "unknown_template": ("jawaban baku '{name}' tidak ada; jawaban yang ada: {known}",
+                         "there is no canned answer '{name}'; the answers: {known}"),
+    "template_needs_reply": ("{command} hanya dipakai bersama {reply}: jawaban baku dikirim ke "
+                             "pelapor", "{command} works only with {reply}: a canned answer "
+                             "goes to the reporter"),
+    "template_failed": ("jawaban baku '{name}' tidak dapat disusun ({reason}); beri tahu "
+                        "pengelola", "the canned answer '{name}' cannot be filled in "
+                        "({reason}); tell the operator"),
     # Not a problem: how a receipt shows the #note or #reply a reply gets by default.
     "default_line": ("(otomatis: {command})", "(default: {command})"),
 }

@@ -8,7 +8,9 @@ import re
 import pytest
 
 from gateway import cli
+from gateway.desk import cheatsheet
 from gateway.desk import registry as commands
+from gateway.domain import Level
 from gateway.parsers import auth
 from gateway.service import Service, build_context
 from gateway.store import tickets
@@ -290,14 +292,21 @@ def test_help_answers_in_the_agents_language_indonesian_and_english(db_url, tmp_
     assert (sorted(budi), sorted(sari)) == ([BUDI], [SARI])
     assert mails.parse(budi[BUDI][0])["Subject"] == \
         "[LDP-000001] Daftar perintah: Tidak bisa login SPSE"
-    assert text(budi[BUDI]) == commands.help_text("id") + HELP_TAIL_ID
+    # The commands of Budi's level (L0: no #kembalikan, no #progres), then the lists.
+    l0 = cheatsheet.commands_for(Level.L0)
+    assert text(budi[BUDI]) == ("Yang dapat Anda pakai sekarang, sebagai agen L0 di LKPP Level "
+                                "0:\n\n" + commands.help_text("id", only=l0) + "\n\n"
+                                "Kode #tindakan untuk L0:\n  analisa: Analisa masalah\n  "
+                                "tanggapan: Memberi tanggapan\n  solusi-non-teknis: "
+                                "Penyelesaian masalah non-teknis\n"
+                                + BUDI_MAY.split("\n", 3)[3] + HELP_TAIL_ID[1:])
     assert mails.parse(sari[SARI][0])["Subject"] == \
         "[LDP-000001] Command reference: Tidak bisa login SPSE"
-    assert text(sari[SARI]) == commands.help_text("en") + HELP_TAIL_EN
-    assert text(budi[BUDI]).startswith(
-        "Perintah (tulis di baris paling atas balasan, satu per baris):\n#balas ")
-    assert text(sari[SARI]).startswith(
-        "Commands (write them on the first lines of your reply, one per line):\n#reply ")
+    assert text(sari[SARI]) == ("What you may use now, as an L0 agent of LKPP Level 0:\n\n"
+                                + commands.help_text("en", only=l0) + "\n\n#action codes "
+                                "for L0:\n  analisa: Analyse the problem\n  tanggapan: Give "
+                                "feedback\n  solusi-non-teknis: Solve a non-technical problem\n"
+                                + SARI_MAY.split("\n", 3)[3] + HELP_TAIL_EN[1:])
     assert tickets.get_ticket(REF).status.value == "new"
     assert [e.kind for e in tickets.events(tickets.get_ticket(REF))] == ["created", "routed"]
 
@@ -469,8 +478,9 @@ BAD_LINES = [
     ("#buka", "#buka",
      "#buka tidak dapat dipakai pada tiket L0 yang keadaannya baru (hanya tiket yang selesai "
      "atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, "
-     "#tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #tindakan, #progres, "
-     "#terkait, #induk, #eskalasi, #tunda, #selesai, #tutup, #gabung, #cek, #bantuan"),
+     "#templat, #tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, "
+     "#tindakan, #progres, #terkait, #induk, #eskalasi, #tunda, #selesai, #tutup, #gabung, #cek, "
+     "#bantuan"),
 ]
 
 
@@ -513,7 +523,7 @@ Rina
 
 --- Akhir laporan ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 NEW_TICKET_EN = ('[LDP-000001] New L0 ticket: Tidak bisa login SPSE', """\
 New ticket LDP-000001 for LKPP Level 0 (L0).
@@ -534,7 +544,7 @@ Rina
 
 --- End of report ---
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
 """)
 ANSWER = ('[LDP-000001] Tanggapan atas laporan Bapak/Ibu: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -575,7 +585,7 @@ Prioritas: normal
 Kategori : akun
 Petugas  : budi@lkpp.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 FOLLOW_UP = ('[LDP-000001] Balasan pelapor: Tidak bisa login SPSE', """\
 Ada balasan baru dari pelapor pada tiket LDP-000001 (L0, LKPP Level 0, keadaan diproses).
@@ -588,7 +598,7 @@ Petugas  : budi@lkpp.example
 Sudah saya coba, tetap gagal. Sekarang muncul pesan "akun Anda terkunci".
 --- Akhir balasan ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 ESCALATED_L1 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -641,7 +651,7 @@ Sudah saya cek di panel admin L0: status akun "locked" dan tidak bisa dibuka dar
 
 --- Akhir riwayat ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RECEIPT_3 = ('[LDP-000001] Perintah dijalankan: Tidak bisa login SPSE', """\
 Perintah Anda pada tiket LDP-000001 telah dijalankan.
@@ -663,7 +673,7 @@ Prioritas: normal
 Kategori : akun
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 ESCALATED_L2 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -719,7 +729,7 @@ Log server: akun dikunci modul anti-bruteforce; reset password tidak menghapus k
 
 --- Akhir riwayat ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RECEIPT_4 = ('[LDP-000001] Perintah dijalankan: Tidak bisa login SPSE', """\
 Perintah Anda pada tiket LDP-000001 telah dijalankan.
@@ -740,7 +750,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 PROGRESS = ('[LDP-000001] Perkembangan penanganan laporan Bapak/Ibu: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -780,7 +790,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : dewi@telkom.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RESOLVED = ('[LDP-000001] Laporan Bapak/Ibu telah diselesaikan: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -820,7 +830,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : dewi@telkom.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 
 # `ldp tickets show` without the time column; nonces vary from run to run.
@@ -908,6 +918,27 @@ SHOWN_EVENTS = [
     "reply          dewi@telkom.example: #balas: the message went to the reporter",
 ]
 
+# What an L0 agent may use, as every refused block's receipt ends (`desk.cheatsheet`).
+BUDI_MAY = """\
+Yang dapat Anda pakai sekarang, sebagai agen L0 di LKPP Level 0:
+Perintah: #balas #catatan #templat #eskalasi #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan
+Kode #tindakan: analisa, tanggapan, solusi-non-teknis
+Kategori untuk L0: pertanyaan-umum, akun, tender, email, spse, sikap, lainnya
+#eskalasi ke: L1 Telkom Technical Operation
+#kembalikan ke: -
+#tim ke: -
+Jawaban baku untuk #templat: belum ada
+"""
+SARI_MAY = """\
+What you may use now, as an L0 agent of LKPP Level 0:
+Commands: #reply #note #template #escalate #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #resolve #close #reopen #merge #related #parent #check #help
+#action codes: analisa, tanggapan, solusi-non-teknis
+Categories for L0: pertanyaan-umum, akun, tender, email, spse, sikap, lainnya
+#escalate to: L1 Telkom Technical Operation
+#return to: -
+#team to: -
+Canned answers for #template: none yet
+"""
 REFUSED_RECEIPT = """\
 Perintah Anda pada tiket LDP-000001 TIDAK dijalankan: ada baris yang salah, jadi tidak ada yang diubah. Perbaiki baris bertanda KESALAHAN, lalu kirim ulang seluruh blok.
 
@@ -926,8 +957,8 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
-"""
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+""" + "\n" + BUDI_MAY
 CHECK_RECEIPT = """\
 Uji coba (#cek) pada tiket LDP-000001: tidak ada yang diubah. Tanpa #cek, blok ini akan dijalankan seperti berikut.
 
@@ -950,7 +981,7 @@ Prioritas: tinggi
 Kategori : -
 Petugas  : budi@lkpp.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """
 HELP_TAIL_ID = """
 
@@ -976,8 +1007,8 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
-"""
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+""" + "\n" + BUDI_MAY
 SARI_REFUSED = """\
 Your commands on ticket LDP-000001 were NOT carried out: some lines are wrong, so nothing was changed. Fix the lines marked ERROR and send the whole block again.
 
@@ -992,8 +1023,8 @@ Priority : normal
 Category : -
 Assignee : -
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
-"""
+Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
+""" + "\n" + SARI_MAY
 RETURNED_EN = """\
 Ticket LDP-000001 was returned from L1 (Telkom Technical Operation) to L0 (LKPP Level 0) by Andi <andi@telkom.example>.
 Reason: Bukan masalah server: identitas pelapor perlu diverifikasi dulu
@@ -1021,7 +1052,7 @@ Akun tidak terkunci di server.
 
 --- End of history ---
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
 """
 PENDING = """\
 Yth. Rina Wati,

@@ -43,7 +43,7 @@ Log server normal, kemungkinan kata sandi kedaluwarsa.
 
 --- End of notes ---
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take \
+Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take \
 #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help \
 for details.
 """

@@ -37,7 +37,7 @@ def test_init_creates_the_schema_and_is_safe_to_run_twice(configured):
         "0004_outbox_claimer, 0005_outbox_priority, 0006_outbox_notice, 0007_same_limits, "
         "0008_sender_cap, 0009_bounce_suppressions, 0010_event_command, 0012_message_originals, "
         "0013_followers, 0014_attachment_content_id, 0015_work_log, "
-        "0017_assignment_reminder, 0021_ticket_links\n")
+        "0017_assignment_reminder, 0021_ticket_links, 0022_agent_welcome\n")
     assert ldp(configured, "init")[:2] == (0, "database schema is up to date\n")
 
 
@@ -106,7 +106,8 @@ def test_unknown_ticket_and_bad_config_give_one_line_and_a_meaningful_exit_code(
     code, out, err = ldp(configured, "--config", str(configured / "bad.toml"), "init")
     assert (code, err) == (78, f"error: {configured / 'bad.toml'}: unknown key support.colour "
                                "(known: address, name, language, ticket_prefix, data_dir, "
-                               "templates_dir, message_id_domain, max_attached_bytes)\n")
+                               "templates_dir, message_id_domain, max_attached_bytes, "
+                               "welcome_agents)\n")
     code, _, err = ldp(configured, "init", env={"LDP_IMAP_PORT": "abc"})
     assert (code, err) == (78, "error: LDP_IMAP_PORT (environment) must be an integer, "
                                "got 'abc'\n")

@@ -61,13 +61,23 @@ COMMAND_LINE_ID = (f"Perintah (di baris paling atas balasan): {command_words('id
                    "#bantuan untuk penjelasan.\n")
 UNCHANGED_L0 = ("Keadaan tiket (tidak berubah):\nTingkat  : L0\nTim      : LKPP Level 0\n"
                 "Keadaan  : baru\nPrioritas: normal\nKategori : -\nPetugas  : -\n\n")
+# What Budi (L0, not a lead) may use, as every refused block's receipt ends.
+BUDI_MAY = ("\nYang dapat Anda pakai sekarang, sebagai agen L0 di LKPP Level 0:\n"
+            "Perintah: #balas #catatan #templat #eskalasi #tugaskan #ambil #lepas #ikuti "
+            "#berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #selesai #tutup #buka "
+            "#gabung #terkait #induk #cek #bantuan\n"
+            "Kode #tindakan: analisa, tanggapan, solusi-non-teknis\n"
+            "Kategori untuk L0: pertanyaan-umum, akun, tender, email, spse, sikap, lainnya\n"
+            "#eskalasi ke: L1 LKPP Level 1, L1 Telkom Technical Operation\n"
+            "#kembalikan ke: -\n#tim ke: -\nJawaban baku untuk #templat: belum ada\n")
 REFUSED_TOP = ("Perintah Anda pada tiket LDP-000001 TIDAK dijalankan: ada baris yang salah, jadi "
                "tidak ada yang diubah. Perbaiki baris bertanda KESALAHAN, lalu kirim ulang "
                "seluruh blok.\n\n")
 JUMP_REFUSED = (REFUSED_TOP + "#eskalasi L2 server SPSE mati\n"
                 "  KESALAHAN: tiket L0 naik satu tingkat demi satu tingkat: eskalasikan dulu ke "
                 "L1, lalu L1 yang mengeskalasikan ke L2 (dalam keadaan darurat, lead dapat "
-                "menulis #eskalasi L2 darurat <alasan>)\n\n" + UNCHANGED_L0 + COMMAND_LINE_ID)
+                "menulis #eskalasi L2 darurat <alasan>)\n\n" + UNCHANGED_L0 + COMMAND_LINE_ID
+                + BUDI_MAY)
 
 
 def test_an_l0_agent_cannot_jump_to_l2_and_the_receipt_says_why(
@@ -106,7 +116,7 @@ def test_a_non_leads_emergency_is_refused(imap_server, smtp_sink, db_url, tmp_pa
     assert text(sent[BUDI]) == (
         REFUSED_TOP + "#eskalasi L2 darurat server down\n"
         "  KESALAHAN: hanya lead yang boleh melompati tingkat dalam keadaan darurat; "
-        "budi@lkpp.example bukan lead\n\n" + UNCHANGED_L0 + COMMAND_LINE_ID)
+        "budi@lkpp.example bukan lead\n\n" + UNCHANGED_L0 + COMMAND_LINE_ID + BUDI_MAY)
     assert level_and_team() == ("L0", "l0-lkpp")
     refused = tickets.events(tickets.get_ticket(REF))[-1]
     assert (refused.kind, refused.detail) == (

@@ -11,6 +11,7 @@ from gateway.service import Service, build_context
 from tests import mails
 from tests.conftest import TEAMS, deliver, make_settings
 from tests.integration.agent_replies import gmail_reply
+from tests.integration.test_agent_flow import BUDI_MAY, SARI_MAY
 from tests.language_words import giveaways
 
 pytestmark = pytest.mark.integration
@@ -51,7 +52,7 @@ Perintah Anda pada tiket LDP-000001 TIDAK dijalankan: ada baris yang salah, jadi
 #eskalsi L1 perlu tim teknis
   KESALAHAN: perintah #eskalsi tidak dikenal
 #buka
-  KESALAHAN: #buka tidak dapat dipakai pada tiket L0 yang keadaannya diproses (hanya tiket yang selesai atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, #tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #tindakan, #progres, #terkait, #induk, #eskalasi, #tunda, #selesai, #tutup, #gabung, #cek, #bantuan
+  KESALAHAN: #buka tidak dapat dipakai pada tiket L0 yang keadaannya diproses (hanya tiket yang selesai atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, #templat, #tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #tindakan, #progres, #terkait, #induk, #eskalasi, #tunda, #selesai, #tutup, #gabung, #cek, #bantuan
 #prioritas sangat
   KESALAHAN: #prioritas perlu diikuti salah satu dari: rendah, normal, tinggi, mendesak
 
@@ -63,8 +64,8 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
-"""
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+""" + "\n" + BUDI_MAY
 BAD_BLOCK_EN = "#take\n#escalte L1 needs the technical team\n#reopen\n#priority very"
 RECEIPT_EN = """\
 Your commands on ticket LDP-000001 were NOT carried out: some lines are wrong, so nothing was changed. Fix the lines marked ERROR and send the whole block again.
@@ -74,7 +75,7 @@ Your commands on ticket LDP-000001 were NOT carried out: some lines are wrong, s
 #escalte L1 needs the technical team
   ERROR: unknown command #escalte
 #reopen
-  ERROR: #reopen is not allowed on an L0 ticket in status open (only a resolved or closed ticket can be reopened); allowed there: #reply, #note, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #related, #parent, #escalate, #pending, #resolve, #close, #merge, #check, #help
+  ERROR: #reopen is not allowed on an L0 ticket in status open (only a resolved or closed ticket can be reopened); allowed there: #reply, #note, #template, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #related, #parent, #escalate, #pending, #resolve, #close, #merge, #check, #help
 #priority very
   ERROR: #priority needs one of: low, normal, high, urgent
 
@@ -86,8 +87,8 @@ Priority : normal
 Category : -
 Assignee : -
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
-"""
+Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
+""" + "\n" + SARI_MAY
 
 
 def test_a_refused_block_is_answered_in_the_agents_language_word_for_word(

@@ -239,7 +239,7 @@ def test_help_text_in_english() -> None:
     lines = help_text("en").splitlines()
     assert lines[0] == "Commands (write them on the first lines of your reply, one per line):"
     assert len(lines) == 1 + len(COMMANDS)
-    assert lines[3] == ("#escalate [L1|L2] <reason>        "
+    assert lines[4] == ("#escalate [L1|L2] <reason>        "
                         "Move the ticket up one level (a lead may jump: L2 emergency <reason>); "
                         "also #eskalasi")
     assert row(lines, "#priority ") == (

@@ -92,6 +92,17 @@ BASE: dict[str, Any] = {
     "assignment": "qq-1", "until": "2026-01-01", "days_left": 3,
     "survivor_ref": "LDP-000002", "survivor_subject": NEUTRAL,
     "incident_reached": ["LDP-000002", "LDP-000003"],
+    # What an agent may use now (`desk.cheatsheet`): the cheat-sheet, the welcome, refusals.
+    "allowed": {"level": "L1", "team": {"id": "qq", "name": NEUTRAL, "level": "L1"},
+                "lead": True, "help": "", "commands": ["#qq"],
+                "actions": [{"code": "qq", "label": NEUTRAL, "application": True},
+                            {"code": "qz", "label": NEUTRAL, "application": False}],
+                "applications": ["Qqapp"], "categories": ["qq"],
+                "escalate_to": [{"id": "qq", "name": NEUTRAL, "level": "L2"}],
+                "emergency_to": [{"id": "qq", "name": NEUTRAL, "level": "L2"}],
+                "return_to": [], "hand_to": [{"id": "qq", "name": NEUTRAL, "level": "L1"}],
+                "answers": ["qq"], "assignment": "qq-1", "assigned_until": "2026-01-01",
+                "assignment_valid": False},
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
@@ -119,6 +130,10 @@ VARIATIONS: list[dict[str, Any]] = [
     {"handler_team": "", "solver_team": ""}, {"acting": True},
     *({"event": e} for e in ("new", "arrived", "resolved", "reply")),
     {"resolved": True}, {"moved": True}, {"message": ""}, {"to_reporter": False},
+    {"allowed": {**BASE["allowed"], "lead": False, "emergency_to": [], "answers": [],
+                 "categories": [], "assignment_valid": True}},
+    {"allowed": {**BASE["allowed"], "assignment": "", "assignment_valid": None}},
+    {"ref": None},
 ]
 
 

@@ -173,11 +173,11 @@ def test_describe_rules_prints_the_table_in_order() -> None:
         ("known-role", "all", "nobody", "The actor's role is agent or admin"),
         ("assignment", "all except #check, #help", "nobody",
              "An agent acts only within the dates of their assignment letter (surat penugasan)"),
-            ("own-level", "all except #check, #follow, #help, #note, #reply, #unfollow", "admin",
+            ("own-level", "all except #check, #follow, #help, #note, #reply, #template, #unfollow", "admin",
          "An agent acts only on tickets at their own level, "
          "so only the ticket's current level escalates or returns it"),
-        ("l0-keeper", "#follow, #note, #reply, #unfollow", "admin",
-         "#reply, #note, #follow, #unfollow: an agent of the ticket's level, or its L0 keeper "
+        ("l0-keeper", "#follow, #note, #reply, #template, #unfollow", "admin",
+         "#reply, #note, #template, #follow, #unfollow: an agent of the ticket's level, or its L0 keeper "
          "(the L0 agent who held it, else its L0 team) once it has left L0"),
         ("partner-team", "all except #check, #help", "admin",
          "Of the two teams at the ticket's level only the one holding it acts, "

@@ -1,0 +1,66 @@
+"""The cheat-sheet's lists (`desk.cheatsheet`) follow the tables the plan obeys, and the
+canned answers' sandbox (`compose.render_sandboxed`) renders plain fields and refuses what
+reaches past them."""
+from __future__ import annotations
+
+import pytest
+
+from gateway.compose import TemplateProblem, render_sandboxed
+from gateway.desk import answers
+from gateway.desk.cheatsheet import commands_for, fields
+from gateway.domain import Level
+from tests.conftest import make_settings
+
+
+def test_each_level_gets_its_own_commands():
+    assert "return" not in commands_for(Level.L0) and "progress" not in commands_for(Level.L0)
+    assert {"escalate", "return"} <= set(commands_for(Level.L1))
+    assert "progress" not in commands_for(Level.L1)
+    assert "escalate" not in commands_for(Level.L2) and "progress" in commands_for(Level.L2)
+    assert {"help", "check", "reply", "template"} <= set(commands_for(Level.L2))
+
+
+def test_a_lead_sees_the_emergency_jump_and_teams_without_agents_are_left_out(tmp_path):
+    settings = make_settings(tmp_path, "sqlite:///x", agents=[
+        {"email": "lina@lkpp.example", "team": "l0-lkpp", "lead": True},
+        {"email": "budi@lkpp.example", "team": "l0-lkpp"},
+        {"email": "andi@telkom.example", "team": "l1-telkom"},
+        {"email": "eka@lkpp.example", "team": "l2-lkpp"}])
+    lina, budi = settings.agents[:2]
+    assert [t["id"] for t in fields(settings, lina)["escalate_to"]] == ["l1-telkom"]
+    assert [t["id"] for t in fields(settings, lina)["emergency_to"]] == ["l2-lkpp"]
+    assert fields(settings, budi)["emergency_to"] == []
+    assert fields(settings, budi)["hand_to"] == []  # l0-telkom has nobody to read it
+    assert [a["code"] for a in fields(settings, budi)["actions"]] == [
+        "analisa", "tanggapan", "solusi-non-teknis"]
+
+
+def test_the_sandbox_fills_fields_and_refuses_the_rest():
+    assert render_sandboxed("Yth. {{ name }},\n{% if n %}{{ n }}{% endif %}\n",
+                            {"name": "Rina", "n": 2}) == "Yth. Rina,\n2"
+    for source, reason in (("{{ missing }}", "'missing' is undefined"),
+                           ("{{ ''.__class__.__mro__ }}", "not allowed: access to attribute"),
+                           ("{{ 'x' * 100000000 }}", "not allowed: repetition too large"),
+                           ("{{ 9 ** 99999 }}", "not allowed: exponent too large"),
+                           ("{{ 1 / 0 }}", "ZeroDivisionError"),
+                           ("{% for %}", "line 1: "),
+                           ("{% for i in range(70000) %}xx{% endfor %}", "longer than 65536")):
+        with pytest.raises(TemplateProblem) as caught:
+            render_sandboxed(source, {"name": "Rina"})
+        assert str(caught.value).startswith(reason), source
+
+
+def test_answers_are_found_by_name_in_the_tickets_language_else_the_other(tmp_path):
+    (tmp_path / "id").mkdir()
+    (tmp_path / "en").mkdir()
+    (tmp_path / "id" / "salam.txt").write_text("Salam\n", encoding="utf-8")
+    (tmp_path / "en" / "salam.txt").write_text("Hello\n", encoding="utf-8")
+    (tmp_path / "id" / "hanya-id.txt").write_text("Saja\n", encoding="utf-8")
+    (tmp_path / "id" / "README.md").write_text("not an answer", encoding="utf-8")
+    folder = str(tmp_path)
+    assert answers.names(folder) == ("hanya-id", "salam")
+    assert answers.find(folder, "SALAM", "en").language == "en"
+    assert answers.find(folder, "salam", "id").language == "id"
+    assert answers.find(folder, "hanya-id", "en").language == "id"
+    assert answers.find(folder, "tidak-ada", "id") is None
+    assert answers.listing("") == () and answers.listing(str(tmp_path / "nowhere")) == ()
