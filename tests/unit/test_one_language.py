@@ -92,6 +92,8 @@ BASE: dict[str, Any] = {
     "assignment": "qq-1", "until": "2026-01-01", "days_left": 3,
     "survivor_ref": "LDP-000002", "survivor_subject": NEUTRAL,
     "incident_reached": ["LDP-000002", "LDP-000003"],
+    "days": 3, "grace_days": 7, "survey": True, "survey_link": "https://qq.example/qq?qq=1",
+    "linked_ref": "LDP-000002",
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
@@ -119,6 +121,7 @@ VARIATIONS: list[dict[str, Any]] = [
     {"handler_team": "", "solver_team": ""}, {"acting": True},
     *({"event": e} for e in ("new", "arrived", "resolved", "reply")),
     {"resolved": True}, {"moved": True}, {"message": ""}, {"to_reporter": False},
+    {"survey": False}, {"survey_link": "", "linked_ref": None},
 ]
 
 
