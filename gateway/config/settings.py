@@ -215,8 +215,7 @@ class Sla:
 @dataclass(frozen=True)
 class Closing:
     """The end of a ticket: a resolved ticket closes by itself `after_working_days` working days
-    (the SLA calendar of its team) after its resolution or the reporter's last mail, whichever
-    is later (0: never by itself). A reporter's reply within `reopen_grace_days` of the closing
+    (the SLA calendar of its team) after its last resolution (0: never by itself). A reporter's reply within `reopen_grace_days` of the closing
     reopens it, a later one opens a new ticket linked to it. The closing mail asks the one
     satisfaction question (the IKM scale, 1 to 4) unless `survey` is off or the reporter was
     asked within `survey_period_days`; `survey_url`, when set, adds a link to a web form."""

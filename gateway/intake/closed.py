@@ -1,8 +1,9 @@
 """The reporter's mail to a closed ticket, in the order the pipeline asks (after the reporter's
 `#berhenti-ikuti`, which `following` does): first, is it the answer to the satisfaction
 question of the closing mail (`parsers.survey`, read strictly; a mail with files is never one)?
-Then, was the ticket closed within `closing.reopen_grace_days`? The pipeline then reopens it
-(`reopen`) and appends the mail as any follow-up, or else opens a new ticket linked to it.
+Then (the pipeline asks `intake.thanks`) is it a thank-you? Then, was the ticket closed within
+`closing.reopen_grace_days`? The pipeline then reopens it (`reopen`) and appends the mail as
+any follow-up, or else opens a new ticket linked to it.
 """
 from __future__ import annotations
 

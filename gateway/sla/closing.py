@@ -1,9 +1,10 @@
 """Resolved tickets close by themselves (issue 18, item 1), with the one satisfaction question.
 
-A resolved ticket closes `closing.after_working_days` working days after its resolution or the
-reporter's last mail, whichever is later: that many working days' worth of business hours of
-its team's calendar (the SLA calendar: work days and hours, public holidays, collective leave),
-so a ticket resolved on Thursday at 10:00 closes on Tuesday at 10:00. The close is the desk's
+A resolved ticket closes `closing.after_working_days` working days after its (last) resolution:
+that many working days' worth of business hours of its team's calendar (the SLA calendar: work
+days and hours, public holidays, collective leave), so a ticket resolved on Thursday at 10:00
+closes on Tuesday at 10:00. A reporter's reply in between reopens it (a new resolution starts
+the count again); a reply that only thanks (`intake.thanks`) neither reopens nor delays it. The close is the desk's
 own #close (`desk.plan`, `desk.apply`, as the timers' #escalate in `desk.automatic`), written
 in one transaction with the reporter's closing mail (`reporter_closed`) and, when it asks the
 question (`closing.survey`, at most once per reporter in `closing.survey_period_days`), the
@@ -64,7 +65,7 @@ def close_resolved(ctx: Context, clock=None) -> list[str]:
             if not _due(row, calendars.get(row.team, fallback), days, now):
                 continue
             with database.transaction(ctx.db):
-                # Read again inside the transaction: the reporter may have written meanwhile.
+                # Read again inside the transaction: the reporter may have reopened it.
                 again = store.resolved_one(row.id)
                 ticket = tickets.ticket_by_id(row.id)
                 if again is None or ticket is None or \
@@ -75,8 +76,7 @@ def close_resolved(ctx: Context, clock=None) -> list[str]:
 
 
 def _due(row: store.Resolved, cal: Calendar, days: int, now: datetime) -> bool:
-    since = max(row.resolved_at, row.reporter_wrote or row.resolved_at)
-    due = due_at(cal, since, days)
+    due = due_at(cal, row.resolved_at, days)
     return due is not None and now >= due
 
 

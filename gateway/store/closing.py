@@ -1,14 +1,13 @@
-"""What the closing rules read (`sla.closing`, `intake.closed`): the resolved tickets, when the
-reporter last wrote to a ticket, when a ticket was closed. The caller holds the transaction."""
+"""What the closing rules read and claim (`sla.closing`, `intake.closed`): the resolved tickets
+and when each was last resolved, the closing itself, when a ticket was closed. The caller holds
+the transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-import peewee as pw
-
-from gateway.domain import Direction, Status
-from gateway.store.models import MessageRow, TicketRow
+from gateway.domain import Status
+from gateway.store.models import TicketRow
 
 
 @dataclass(frozen=True)
@@ -16,7 +15,6 @@ class Resolved:
     id: int
     team: str
     resolved_at: datetime
-    reporter_wrote: datetime | None  # the reporter's last mail to the ticket, if any
 
 
 def resolved(after: int = 0, limit: int = 500) -> list[Resolved]:
@@ -30,22 +28,11 @@ def resolved_one(ticket_id: int) -> Resolved | None:
 
 
 def _resolved(condition, limit: int) -> list[Resolved]:
-    rows = list(TicketRow.select(TicketRow.id, TicketRow.team, TicketRow.resolved_at,
-                                 TicketRow.reporter_email, TicketRow.created_at)
-                .where(TicketRow.status == Status.RESOLVED.value, condition)
-                .order_by(TicketRow.id).limit(limit))
-    return [Resolved(row.id, row.team, row.resolved_at or row.created_at,
-                     reporter_wrote(row.id, row.reporter_email)) for row in rows]
-
-
-def reporter_wrote(ticket_id: int, reporter: str) -> datetime | None:
-    """When the reporter's last mail (a person's, not machine mail) came to the ticket."""
-    return (MessageRow.select(pw.fn.MAX(MessageRow.created_at))
-            .where(MessageRow.ticket == ticket_id,
-                   MessageRow.direction == Direction.INBOUND.value,
-                   pw.fn.LOWER(MessageRow.author_email) == reporter.lower(),
-                   ~MessageRow.kind.startswith("machine:"))
-            .scalar())
+    rows = (TicketRow.select(TicketRow.id, TicketRow.team, TicketRow.resolved_at,
+                             TicketRow.created_at)
+            .where(TicketRow.status == Status.RESOLVED.value, condition)
+            .order_by(TicketRow.id).limit(limit))
+    return [Resolved(row.id, row.team, row.resolved_at or row.created_at) for row in rows]
 
 
 def claim(ticket_id: int, now: datetime) -> bool:

@@ -217,3 +217,27 @@ def test_a_real_question_to_the_closing_mail_is_no_answer_and_a_link_is_offered(
     with database.transaction(desk.ctx.db):
         [survey] = SurveyRow.select()
     assert (survey.score, survey.comment, survey.answered_at) == (None, None, None)
+
+
+def test_a_thank_you_neither_delays_the_closing_nor_reopens_the_closed_ticket(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """Rina's "Terima kasih, sudah bisa" after the resolution is recorded (`intake.thanks`)
+    and the ticket still closes on Thursday at 10:00; her "Terima kasih banyak" to the closing
+    mail (no score) is recorded too: the ticket stays closed, nothing is answered or opened."""
+    desk = ClosingDesk(imap_server, smtp_sink, db_url, tmp_path)
+    new = desk.run(mails.report(message_id="<CAGx7rina0001@mail.gmail.com>"))
+    resolved = budi(desk, new[BUDI], "#selesai Kata sandi sudah kami atur ulang.", 1)
+    desk.backdate(wib(2, 10))
+    assert rina(desk, resolved[RINA], "Terima kasih, sudah bisa", 1, wib(3, 9)) == {}
+    assert desk.status() == "resolved"
+    closed = desk.run(at=wib(5, 10))
+    assert sorted(closed) == [RINA] and desk.status() == "closed"
+    assert rina(desk, closed[RINA], "Terima kasih banyak", 2, wib(5, 11)) == {}
+    assert desk.status() == "closed" and len(tickets.list_tickets()) == 1
+    events = tickets.events(tickets.get_ticket(REF))
+    # (Sorted: the thanks are written at the live clock's time, the closing at the frozen one.)
+    assert sorted(e.kind for e in events if e.kind in ("thanks", "reopened", "close")) == \
+        ["close", "thanks", "thanks"]
+    with database.transaction(desk.ctx.db):
+        [survey] = SurveyRow.select()
+    assert survey.score is None
