@@ -29,6 +29,7 @@ from gateway.store import database, guards, links, mailbox, tickets
 __all__ = ["Context", "classify", "classify_arguments", "default_team", "process",
            "refuse_too_large", "route"]
 REOPEN_ON_REPLY = (Status.PENDING, Status.RESOLVED)
+FOLLOW_UP_LINK = "follow_up"  # `store.links` kind: this new ticket follows up that closed one
 
 
 def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = None,
@@ -181,6 +182,8 @@ def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None,
                           f"reply to closed ticket {linked.ref}", new=linked.ref)
         tickets.add_event(linked, "follow_up_ticket", mail.sender.email,
                           f"reply opened {ticket.ref}", new=ticket.ref)
+        # Beside `linked_ticket_id`, in the table of links (read both ways, never removed).
+        links.link(ticket, linked, FOLLOW_UP_LINK, mail.sender.email)
     # A reply to a closed ticket: the acknowledgement names the old ticket (`linked_ref`).
     extra = {**outgoing.handler_context(ctx, ticket), "linked_ref": ticket.linked_ref}
     outgoing.enqueue(ctx, ticket, reporter_notice(ticket, mail, "reporter_ack", extra),

@@ -14,7 +14,7 @@ import pytest
 from gateway import cli
 from gateway.sla.clock import FixedClock
 from gateway.store import database, tickets
-from gateway.store.models import EventRow, MessageRow, SurveyRow, TicketRow
+from gateway.store.models import EventRow, MessageRow, SurveyRow, TicketLinkRow, TicketRow
 from tests import mails
 from tests.conftest import write_config
 from tests.integration.agent_replies import gmail_reply
@@ -178,6 +178,9 @@ def test_a_resolved_ticket_closes_after_three_working_days_and_asks_once(
     assert mails.parse(later[RINA])["Subject"].startswith("[LDP-000002] ")
     assert LINKED in mails.text_of(later[RINA])
     assert tickets.get_ticket("LDP-000002").linked_ref == REF
+    with database.transaction(desk.ctx.db):
+        assert [(r.ticket.ref, r.other.ref, r.kind, r.created_by) for r in
+                TicketLinkRow.select()] == [("LDP-000002", REF, "follow_up", RINA)]
     assert [(kind, new) for kind, _a, _t, _o, new in closing_events("LDP-000002")] == \
         [("linked", REF)]
     assert [(kind, new) for kind, _a, _t, _o, new in closing_events()][-1] == \
