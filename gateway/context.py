@@ -9,6 +9,7 @@ to at start-up; every transaction names it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -28,3 +29,12 @@ class Context:
     data_dir: Path | None = None
     # True while a backlog is being stored: agents' notices are then queued unrendered.
     defer_rendering: Callable[[], bool] | None = None
+    # Where the timers and the closing rules read the time: None is the system clock; a test
+    # gives a clock that only moves when told (`sla.clock.FixedClock`).
+    clock: Any = None
+
+    def now(self) -> datetime:
+        """Naive UTC, as the database stores times."""
+        if self.clock is not None:
+            return self.clock.now()
+        return datetime.now(timezone.utc).replace(tzinfo=None)

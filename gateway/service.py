@@ -250,8 +250,8 @@ class Service:
                                              self.parse_worker, self.intake_busy,
                                              self.progress)
                         backoff = 1.0  # a round went through: the mailbox and database are up
-                        fired = sla_timers.run_timers(self.ctx).fired
-                        if report.total or fired:
+                        timers = sla_timers.run_timers(self.ctx)
+                        if report.total or timers.fired or timers.closed:
                             self.outbox_kick.set()
                         if report.total:
                             # Look again before waiting: mail that came in meanwhile may have

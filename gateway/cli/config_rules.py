@@ -18,6 +18,7 @@ EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
 DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}")  # ticket refs and reply tokens ([a-z0-9_-])
 WORD = re.compile(r"[^\s;]+")
+WEB = re.compile(r"https?://[^\s\x00-\x1f\x7f\"<>?#]+")  # a base URL: the gateway adds the query
 HOURS = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -143,6 +144,10 @@ RULES: dict[str, Callable[[Any], Verdict]] = {
     "agents.assigned_until": iso_date,
     "actions.file": one_line,
     "answers.dir": one_line,
+    "closing.after_working_days": whole(0, 60),  # 0: never closed by itself
+    "closing.reopen_grace_days": whole(0, 365),
+    "closing.survey_period_days": whole(0, 365),
+    "closing.survey_url": matches(WEB, "web_url", optional=True),
 }
 
 

@@ -224,6 +224,21 @@ class Sla:
 
 
 @dataclass(frozen=True)
+class Closing:
+    """The end of a ticket: a resolved ticket closes by itself `after_working_days` working days
+    (the SLA calendar of its team) after its last resolution (0: never by itself). A reporter's reply within `reopen_grace_days` of the closing
+    reopens it, a later one opens a new ticket linked to it. The closing mail asks the one
+    satisfaction question (the IKM scale, 1 to 4) unless `survey` is off or the reporter was
+    asked within `survey_period_days`; `survey_url`, when set, adds a link to a web form."""
+
+    after_working_days: int = 3
+    reopen_grace_days: int = 7
+    survey: bool = True
+    survey_period_days: int = 7
+    survey_url: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     support: Support
     database: Database = field(default_factory=Database)
@@ -236,6 +251,7 @@ class Settings:
     partner: Partner = field(default_factory=Partner)
     actions: Actions = field(default_factory=Actions)
     answers: Answers = field(default_factory=Answers)
+    closing: Closing = field(default_factory=Closing)
     teams: tuple[Team, ...] = ()
     agents: tuple[Agent, ...] = ()
     rules: tuple[Mapping[str, Any], ...] = ()
@@ -269,7 +285,7 @@ class Settings:
 
 SECTIONS = {"support": Support, "database": Database, "imap": Imap, "smtp": Smtp,
             "security": Security, "routing": Routing, "loops": Loops, "sla": Sla,
-            "partner": Partner, "actions": Actions, "answers": Answers}
+            "partner": Partner, "actions": Actions, "answers": Answers, "closing": Closing}
 CHOICES = {
     "support.language": ("id", "en"),
     "support.welcome_agents": ("new", "all", "none"),

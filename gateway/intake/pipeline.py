@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Callable
 
-from gateway.intake import bounce_trust, flood, following, thanks
+from gateway.intake import bounce_trust, closed, flood, following, thanks
 from gateway import excerpt, failures, outgoing
 from gateway.outgoing import loops
 from gateway import config as config_module
@@ -30,6 +30,7 @@ from gateway.store import database, guards, links, mailbox, tickets
 __all__ = ["Context", "classify", "classify_arguments", "default_team", "process",
            "refuse_too_large", "route"]
 REOPEN_ON_REPLY = (Status.PENDING, Status.RESOLVED)
+FOLLOW_UP_LINK = "follow_up"  # `store.links` kind: this new ticket follows up that closed one
 
 
 def process(raw: bytes, ctx: Context, *, source: str = "", uid: int | None = None,
@@ -83,9 +84,23 @@ def _process_mail(mail: InboundMail, ctx: Context, known: Precomputed | None = N
     if ticket.status == Status.CLOSED and mail.sender.email == ticket.reporter.email:
         # Stopping a follower's copies is no new report, nor is a thank-you.
         return following.unfollow_request(ctx, ticket, mail) or \
-            thanks.after_resolution(ctx, ticket, mail) or \
-            _new_ticket(mail, ctx, linked=ticket, decision=decision)
+            _reply_to_closed(mail, ticket, ctx, decision)
     return _follow_up(mail, ticket, ctx)
+
+
+def _reply_to_closed(mail: InboundMail, ticket: Ticket, ctx: Context,
+                     decision: RoutingDecision | None) -> Outcome:
+    """The reporter's mail to a closed ticket (`intake.closed`): the answer to the closing
+    mail's question is stored ("4 terima kasih" is a score before it is thanks); a thank-you
+    is recorded (`intake.thanks`); anything else reopens the ticket within the grace period,
+    later it is a new ticket linked to the old one."""
+    answered = closed.survey_answer(ctx, ticket, mail) or \
+        thanks.after_resolution(ctx, ticket, mail)
+    if answered is not None:
+        return answered
+    if closed.within_grace(ctx, ticket):
+        return _follow_up(mail, closed.reopen(ctx, ticket, mail), ctx)
+    return _new_ticket(mail, ctx, linked=ticket, decision=decision)
 
 
 def _machine_mail(mail: InboundMail, verdict, ctx: Context) -> Outcome:
@@ -169,8 +184,12 @@ def _new_ticket(mail: InboundMail, ctx: Context, linked: Ticket | None = None,
                           f"reply to closed ticket {linked.ref}", new=linked.ref)
         tickets.add_event(linked, "follow_up_ticket", mail.sender.email,
                           f"reply opened {ticket.ref}", new=ticket.ref)
-    outgoing.enqueue(ctx, ticket, reporter_notice(ticket, mail, "reporter_ack",
-                                                  outgoing.handler_context(ctx, ticket)), auto=True)
+        # Beside `linked_ticket_id`, in the table of links (read both ways, never removed).
+        links.link(ticket, linked, FOLLOW_UP_LINK, mail.sender.email)
+    # A reply to a closed ticket: the acknowledgement names the old ticket (`linked_ref`).
+    extra = {**outgoing.handler_context(ctx, ticket), "linked_ref": ticket.linked_ref}
+    outgoing.enqueue(ctx, ticket, reporter_notice(ticket, mail, "reporter_ack", extra),
+                     auto=True)
     for notice in (*desk_notices.team_notices(ticket, mail, ctx, "agent_new_ticket"),
                    *desk_copies.partner_notices(ctx, ticket, "new", mail=mail)):
         outgoing.enqueue(ctx, ticket, notice)

@@ -8,6 +8,7 @@ import json
 from html import escape
 
 from gateway.desk.stages import STAGES
+from gateway.parsers import safetext
 from gateway.sla import charts
 from gateway.sla.report import AGE_BUCKETS, Report
 
@@ -43,6 +44,10 @@ LABELS = {
     "mailed": ("laporan {id} untuk {to}: {sent} terkirim, {retried} ditunda",
                "report {id} to {to}: {sent} sent, {retried} deferred"),
     "subject": ("Laporan layanan LDP {start} s.d. {end}", "LDP service report {start} to {end}"),
+    "satisfaction": ("Kepuasan pelapor (IKM: rata-rata jawaban 1-4 x 25)",
+                     "Reporters' satisfaction (IKM: mean of the 1-4 answers x 25)"),
+    "answers": ("jawaban", "answers"),
+    "comments": ("Komentar pelapor", "Reporters' comments"),
 }
 
 
@@ -86,7 +91,26 @@ def as_table(report: Report) -> str:
     columns = [max(len(line[k]) for line in lines) for k in range(1, len(rows) + 1)]
     title = label("title", lang, start=report.start, end=report.end)
     return "\n".join([title, *("  ".join([line[0].ljust(width), *(
-        cell.ljust(columns[k]) for k, cell in enumerate(line[1:]))]).rstrip() for line in lines)])
+        cell.ljust(columns[k]) for k, cell in enumerate(line[1:]))]).rstrip() for line in lines),
+        *satisfaction_lines(report)])
+
+
+def satisfaction_lines(report: Report) -> list[str]:
+    """The satisfaction block under the table: a line per level and team (IKM score and the
+    number of answers), then each comment with its ticket and score; nothing without answers.
+    A comment is the reporter's text, printed as one line of text."""
+    lang, groups = report.language, [s.figures() for s in report.satisfaction]
+    if not groups:
+        return []
+    lines = ["", label("satisfaction", lang)]
+    lines += [f"{g['level']}  {g['team']}  IKM {g['ikm']}  ({g['answers']} "
+              f"{label('answers', lang)})" for g in groups]
+    comments = [(g, c) for g in groups for c in g["comments"]]
+    if comments:
+        lines += [label("comments", lang), *(
+            f"{g['level']}  {g['team']}  {c['ref']}  {c['score']}  {safetext.one_line(c['comment'])}"
+            for g, c in comments)]
+    return lines
 
 
 def as_csv(report: Report) -> str:
@@ -99,7 +123,9 @@ def as_csv(report: Report) -> str:
 
 def as_json(report: Report) -> str:
     return json.dumps({"from": report.start.isoformat(), "to": report.end.isoformat(),
-                       "groups": report.rows()}, ensure_ascii=False, indent=2)
+                       "groups": report.rows(),
+                       "satisfaction": [s.figures() for s in report.satisfaction]},
+                      ensure_ascii=False, indent=2)
 
 
 def compliance_by_team(report: Report) -> dict[str, float | None]:
@@ -128,7 +154,7 @@ def as_html(report: Report) -> str:
     ]
     figures = "".join(f'<figure><img id="{name}" alt="{escape(alt)}" src="{src}">'
                       f"<figcaption>{escape(alt)}</figcaption></figure>"
-                      for name, alt, src in images)
+                      for name, alt, src in images) + satisfaction_html(report)
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f"<title>{escape(title)}</title><style>body{{font-family:Arial,sans-serif}}"
             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;"
@@ -136,6 +162,16 @@ def as_html(report: Report) -> str:
             f"<h1>{escape(title)}</h1><p>{escape(label('note', lang))}</p>"
             f'<table id="figures"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
             f"{figures}</body></html>\n")
+
+
+def satisfaction_html(report: Report) -> str:
+    """The satisfaction block as HTML, every value escaped (a comment is the reporter's text)."""
+    lines = satisfaction_lines(report)
+    if not lines:
+        return ""
+    heading, *rest = lines[1:]
+    items = "".join(f"<li>{escape(line)}</li>" for line in rest)
+    return f'<h2>{escape(heading)}</h2><ul id="satisfaction">{items}</ul>'
 
 
 FORMATS = {"table": as_table, "csv": as_csv, "json": as_json, "html": as_html}

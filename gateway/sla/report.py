@@ -23,6 +23,7 @@ from gateway.config import Settings, Team
 from gateway.desk.stages import EVENT as STAGE_EVENT, STAGES
 from gateway.domain import Level
 from gateway.sla import calendar as calendar_module
+from gateway.sla import satisfaction as survey_answers
 from gateway.sla.history import DONE, Timeline, percentile, timeline
 from gateway.sla.targets import first_response_hours, resolution_hours
 from gateway.store import sla as store
@@ -91,6 +92,8 @@ class Report:
     groups: list[Group]
     weekly: dict[tuple[date, str], int]  # (Monday of the week, level) -> tickets opened
     resolution_hours: dict[str, list[float]]  # level -> hours of the resolutions
+    # The reporters' answers to the closing mail's question, per level and team (IKM).
+    satisfaction: list[survey_answers.Satisfaction] = field(default_factory=list)
 
     def rows(self) -> list[dict[str, object]]:
         return [g.figures() for g in self.groups]
@@ -148,7 +151,8 @@ def build(settings: Settings, start: date, end: date, level: str | None = None,
             group = groups.setdefault((work.level, work.team), Group(work.level, work.team))
             group.actions[(work.code, work.application or "-")] += 1
     ordered = [groups[key] for key in sorted(groups)]
-    return Report(start, end, settings.support.language, ordered, dict(weekly), hours_by_level)
+    return Report(start, end, settings.support.language, ordered, dict(weekly), hours_by_level,
+                  survey_answers.build(begin, finish, level, team))
 
 
 def _stands_for(ticket_id: int, absorbed: dict[int, int]) -> int:

@@ -8,7 +8,8 @@ and with `auto_escalate` the ticket moves up a level by itself: the desk's own #
 `sla_notice`, recorded as an event (`sla_reminder` / `sla_breach`, new_value the target) and put
 in the outbox in one transaction, so it goes out once, and a restart neither loses nor repeats
 it. A breach found before its reminder was sent replaces the reminder. Resolved and closed
-tickets are never looked at.
+tickets are never looked at; the closing of resolved tickets (`sla.closing`) runs first. The
+time is the clock passed in, else the context's (`Context.now`).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from gateway.domain import Level, Notice, Status, Ticket
 from gateway.outgoing import enqueue
 from gateway.sla import assignments as assignment_reminders
 from gateway.sla import calendar as calendar_module
-from gateway.sla.clock import SystemClock
+from gateway.sla import closing
 from gateway.sla.history import timeline
 from gateway.sla.targets import Measure, running
 from gateway.store import database, links, sla as store, tickets
@@ -37,6 +38,7 @@ _DEFAULT_TEAM = Team(id="", level=Level.L0, organisation="")
 class TimerReport:
     fired: list[tuple[str, str, str]] = field(default_factory=list)  # (ref, stage, target)
     escalated: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)  # resolved tickets closed by themselves
 
 
 PAGE = 500  # active tickets checked per read
@@ -49,9 +51,10 @@ def run_timers(ctx: Context, clock=None) -> TimerReport:
     with database.transaction(ctx.db):  # the roster: letters ending, new agents welcomed
         assignment_reminders.remind_leads(ctx)
         welcome.welcome_new_agents(ctx)
+    report.closed = closing.close_resolved(ctx, clock)  # own module: [closing], not [sla]
     if not settings.sla.enabled:
         return report
-    now = (clock or SystemClock()).now()
+    now = clock.now() if clock else ctx.now()
     calendars = calendar_module.calendars(settings)
     last_id = 0
     while True:

@@ -259,7 +259,24 @@ class AgentWelcomeRow(BaseModel):
         indexes = ((("agent",), True),)
 
 
+class SurveyRow(BaseModel):
+    """One satisfaction question asked by a closing mail, and its answer once given."""
+
+    ticket = pw.ForeignKeyField(TicketRow, column_name="ticket_id", backref="surveys")
+    reporter = pw.TextField()
+    team = pw.CharField(max_length=64)
+    level = pw.CharField(max_length=2)
+    asked_at = pw.DateTimeField()
+    score = pw.SmallIntegerField(null=True)
+    comment = pw.TextField(null=True)
+    answered_at = pw.DateTimeField(null=True)
+    message = pw.ForeignKeyField(MessageRow, null=True, column_name="message_id")
+
+    class Meta:
+        table_name = "survey"
+
+
 ALL_MODELS = (TicketRow, MessageRow, AttachmentRow, EventRow, MailboxCursorRow, OutboxRow,
               QuarantineRow, LeaseRow, SuppressedAddressRow, HeldMailRow, FloodNoticeRow,
               FollowerRow, OutboxCopyRow, WorkLogRow, AssignmentReminderRow,
-              TicketLinkRow, AgentWelcomeRow)
+              TicketLinkRow, AgentWelcomeRow, SurveyRow)

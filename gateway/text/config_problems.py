@@ -55,6 +55,8 @@ ALLOWED = {
                     "a unique id: teams[{first}] has it already"),
     "unique_agent": ("alamat yang unik: sudah dipakai oleh agents[{first}]",
                      "a unique address: agents[{first}] has it already"),
+    "web_url": ("alamat web seperti https://layanan.lkpp.go.id/survei (tanpa ? atau #), atau \"\"",
+                "a web address like https://desk.example/survey (without ? or #), or \"\""),
     "iso_date": ("tanggal YYYY-MM-DD (mis. 2026-01-31), atau kosong",
                  "a date as YYYY-MM-DD (e.g. 2026-01-31), or empty"),
     "until_after_from": ("tanggal yang tidak mendahului assigned_from {begins} (agen {email})",

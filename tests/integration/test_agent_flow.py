@@ -36,11 +36,15 @@ class Desk:
         self.imap, self.sink, self.tmp = imap_server, smtp_sink, tmp_path
         self.settings = make_settings(tmp_path, db_url, imap_server, smtp_sink, **sections)
         self.seen = self.events_seen = 0
+        self.clock = None  # the system clock; a FixedClock freezes the timers' time
 
-    def deliver(self, raw: bytes) -> dict[str, bytes]:
-        """Deliver one mail, run the gateway once; the mail sent, one per recipient."""
-        deliver(self.imap, self.settings.imap.folder, raw)
-        self.outcomes, _sent = Service(build_context(self.settings, self.tmp)).run_once()
+    def deliver(self, raw: bytes | None) -> dict[str, bytes]:
+        """Deliver one mail (None: none), run the gateway once; the mail sent, one per
+        recipient."""
+        deliver(self.imap, self.settings.imap.folder, *([raw] if raw is not None else []))
+        self.ctx = build_context(self.settings, self.tmp)
+        self.ctx.clock = self.clock
+        self.outcomes, _sent = Service(self.ctx).run_once()
         fresh, self.seen = self.sink.messages[self.seen:], len(self.sink.messages)
         received: dict[str, bytes] = {}
         for _sender, recipients, message in fresh:

@@ -87,6 +87,12 @@ def test_the_good_configuration_has_no_problem_and_gives_the_same_settings_as_co
     ("security.authserv_id", "mx.lpse.example; spf=pass", "one word without spaces or ';'"),
     ("sla.reminder_share", 1.5, "a number between 0 and 1 (not 0 or 1)"),
     ("sla.holidays_country", "XX", 'a country code of the holidays library (like ID) or ""'),
+    ("closing.after_working_days", -1, "a whole number from 0 to 60"),
+    ("closing.reopen_grace_days", 400, "a whole number from 0 to 365"),
+    ("closing.survey_url", "javascript:alert(1)",
+     'a web address like https://desk.example/survey (without ? or #), or ""'),
+    ("closing.survey_url", "https://desk.example/survei?x=1",
+     'a web address like https://desk.example/survey (without ? or #), or ""'),
 ])
 def test_each_bad_value_is_one_line_naming_key_value_and_what_is_allowed(key, value, allowed):
     assert problems({key: value}) == [f"ldp.toml: {key} must be {allowed}, got {value!r}"]

@@ -103,6 +103,8 @@ BASE: dict[str, Any] = {
                 "return_to": [], "hand_to": [{"id": "qq", "name": NEUTRAL, "level": "L1"}],
                 "answers": ["qq"], "assignment": "qq-1", "assigned_until": "2026-01-01",
                 "assignment_valid": False},
+    "days": 3, "grace_days": 7, "survey": True, "survey_link": "https://qq.example/qq?qq=1",
+    "linked_ref": "LDP-000002",
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
@@ -134,6 +136,7 @@ VARIATIONS: list[dict[str, Any]] = [
                  "categories": [], "assignment_valid": True}},
     {"allowed": {**BASE["allowed"], "assignment": "", "assignment_valid": None}},
     {"ref": None},
+    {"survey": False}, {"survey_link": "", "linked_ref": None},
 ]
 
 
