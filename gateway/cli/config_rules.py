@@ -142,6 +142,7 @@ RULES: dict[str, Callable[[Any], Verdict]] = {
     "agents.assigned_from": iso_date,
     "agents.assigned_until": iso_date,
     "actions.file": one_line,
+    "lpse.file": one_line,
 }
 
 

@@ -178,6 +178,13 @@ class Actions:
     file: str = "default"
 
 
+@dataclass(frozen=True)
+class Lpse:
+    # The applications and LPSE a ticket may concern (#aplikasi, #lpse, the routing
+    # conditions); "default" = gateway/routing/lpse.toml, which the operator replaces.
+    file: str = "default"
+
+
 SLA_MEASURES = ("first_response", "resolution", "update")
 # Business hours per level, measure and priority (low, normal, high, urgent).
 DEFAULT_SLA_TARGETS = {
@@ -224,6 +231,7 @@ class Settings:
     sla: Sla = field(default_factory=Sla)
     partner: Partner = field(default_factory=Partner)
     actions: Actions = field(default_factory=Actions)
+    lpse: Lpse = field(default_factory=Lpse)
     teams: tuple[Team, ...] = ()
     agents: tuple[Agent, ...] = ()
     rules: tuple[Mapping[str, Any], ...] = ()
@@ -257,7 +265,8 @@ class Settings:
 
 SECTIONS = {"support": Support, "database": Database, "imap": Imap, "smtp": Smtp,
             "security": Security, "routing": Routing, "loops": Loops, "sla": Sla,
-            "partner": Partner, "actions": Actions}
+            "partner": Partner, "actions": Actions,
+            "lpse": Lpse}
 CHOICES = {
     "support.language": ("id", "en"),
     "imap.security": ("ssl", "starttls", "none"),
