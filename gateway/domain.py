@@ -262,3 +262,6 @@ class Ticket:
     language: str
     tags: tuple[str, ...] = ()
     linked_ref: str | None = None
+    # What it concerns (`routing.lpse`): the application's name and the LPSE's code.
+    application: str | None = None
+    lpse: str | None = None

@@ -12,7 +12,7 @@ from gateway.desk.actions import Action
 from gateway.domain import Command, Level, Priority, Status, Ticket
 from gateway.text.problems import Problem, problem
 
-FIELDS = ("level", "team", "status", "priority", "category", "assignee")
+FIELDS = ("level", "team", "status", "priority", "category", "assignee", "application", "lpse")
 # The event a block that takes a ticket out of L0 writes: old = the L0 team, new = the L0 agent
 # (None: the whole team). The last one names the ticket's keeper (`Keeper`).
 KEEPER_EVENT = "l0_keeper"
@@ -79,6 +79,9 @@ class State:
     followers: tuple[str, ...] = ()
     # The work the block's #tindakan lines record (`desk.apply` writes one work-log row each).
     actions: tuple[Action, ...] = ()
+    # What the ticket concerns (#aplikasi, #lpse): the application's name, the LPSE's code.
+    application: str | None = None
+    lpse: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ class Step:
 
 def state_of(ticket: Ticket, followers: tuple[str, ...] = ()) -> State:
     return State(ticket.level, ticket.team, ticket.status, ticket.priority, ticket.category,
-                 ticket.assignee, ticket.reporter.email.lower(), tuple(followers))
+                 ticket.assignee, ticket.reporter.email.lower(), tuple(followers),
+                 application=ticket.application, lpse=ticket.lpse)
 
 
 def organisation(settings: Settings, team_id: str) -> str:

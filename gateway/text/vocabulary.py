@@ -31,7 +31,11 @@ FIELD = {
     "category": ("kategori", "category"),
     "assignee": ("petugas", "assignee"),
     "followers": ("pengikut", "followers"),
+    "application": ("aplikasi", "application"),
+    "lpse": ("LPSE", "LPSE"),
 }
+# The application a ticket concerns: only "other" has words; SPSE and SIKaP are names.
+APPLICATION = {"other": ("lainnya", "other")}
 # The SLA targets, as the reminder and breach notices name them.
 MEASURE = {
     "first_response": ("tanggapan pertama", "first response"),
@@ -64,7 +68,7 @@ STAGE = {"analysis": ("analisa masalah", "analysing the problem"),
 TABLES: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "status": STATUS, "priority": PRIORITY, "field": FIELD, "measure": MEASURE,
     "outbox": OUTBOX, "disposition": DISPOSITION, "direction": DIRECTION,
-    "visibility": VISIBILITY, "stage": STAGE,
+    "visibility": VISIBILITY, "stage": STAGE, "application": APPLICATION,
 }
 
 
