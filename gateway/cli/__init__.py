@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing = command("list", cmd_tickets_list, "list tickets", tickets)
     listing.add_argument("--level", choices=cli_support.LEVELS)
     listing.add_argument("--status", choices=cli_support.TICKET_STATUSES)
+    listing.add_argument("--application", metavar="NAME",
+                         help="SPSE, SIKaP or other (the LPSE list's applications)")
+    listing.add_argument("--lpse", metavar="CODE|NAME",
+                         help="an LPSE of the list: its code, name or domain")
     listing.add_argument("--json", action="store_true")
     show = command("show", cmd_tickets_show, "one ticket with its messages and events", tickets)
     show.add_argument("ref")

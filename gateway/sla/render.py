@@ -10,6 +10,7 @@ from html import escape
 from gateway.desk.stages import STAGES
 from gateway.sla import charts
 from gateway.sla.report import AGE_BUCKETS, Report
+from gateway.text import vocabulary
 
 STAGE_WORDS = {value: words[0] for value, words in STAGES}  # the Indonesian word per stage
 
@@ -30,6 +31,8 @@ LABELS = {
     "top_categories": ("Kategori teratas", "Top categories"),
     "actions": ("Tindakan", "Actions"),
     "stage_hours": ("Jam per tahap", "Hours per stage"),
+    "applications": ("Dibuka per aplikasi", "Opened per application"),
+    "lpse": ("Dibuka per LPSE", "Opened per LPSE"),
     "title": ("Laporan layanan {start} s.d. {end}", "Service report {start} to {end}"),
     "note": ("Waktu dalam jam kerja; waktu menunggu pelapor tidak dihitung.",
              "Times in business hours; time pending on the reporter does not count."),
@@ -59,6 +62,11 @@ def _stage_word(stage: str, language: str) -> str:
     return STAGE_WORDS.get(stage, stage) if language == "id" else stage
 
 
+def _application_word(name: str, language: str) -> str:
+    """"other" in the report's language (lainnya); SPSE and SIKaP are names."""
+    return vocabulary.word("application", name, language)
+
+
 def _flat(row: dict[str, object], language: str) -> list[str]:
     backlog = " ".join(f"{b}:{row['backlog'][b]}" for b, _ in AGE_BUCKETS)
     top = ", ".join(f"{name} ({count})" for name, count in row["top_categories"])
@@ -66,13 +74,16 @@ def _flat(row: dict[str, object], language: str) -> list[str]:
                         for code, application, count in row["actions"])
     stages = ", ".join(f"{_stage_word(stage, language)} {hours}"
                        for stage, hours in row["stage_hours"].items())
+    applications = ", ".join(f"{_application_word(name, language)} ({count})"
+                             for name, count in row["applications"])
+    lpse = ", ".join(f"{code} ({count})" for code, count in row["lpse"])
     return [*(_cell(row[c]) for c in COLUMNS), backlog, top or "-", actions or "-",
-            stages or "-"]
+            stages or "-", applications or "-", lpse or "-"]
 
 
 def headings(language: str) -> list[str]:
     return [label(c, language) for c in (*COLUMNS, "backlog", "top_categories", "actions",
-                                              "stage_hours")]
+                                              "stage_hours", "applications", "lpse")]
 
 
 def as_table(report: Report) -> str:

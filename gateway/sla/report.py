@@ -2,7 +2,8 @@
 
 Every figure comes from the events (`history.timeline`), and the actions from the work log
 (`store.worklog`): counted by code and application under the level and team of the agent who
-recorded them, in the period; the hours spent in each #progres stage from the `stage` events
+recorded them, in the period; the tickets opened per application and per LPSE (the ticket's
+columns, as intake or #aplikasi/#lpse left them); the hours spent in each #progres stage from the `stage` events
 (wall-clock, not business hours: a stage is the work's own clock). The period runs from `start` 00:00 to
 the end of `end`, both in WIB. A ticket counts for the level and team it is at now. Times are
 business hours of the ticket's team; the 90th percentile is the nearest rank. Compliance is the
@@ -51,6 +52,9 @@ class Group:
     actions: Counter = field(default_factory=Counter)
     # #progres stage -> hours (wall-clock) its tickets spent in it within the period.
     stage_hours: Counter = field(default_factory=Counter)
+    # The tickets opened in the period per application and per LPSE code ("-": none named).
+    applications: Counter = field(default_factory=Counter)
+    lpse: Counter = field(default_factory=Counter)
 
     def figures(self) -> dict[str, object]:
         """The row as the formats print it: hours to one decimal, compliance in percent."""
@@ -74,7 +78,13 @@ class Group:
                 "actions": [[code, application, count] for (code, application), count
                             in sorted(self.actions.items())],
                 "stage_hours": {stage: round(self.stage_hours[stage], 1) for stage in STAGE_ORDER
-                                if stage in self.stage_hours}}
+                                if stage in self.stage_hours},
+                "applications": _most_first(self.applications),
+                "lpse": _most_first(self.lpse)}
+
+
+def _most_first(counts: Counter) -> list[list[object]]:
+    return [[name, count] for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 @dataclass
@@ -143,6 +153,8 @@ def _count(group: Group, line: Timeline, row, begin: datetime, finish: datetime)
     if begin <= row.created_at < finish:
         group.opened += 1
         group.categories[row.category or "-"] += 1
+        group.applications[row.application or "-"] += 1
+        group.lpse[row.lpse or "-"] += 1
     done = line.resolved_at(finish)
     group.resolved += int(done is not None and begin <= done < finish)
     moves = [(old, new) for at, old, new in line.levels if begin <= at < finish]

@@ -294,8 +294,14 @@ def add_event(ticket: Ticket | None, kind: str, actor: str, detail: str = "", *,
 
 
 def list_tickets(level: str | None = None, status: str | None = None,
-                 limit: int | None = None) -> list[Ticket]:
+                 limit: int | None = None, *, application: str | None = None,
+                 lpse: str | None = None) -> list[Ticket]:
+    """Tickets in id order; `application` (its name as stored) and `lpse` (a code) filter."""
     query = TicketRow.select().order_by(TicketRow.id)
+    if application:
+        query = query.where(TicketRow.application == application)
+    if lpse:
+        query = query.where(TicketRow.lpse == lpse)
     if level:
         query = query.where(TicketRow.level == level.upper())
     if status:
