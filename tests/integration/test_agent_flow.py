@@ -117,7 +117,7 @@ def test_a_ticket_walks_from_l0_to_l1_to_l2_to_resolved_by_agents_replies(
     check_events(desk, [
         ("created", RINA, "new ticket at L0 for team l0-lkpp", None, None),
         ("routed", "router", "matched: no rule matched: default team; tried: none; "
-         "team=l0-lkpp category=- priority=normal", None, "l0-lkpp")])
+         "team=l0-lkpp category=- priority=normal application=SPSE lpse=-", None, "l0-lkpp")])
 
     # 1. Budi (Gmail) takes it, sets the category and answers Rina.
     budi_1 = desk.deliver(gmail_reply("Budi Santoso <budi@lkpp.example>", new[BUDI], BUDI_1,
@@ -469,7 +469,7 @@ BAD_LINES = [
     ("#buka", "#buka",
      "#buka tidak dapat dipakai pada tiket L0 yang keadaannya baru (hanya tiket yang selesai "
      "atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, "
-     "#tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #tindakan, #progres, #eskalasi, #tunda, #selesai, "
+     "#tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #aplikasi, #lpse, #tindakan, #progres, #eskalasi, #tunda, #selesai, "
      "#tutup, #cek, #bantuan"),
 ]
 
@@ -513,7 +513,7 @@ Rina
 
 --- Akhir laporan ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 NEW_TICKET_EN = ('[LDP-000001] New L0 ticket: Tidak bisa login SPSE', """\
 New ticket LDP-000001 for LKPP Level 0 (L0).
@@ -534,7 +534,7 @@ Rina
 
 --- End of report ---
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #application #lpse #action #pending #progress #resolve #close #reopen #check #help. Send #help for details.
 """)
 ANSWER = ('[LDP-000001] Tanggapan atas laporan Bapak/Ibu: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -575,7 +575,7 @@ Prioritas: normal
 Kategori : akun
 Petugas  : budi@lkpp.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 FOLLOW_UP = ('[LDP-000001] Balasan pelapor: Tidak bisa login SPSE', """\
 Ada balasan baru dari pelapor pada tiket LDP-000001 (L0, LKPP Level 0, keadaan diproses).
@@ -588,7 +588,7 @@ Petugas  : budi@lkpp.example
 Sudah saya coba, tetap gagal. Sekarang muncul pesan "akun Anda terkunci".
 --- Akhir balasan ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 ESCALATED_L1 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -641,7 +641,7 @@ Sudah saya cek di panel admin L0: status akun "locked" dan tidak bisa dibuka dar
 
 --- Akhir riwayat ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RECEIPT_3 = ('[LDP-000001] Perintah dijalankan: Tidak bisa login SPSE', """\
 Perintah Anda pada tiket LDP-000001 telah dijalankan.
@@ -663,7 +663,7 @@ Prioritas: normal
 Kategori : akun
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 ESCALATED_L2 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -719,7 +719,7 @@ Log server: akun dikunci modul anti-bruteforce; reset password tidak menghapus k
 
 --- Akhir riwayat ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RECEIPT_4 = ('[LDP-000001] Perintah dijalankan: Tidak bisa login SPSE', """\
 Perintah Anda pada tiket LDP-000001 telah dijalankan.
@@ -740,7 +740,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 PROGRESS = ('[LDP-000001] Perkembangan penanganan laporan Bapak/Ibu: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -780,7 +780,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : dewi@telkom.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RESOLVED = ('[LDP-000001] Laporan Bapak/Ibu telah diselesaikan: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -820,7 +820,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : dewi@telkom.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 
 # `ldp tickets show` without the time column; nonces vary from run to run.
@@ -867,7 +867,7 @@ yang baru.
 SHOWN_EVENTS = [
     "created        rina@pemkab-bogor.go.id: new ticket at L0 for team l0-lkpp",
     "routed         router: matched: no rule matched: default team; tried: none; "
-    "team=l0-lkpp category=- priority=normal",
+    "team=l0-lkpp category=- priority=normal application=SPSE lpse=-",
     "agent_reply    budi@lkpp.example: verified: reply token of budi@lkpp.example for "
     "LDP-000001 (nonce *)",
     "take           budi@lkpp.example: #ambil: status new -> open; assignee - -> "
@@ -926,7 +926,7 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """
 CHECK_RECEIPT = """\
 Uji coba (#cek) pada tiket LDP-000001: tidak ada yang diubah. Tanpa #cek, blok ini akan dijalankan seperti berikut.
@@ -950,7 +950,7 @@ Prioritas: tinggi
 Kategori : -
 Petugas  : budi@lkpp.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """
 HELP_TAIL_ID = """
 
@@ -976,7 +976,7 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """
 SARI_REFUSED = """\
 Your commands on ticket LDP-000001 were NOT carried out: some lines are wrong, so nothing was changed. Fix the lines marked ERROR and send the whole block again.
@@ -992,7 +992,7 @@ Priority : normal
 Category : -
 Assignee : -
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #application #lpse #action #pending #progress #resolve #close #reopen #check #help. Send #help for details.
 """
 RETURNED_EN = """\
 Ticket LDP-000001 was returned from L1 (Telkom Technical Operation) to L0 (LKPP Level 0) by Andi <andi@telkom.example>.
@@ -1021,7 +1021,7 @@ Akun tidak terkunci di server.
 
 --- End of history ---
 
-Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #application #lpse #action #pending #progress #resolve #close #reopen #check #help. Send #help for details.
 """
 PENDING = """\
 Yth. Rina Wati,
