@@ -502,6 +502,8 @@ Perihal  : Tidak bisa login SPSE
 Keadaan  : baru
 Prioritas: normal
 Kategori : -
+Aplikasi : SPSE
+LPSE     : -
 
 --- Laporan ---
 Selamat pagi,
@@ -523,6 +525,8 @@ Subject  : Tidak bisa login SPSE
 Status   : new
 Priority : normal
 Category : -
+App      : SPSE
+LPSE     : -
 
 --- Report ---
 Selamat pagi,

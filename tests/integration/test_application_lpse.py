@@ -49,6 +49,8 @@ def test_intake_sets_them_rules_route_on_them_agents_change_them(imap_server, sm
         message_id="<sleman-0001@lpse.slemankab.go.id>"))
     assert {"pokja@lpse.slemankab.go.id", TONO} <= set(sleman)  # and L0 LKPP's [Info] copies
     assert concerns("LDP-000001") == ("l0-telkom", "SIKaP", "kab-sleman")
+    notice = mails.text_of(sleman[TONO])  # the agent sees what intake found, to correct it
+    assert "Kategori : -\nAplikasi : SIKaP\nLPSE     : LPSE Kabupaten Sleman\n" in notice
     [routed] = [e for e in tickets.events(tickets.get_ticket("LDP-000001")) if e.kind == "routed"]
     assert routed.detail.startswith("matched: sikap-ke-telkom;")
     assert routed.detail.endswith("application=SIKaP lpse=kab-sleman")

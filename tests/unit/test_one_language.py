@@ -90,10 +90,12 @@ BASE: dict[str, Any] = {
     "actor_level": "L0", "emergency": False,
     "agent_email": "qq@qq.example", "agent_name": NEUTRAL, "agent_team": "qq",
     "assignment": "qq-1", "until": "2026-01-01", "days_left": 3,
+    "application": "other", "lpse": "qq-lpse", "lpse_name": NEUTRAL,
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
     {}, {"reporter_name": "", "message": "", "notes": [], "attachments": [], "to_level": "L2"},
+    {"application": None, "lpse": None, "lpse_name": None},
     {"default_public": True}, {"can_escalate": False}, {"from_reporter": False},
     {"from_reporter": False, "from_follower": True}, {"self_removed": False, "name": NEUTRAL},
     {"files_attached": False}, {"files": []}, {"files_missing": ["qq.pdf"]},
