@@ -33,6 +33,12 @@ LABELS = {
     "stage_hours": ("Jam per tahap", "Hours per stage"),
     "applications": ("Dibuka per aplikasi", "Opened per application"),
     "lpse": ("Dibuka per LPSE", "Opened per LPSE"),
+    "by_application": ("Tiket per aplikasi (semua tingkat dan tim)",
+                       "Tickets per application (every level and team)"),
+    "by_lpse": ("Tiket per LPSE (semua tingkat dan tim)",
+                "Tickets per LPSE (every level and team)"),
+    "application": ("Aplikasi", "Application"), "lpse_code": ("LPSE", "LPSE"),
+    "lpse_name": ("Nama", "Name"), "still_open": ("Masih terbuka", "Still open"),
     "title": ("Laporan layanan {start} s.d. {end}", "Service report {start} to {end}"),
     "note": ("Waktu dalam jam kerja; waktu menunggu pelapor tidak dihitung.",
              "Times in business hours; time pending on the reporter does not count."),
@@ -95,8 +101,32 @@ def as_table(report: Report) -> str:
     width = max(len(line[0]) for line in lines)
     columns = [max(len(line[k]) for line in lines) for k in range(1, len(rows) + 1)]
     title = label("title", lang, start=report.start, end=report.end)
-    return "\n".join([title, *("  ".join([line[0].ljust(width), *(
+    text = "\n".join([title, *("  ".join([line[0].ljust(width), *(
         cell.ljust(columns[k]) for k, cell in enumerate(line[1:]))]).rstrip() for line in lines)])
+    for _name, caption, heads, rows in concern_tables(report):
+        widths = [max(len(r[k]) for r in (heads, *rows)) for k in range(len(heads))]
+        text += "\n\n" + "\n".join([caption, *("  ".join(
+            cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in (heads, *rows))])
+    return text
+
+
+def concern_tables(report: Report) -> list[tuple[str, str, list[str], list[list[str]]]]:
+    """The tickets per application and per LPSE, over every level and team: (name, caption,
+    headings, rows) for each that has a ticket in the period."""
+    lang = report.language
+    counts = [label(k, lang) for k in ("opened", "resolved", "still_open")]
+    tables = []
+    if report.applications:
+        tables.append(("applications", label("by_application", lang),
+                       [label("application", lang), *counts],
+                       [[_application_word(c.name, lang), str(c.opened), str(c.resolved),
+                         str(c.open)] for c in report.applications]))
+    if report.lpse:
+        tables.append(("lpse", label("by_lpse", lang),
+                       [label("lpse_code", lang), label("lpse_name", lang), *counts],
+                       [[c.name, c.label or "-", str(c.opened), str(c.resolved), str(c.open)]
+                        for c in report.lpse]))
+    return tables
 
 
 def as_csv(report: Report) -> str:
@@ -109,7 +139,9 @@ def as_csv(report: Report) -> str:
 
 def as_json(report: Report) -> str:
     return json.dumps({"from": report.start.isoformat(), "to": report.end.isoformat(),
-                       "groups": report.rows()}, ensure_ascii=False, indent=2)
+                       "groups": report.rows(),
+                       "applications": [c.figures() for c in report.applications],
+                       "lpse": [c.figures() for c in report.lpse]}, ensure_ascii=False, indent=2)
 
 
 def compliance_by_team(report: Report) -> dict[str, float | None]:
@@ -136,6 +168,12 @@ def as_html(report: Report) -> str:
         ("chart-compliance", label("compliance", lang), charts.compliance_per_team(
             compliance_by_team(report), label("compliance", lang))),
     ]
+    concerns = "".join(
+        f'<h2>{escape(caption)}</h2><table id="{ident}"><thead><tr>'
+        + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr></thead><tbody>"
+        + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                  for row in rows) + "</tbody></table>"
+        for ident, caption, heads, rows in concern_tables(report))
     figures = "".join(f'<figure><img id="{name}" alt="{escape(alt)}" src="{src}">'
                       f"<figcaption>{escape(alt)}</figcaption></figure>"
                       for name, alt, src in images)
@@ -145,7 +183,7 @@ def as_html(report: Report) -> str:
             "font-size:13px}</style></head><body>"
             f"<h1>{escape(title)}</h1><p>{escape(label('note', lang))}</p>"
             f'<table id="figures"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-            f"{figures}</body></html>\n")
+            f"{concerns}{figures}</body></html>\n")
 
 
 FORMATS = {"table": as_table, "csv": as_csv, "json": as_json, "html": as_html}

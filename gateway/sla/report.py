@@ -3,7 +3,8 @@
 Every figure comes from the events (`history.timeline`), and the actions from the work log
 (`store.worklog`): counted by code and application under the level and team of the agent who
 recorded them, in the period; the tickets opened per application and per LPSE (the ticket's
-columns, as intake or #aplikasi/#lpse left them); the hours spent in each #progres stage from the `stage` events
+columns, as intake or #aplikasi/#lpse left them), and over every level and team the tickets of
+each application and each LPSE opened, resolved and still open; the hours spent in each #progres stage from the `stage` events
 (wall-clock, not business hours: a stage is the work's own clock). The period runs from `start` 00:00 to
 the end of `end`, both in WIB. A ticket counts for the level and team it is at now. Times are
 business hours of the ticket's team; the 90th percentile is the nearest rank. Compliance is the
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from gateway.config import Settings, Team
 from gateway.desk.stages import EVENT as STAGE_EVENT, STAGES
 from gateway.domain import Level
+from gateway.routing import lpse
 from gateway.sla import calendar as calendar_module
 from gateway.sla.history import DONE, Timeline, percentile, timeline
 from gateway.sla.targets import first_response_hours, resolution_hours
@@ -88,6 +90,21 @@ def _most_first(counts: Counter) -> list[list[object]]:
 
 
 @dataclass
+class Concern:
+    """The tickets of one application or one LPSE, whatever their level and team."""
+
+    name: str  # the application's name, the LPSE's code, or "-" for none named
+    label: str = ""  # the LPSE list's name of an LPSE ("LPSE Kabupaten Sleman")
+    opened: int = 0  # in the period
+    resolved: int = 0  # in the period
+    open: int = 0  # still open at the end of the period
+
+    def figures(self) -> dict[str, object]:
+        return {"name": self.name, "label": self.label, "opened": self.opened,
+                "resolved": self.resolved, "open": self.open}
+
+
+@dataclass
 class Report:
     start: date
     end: date
@@ -95,6 +112,9 @@ class Report:
     groups: list[Group]
     weekly: dict[tuple[date, str], int]  # (Monday of the week, level) -> tickets opened
     resolution_hours: dict[str, list[float]]  # level -> hours of the resolutions
+    # The tickets per application and per LPSE over every level and team, most opened first.
+    applications: list[Concern] = field(default_factory=list)
+    lpse: list[Concern] = field(default_factory=list)
 
     def rows(self) -> list[dict[str, object]]:
         return [g.figures() for g in self.groups]
@@ -119,8 +139,12 @@ def build(settings: Settings, start: date, end: date, level: str | None = None,
     groups: dict[tuple[str, str], Group] = {}
     weekly: Counter = Counter()
     hours_by_level: dict[str, list[float]] = {}
+    concerns: dict[str, dict[str, Concern]] = {"application": {}, "lpse": {}}
     for row in rows:
         line = timeline(row.created_at, facts.get(row.id, ()))
+        for field_name, kept in concerns.items():
+            name = getattr(row, field_name) or "-"
+            _concern(kept.setdefault(name, Concern(name)), line, row, begin, finish)
         group = groups.setdefault((row.level, row.team), Group(row.level, row.team))
         cal = calendars.get(row.team, fallback)
         _count(group, line, row, begin, finish)
@@ -144,7 +168,28 @@ def build(settings: Settings, start: date, end: date, level: str | None = None,
             group = groups.setdefault((work.level, work.team), Group(work.level, work.team))
             group.actions[(work.code, work.application or "-")] += 1
     ordered = [groups[key] for key in sorted(groups)]
-    return Report(start, end, settings.support.language, ordered, dict(weekly), hours_by_level)
+    listed = lpse.directory(settings.lpse.file)
+    for code, concern in concerns["lpse"].items():
+        entry = listed.get(code)
+        concern.label = entry.name if entry else ""
+    return Report(start, end, settings.support.language, ordered, dict(weekly), hours_by_level,
+                  _busiest(concerns["application"]), _busiest(concerns["lpse"]))
+
+
+def _concern(concern: Concern, line: Timeline, row, begin: datetime, finish: datetime) -> None:
+    concern.opened += int(begin <= row.created_at < finish)
+    done = line.resolved_at(finish)
+    concern.resolved += int(done is not None and begin <= done < finish)
+    concern.open += int(line.status_at(finish) not in DONE)
+
+
+def _busiest(concerns: dict[str, Concern]) -> list[Concern]:
+    """Those with a ticket in the period, most opened first, "-" (none named) last; nothing
+    when no ticket of the period names one (a desk that does not use them)."""
+    busy = [c for c in concerns.values() if c.opened or c.resolved or c.open]
+    if all(c.name == "-" for c in busy):
+        return []
+    return sorted(busy, key=lambda c: (c.name == "-", -c.opened, -c.resolved, c.name))
 
 
 def _count(group: Group, line: Timeline, row, begin: datetime, finish: datetime) -> None:

@@ -84,6 +84,7 @@ def test_intake_sets_them_rules_route_on_them_agents_change_them(imap_server, sm
             "(LPSE Kabupaten Sleman). Tulis kodenya atau nama lengkapnya") in \
         mails.text_of(refused[TONO]).splitlines()
     assert concerns("LDP-000001") == ("l0-telkom", "SPSE", "kab-bantul")
+    reply(desk, TONO, "Tono", refused[TONO], "#selesai akun diverifikasi ulang", 3)
 
     # The list filters by both, named as the list names them.
     config = write_config(tmp_path / "ldp.toml", desk.settings)
@@ -106,10 +107,34 @@ def test_intake_sets_them_rules_route_on_them_agents_change_them(imap_server, sm
     today = datetime.now(timezone.utc).date()
     period = ["--from", str(today - timedelta(days=1)), "--to", str(today + timedelta(days=1))]
     assert cli.main(["--config", str(config), "report", *period, "--format", "json"]) == 0
-    groups = {g["team"]: (g["applications"], g["lpse"])
-              for g in json.loads(capsys.readouterr().out)["groups"]}
+    report = json.loads(capsys.readouterr().out)
+    groups = {g["team"]: (g["applications"], g["lpse"]) for g in report["groups"]}
     assert groups == {"l0-lkpp": ([["other", 1]], [["kota-yogyakarta", 1]]),
                       "l0-telkom": ([["SPSE", 1]], [["kab-bantul", 1]])}
+    assert report["applications"] == [
+        {"name": "SPSE", "label": "", "opened": 1, "resolved": 1, "open": 0},
+        {"name": "other", "label": "", "opened": 1, "resolved": 0, "open": 1}]
+    assert report["lpse"] == [
+        {"name": "kab-bantul", "label": "LPSE Kabupaten Bantul", "opened": 1, "resolved": 1,
+         "open": 0},
+        {"name": "kota-yogyakarta", "label": "LPSE Kota Yogyakarta", "opened": 1,
+         "resolved": 0, "open": 1}]
+    assert cli.main(["--config", str(config), "report", *period]) == 0
+    table = capsys.readouterr().out.split("\n\n")
+    assert [" ".join(line.split()) for line in table[-2].splitlines()] == [
+        "Tiket per aplikasi (semua tingkat dan tim)",
+        "Aplikasi Dibuka Selesai Masih terbuka", "SPSE 1 1 0", "lainnya 1 0 1"]
+    assert [" ".join(line.split()) for line in table[-1].splitlines()] == [
+        "Tiket per LPSE (semua tingkat dan tim)", "LPSE Nama Dibuka Selesai Masih terbuka",
+        "kab-bantul LPSE Kabupaten Bantul 1 1 0", "kota-yogyakarta LPSE Kota Yogyakarta 1 0 1"]
+    page = tmp_path / "report.html"
+    assert cli.main(["--config", str(config), "report", *period, "--format", "html",
+                     "--output", str(page)]) == 0
+    html = page.read_text(encoding="utf-8")
+    assert '<table id="applications">' in html and "<td>lainnya</td><td>1</td><td>0</td>" \
+        "<td>1</td>" in html
+    assert '<table id="lpse">' in html and "<td>kab-bantul</td><td>LPSE Kabupaten Bantul</td>" \
+        "<td>1</td><td>1</td><td>0</td>" in html
     assert cli.main(["--config", str(config), "report", *period, "--format", "csv"]) == 0
     head, *rows = [line.split(",") for line in capsys.readouterr().out.splitlines()]
     columns = head.index("Dibuka per aplikasi"), head.index("Dibuka per LPSE")

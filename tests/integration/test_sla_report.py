@@ -118,7 +118,8 @@ def test_json_output_is_the_figures(month, tmp_path, capsys):
     cli.main(["--config", str(path), "report", "--from", "2026-03-01", "--to", "2026-03-31",
               "--format", "json"])
     assert json.loads(capsys.readouterr().out) == {"from": "2026-03-01", "to": "2026-03-31",
-                                                   "groups": EXPECTED}
+                                                   "groups": EXPECTED, "applications": [],
+                                                   "lpse": []}
 
 
 def test_mail_sends_the_report_with_the_html_attached(month, tmp_path, smtp_sink, capsys):
