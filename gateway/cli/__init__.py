@@ -21,6 +21,7 @@ from gateway.cli import support as cli_support
 from gateway.cli import config_check
 from gateway.cli import views
 from gateway.cli.agents import cmd_agents_list
+from gateway.cli.lpse import cmd_lpse_list
 from gateway.cli.attachments import cmd_attachments_get, cmd_attachments_list
 from gateway.cli.common import context, load_settings, print_rows
 from gateway.cli.errors import Parser, guarded, os_detail, require_commands
@@ -125,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
                      "every agent with team, level, assignment letter and whether it is valid "
                      "today", agents)
     a_list.add_argument("--json", action="store_true")
+
+    lpse_list = sub.add_parser("lpse", help="the operator's list of LPSE and applications"
+                               ).add_subparsers()
+    l_list = command("list", cmd_lpse_list, "every LPSE of the list (code, name, domains), or "
+                     "those --find names or resembles", lpse_list)
+    l_list.add_argument("--find", metavar="WORDS", help="a code, name, phrase or domain")
+    l_list.add_argument("--json", action="store_true")
 
     report = command("report", cmd_report, "service-level figures per level and team")
     report.add_argument("--from", dest="start", required=True, type=cli_support.iso_date,

@@ -177,3 +177,25 @@ def test_rules_explain_shows_the_application_and_lpse_a_rule_matched_on(tmp_path
     assert "rule       sleman-sikap" in lines
     check = ldp(tmp_path, config, "rules", "check")
     assert "application=SIKaP & lpse=LPSE Kabupaten Sleman" in check.stdout
+
+
+def test_lpse_list_shows_the_operators_list_and_finds_close_ones(tmp_path):
+    """`ldp lpse list` prints the shipped list; `--find` the LPSE the words name, else the
+    close ones; `--json` the domains and the folded phrases the matching reads."""
+    config = configured(tmp_path)
+    whole = ldp(tmp_path, config, "lpse", "list")
+    assert (whole.returncode, whole.stderr) == (0, "")
+    assert whole.stdout.splitlines()[2].split() == [
+        "kab-sleman", "LPSE", "Kabupaten", "Sleman", "slemankab.go.id,", "lpse.slemankab.go.id"]
+    assert whole.stdout.splitlines()[-1].startswith("18 LPSE; applications: SPSE, SIKaP, other")
+    close = ldp(tmp_path, config, "lpse", "list", "--find", "LPSE Bandungg")
+    assert [line.split()[0] for line in close.stdout.splitlines()[2:]] == [
+        "kab-bandung", "kota-bandung", "kab-bandung-barat"]
+    named = json.loads(ldp(tmp_path, config, "lpse", "list", "--find", "LPSE Kab. Sleman",
+                           "--json").stdout)
+    assert named == [{"code": "kab-sleman", "name": "LPSE Kabupaten Sleman",
+                      "domains": ["slemankab.go.id", "lpse.slemankab.go.id"],
+                      "phrases": ["lpse kabupaten sleman", "lpse sleman", "slemankab go id",
+                                  "lpse slemankab go id"]}]
+    none = ldp(tmp_path, config, "lpse", "list", "--find", "Atlantis")
+    assert (none.returncode, none.stdout) == (0, "no LPSE matches\n")
