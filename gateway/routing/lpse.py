@@ -31,6 +31,7 @@ OTHER = "other"  # the application of a mail about another system (agents: "lain
 OTHER_WORDS = (OTHER, "lainnya", "lain")
 NONE_WORDS = ("none", "tidak-ada", "-")  # what clears a ticket's LPSE or application
 TEXT_CHARS = 8_000  # how much of a mail's text is read: a report names its LPSE early (~1 ms)
+CLOSE_CHARS = 100  # no LPSE's name is longer; an agent's longer line resembles none
 _CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
@@ -85,16 +86,16 @@ class Directory:
     def fold(self, text: str, *, lower: bool = True) -> str:
         return fold(text, self.abbreviations, lower=lower)
 
-    def find_lpse(self, words: str) -> Lpse | None:
+    def find_lpse(self, name: str) -> Lpse | None:
         """The LPSE an agent's words name: its code, its name or a phrase (folded), or one
         of its domains; None when nothing matches."""
-        wanted = words.strip().lower()
+        wanted = name.strip().lower()
         by_code = self.get(wanted)
         if by_code is not None:
             return by_code
         if _DOMAIN.fullmatch(wanted):  # a domain, or a host under one: lpse.slemankab.go.id
             return self.get(self.lpse_of_domain("@" + wanted) or "")
-        folded = self.fold(words)
+        folded = self.fold(name)
         return next((e for e in self.lpse if folded in e.phrases), None) if folded else None
 
     def find_application(self, word: str) -> str | None:
@@ -105,12 +106,14 @@ class Directory:
             return OTHER
         return next((a.name for a in self.applications if a.name.lower() == wanted), None)
 
-    def close_to(self, words: str, limit: int = 5) -> tuple[str, ...]:
-        """The codes of the LPSE whose code or name resembles `words`, closest first: the
-        whole words alike, or a place name in them alike to one in the LPSE's names."""
-        wanted = words.strip().lower()
+    def close_to(self, name: str, limit: int = 5) -> tuple[str, ...]:
+        """The codes of the LPSE whose code or name resembles `name`, closest first: the
+        whole words alike, or a place name in them alike to one in the LPSE's names. Only the
+        first CLOSE_CHARS count: a comparison costs the product of the two lengths."""
+        name = name[:CLOSE_CHARS]
+        wanted = name.strip().lower()
         generic = {"lpse", *" ".join(self.abbreviations.values()).split()}
-        places = [w for w in self.fold(words).split() if w not in generic]
+        places = [w for w in self.fold(name).split() if w not in generic]
 
         def distinct(phrase: str) -> str:  # a name without its generic words
             return " ".join(w for w in phrase.split() if w not in generic)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.errors import ConfigError
 from gateway.routing import lpse
@@ -238,3 +240,21 @@ def test_a_rule_naming_an_unknown_value_is_refused(when, message):
     with pytest.raises(ConfigError) as caught:
         rules({"name": "r", "when": when, "team": "l0-lkpp"})
     assert str(caught.value).startswith(message)
+
+
+@given(st.text(max_size=300), st.text(max_size=60), st.text(max_size=2000))
+@settings(max_examples=300, deadline=None)
+def test_any_mail_gets_a_verdict_from_the_list(sender, subject, body):
+    """Every byte of a mail is an attacker's: whatever it holds, detection answers with a
+    value of the list or nothing, and never raises."""
+    found = LIST.detect(sender, subject, body)
+    assert found.application in (None, *LIST.application_names())
+    assert found.lpse is None or LIST.get(found.lpse) is not None
+
+
+@given(st.text(max_size=1000))
+@settings(max_examples=200, deadline=None)
+def test_any_words_an_agent_writes_get_an_answer(words):
+    found = LIST.find_lpse(words)
+    assert found is None or found in LIST.lpse
+    assert all(LIST.get(code) for code in LIST.close_to(words))
