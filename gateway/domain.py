@@ -180,6 +180,10 @@ class RoutingDecision:
     language: str | None = None
     drop: bool = False
     matched: tuple[str, ...] = ()
+    # What the mail concerns, from the operator's list (`routing.lpse`): the application's
+    # name and the LPSE's code, None when it names neither. The new ticket keeps them.
+    application: str | None = None
+    lpse: str | None = None
     tried: tuple[str, ...] = ()
 
 
@@ -258,6 +262,9 @@ class Ticket:
     language: str
     tags: tuple[str, ...] = ()
     linked_ref: str | None = None
+    # What it concerns (`routing.lpse`): the application's name and the LPSE's code.
+    application: str | None = None
+    lpse: str | None = None
 
 
 @dataclass(frozen=True)

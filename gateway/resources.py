@@ -47,6 +47,11 @@ def default_actions() -> Path:
     return _folder("gateway.desk") / "actions.toml"
 
 
+def default_lpse() -> Path:
+    """The applications and LPSE list `lpse.file = "default"` names."""
+    return _folder("gateway.routing") / "lpse.toml"
+
+
 def example_config() -> Path:
     """`ldp.example.toml`: every option, documented; the demo's starting point."""
     return _folder("gateway") / "ldp.example.toml"

@@ -25,7 +25,7 @@ from gateway.text.messages import t
 from gateway.intake.parse_worker import ParseWorker
 from gateway.context import Context
 from gateway.progress import QUIET, Progress
-from gateway.routing import rules as rules_module
+from gateway.routing import lpse, rules as rules_module
 from gateway.outgoing.sender import SendReport, release_dead_claims, send_through_worker
 from gateway.sla import timers as sla_timers
 from gateway.store import database, files, guards, mailbox, outbox, tickets
@@ -75,7 +75,8 @@ def load_rules(settings: config_module.Settings, base: Path) -> tuple:
     teams = {t.id: t.level for t in settings.teams}
     categories = {c for names in settings.categories.values() for c in names}
     return rules_module.compile_rules(raw, teams=teams, categories=categories,
-                                      agents=[a.email for a in settings.agents], source=source)
+                                      agents=[a.email for a in settings.agents], source=source,
+                                      directory=lpse.directory(settings.lpse.file))
 
 
 class Service:

@@ -171,7 +171,7 @@ def write_config(path: Path, settings) -> Path:
 
     lines = []
     for section in ("support", "database", "imap", "smtp", "security", "routing", "loops",
-                    "actions"):
+                    "actions", "lpse"):
         lines.append(f"[{section}]")
         for f in dataclasses.fields(getattr(settings, section)):
             lines.append(f"{f.name} = {value(getattr(getattr(settings, section), f.name))}")

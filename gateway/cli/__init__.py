@@ -23,6 +23,7 @@ from gateway.cli import views
 from gateway.cli.agents import cmd_agents_list
 from gateway.cli.agents_edit import cmd_agents_add, cmd_agents_remove, cmd_agents_update
 from gateway.cli.answers import cmd_templates_list
+from gateway.cli.lpse import cmd_lpse_list
 from gateway.cli.attachments import cmd_attachments_get, cmd_attachments_list
 from gateway.cli.common import context, load_settings, print_rows
 from gateway.cli.errors import Parser, guarded, os_detail, require_commands
@@ -76,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing = command("list", cmd_tickets_list, "list tickets", tickets)
     listing.add_argument("--level", choices=cli_support.LEVELS)
     listing.add_argument("--status", choices=cli_support.TICKET_STATUSES)
+    listing.add_argument("--application", metavar="NAME",
+                         help="SPSE, SIKaP or other (the LPSE list's applications)")
+    listing.add_argument("--lpse", metavar="CODE|NAME",
+                         help="an LPSE of the list: its code, name or domain")
     listing.add_argument("--json", action="store_true")
     show = command("show", cmd_tickets_show, "one ticket with its messages and events", tickets)
     show.add_argument("ref")
@@ -160,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     t_list = command("list", cmd_templates_list,
                      "every canned answer: name, language, first line, check", answers)
     t_list.add_argument("--json", action="store_true")
+
+    lpse_list = sub.add_parser("lpse", help="the operator's list of LPSE and applications"
+                               ).add_subparsers()
+    l_list = command("list", cmd_lpse_list, "every LPSE of the list (code, name, domains), or "
+                     "those --find names or resembles", lpse_list)
+    l_list.add_argument("--find", metavar="WORDS", help="a code, name, phrase or domain")
+    l_list.add_argument("--json", action="store_true")
 
     report = command("report", cmd_report, "service-level figures per level and team")
     report.add_argument("--from", dest="start", required=True, type=cli_support.iso_date,

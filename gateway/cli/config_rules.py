@@ -148,6 +148,7 @@ RULES: dict[str, Callable[[Any], Verdict]] = {
     "closing.reopen_grace_days": whole(0, 365),
     "closing.survey_period_days": whole(0, 365),
     "closing.survey_url": matches(WEB, "web_url", optional=True),
+    "lpse.file": one_line,
 }
 
 

@@ -55,6 +55,7 @@ def explain(raw: bytes, settings: config_module.Settings, base: Path) -> dict[st
     return {"team": decision.team, "category": decision.category,
             "priority": decision.priority.value, "drop": decision.drop,
             "tags": ",".join(decision.tags), "language": decision.language,
+            "application": decision.application, "lpse": decision.lpse,
             "rule": ", ".join(decision.matched) or "(default)",
             "tried": ", ".join(decision.tried)}
 

@@ -13,15 +13,16 @@ from gateway.cli.common import context, print_rows
 from gateway.failures import EX_DATAERR as EXIT_DATAERR
 from gateway.failures import EX_OK as EXIT_OK
 from gateway.domain import Disposition
-from gateway.errors import NotFound
+from gateway.errors import NotFound, UsageError
 from gateway.text.messages import heading, t, word
 
 
 
 def cmd_tickets_list(args: argparse.Namespace) -> int:
     from gateway.store import tickets
-    context(args, migrate=False)
-    items = tickets.list_tickets(args.level, args.status)
+    ctx = context(args, migrate=False)
+    application, lpse = concerning(ctx.settings, args.application, args.lpse)
+    items = tickets.list_tickets(args.level, args.status, application=application, lpse=lpse)
     if args.json:
         print(json.dumps([views.ticket_summary(i) for i in items], ensure_ascii=False, indent=2))
     else:
@@ -30,16 +31,39 @@ def cmd_tickets_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def concerning(settings, application: str | None, lpse_words: str | None
+               ) -> tuple[str | None, str | None]:
+    """The application's name and the LPSE's code that `--application` and `--lpse` name in
+    the operator's list; a UsageError naming the known or close ones."""
+    from gateway.routing import lpse
+    listed = lpse.directory(settings.lpse.file)
+    name = code = None
+    if application:
+        name = listed.find_application(application)
+        if name is None:
+            raise UsageError(t("unknown_application", name=application,
+                               known=", ".join(listed.application_names())))
+    if lpse_words:
+        entry = listed.find_lpse(lpse_words)
+        if entry is None:
+            raise UsageError(t("unknown_lpse", name=lpse_words,
+                               close=", ".join(listed.close_to(lpse_words)) or "-"))
+        code = entry.code
+    return name, code
+
+
 def cmd_tickets_show(args: argparse.Namespace) -> int:
     from gateway.store import tickets
-    context(args, migrate=False)
-    data = views.ticket_full(tickets.get_ticket(args.ref))
+    ctx = context(args, migrate=False)
+    data = views.ticket_full(tickets.get_ticket(args.ref), ctx.settings.lpse.file)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
     for key in ("ref", "subject", "reporter", "level", "team", "status", "priority", "category",
-                "assignee", "linked"):
+                "assignee", "linked", "application"):
         print(f"{heading(key):10} {word(key, data[key])}")
+    print(f"{heading('lpse'):10} {data['lpse'] or '-'}"
+          + (f" ({data['lpse_name']})" if data.get("lpse_name") else ""))
     if data["categories"]:
         print(f"{heading('categories')}: " + "; ".join(
             f"{c['level']}: {c['category']}" for c in data["categories"]))

@@ -10,6 +10,7 @@ from gateway.desk.state import categories_by_level
 from gateway.domain import InboundMail, MachineVerdict, Ticket
 from gateway.text.messages import heading, word
 from gateway.parsers.safetext import shown
+from gateway.routing import lpse
 from gateway.store import followers as follower_store
 from gateway.store import links as link_store
 from gateway.store import tickets as ticket_store
@@ -28,10 +29,10 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
             "team": ticket.team, "status": ticket.status.value,
             "priority": ticket.priority.value, "category": ticket.category,
             "assignee": ticket.assignee, "language": ticket.language, "tags": list(ticket.tags),
-            "linked": ticket.linked_ref}
+            "linked": ticket.linked_ref, "application": ticket.application, "lpse": ticket.lpse}
 
 
-def ticket_full(ticket: Ticket) -> dict[str, Any]:
+def ticket_full(ticket: Ticket, lpse_list: str = "default") -> dict[str, Any]:
     """A ticket with its followers, its recorded actions (#tindakan), its stages (#progres), its messages (inbound and
     outbound, in time order), its events, and the category it had at each level
     (`categories`, lowest level first)."""
@@ -40,7 +41,8 @@ def ticket_full(ticket: Ticket) -> dict[str, Any]:
     events = ticket_store.events(ticket)
     kept = categories_by_level(((e.kind, e.old_value, e.new_value) for e in events),
                                ticket.level, ticket.category)
-    return {**ticket_summary(ticket),
+    entry = lpse.directory(lpse_list).get(ticket.lpse) if ticket.lpse else None
+    return {**ticket_summary(ticket), "lpse_name": entry.name if entry else None,
             "categories": [{"level": level.value, "category": name} for level, name in kept],
             "followers": [{"email": shown(f.email), "name": shown(f.name),
                            "added_by": shown(f.added_by), "at": _time(f.added_at)}
@@ -103,8 +105,9 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
 
 def ticket_rows(items: Iterable[Ticket]) -> list[list[object]]:
     return [[t.ref, t.level.value, word("status", t.status), word("priority", t.priority),
-             t.team, t.category, t.assignee, t.reporter.email, t.subject] for t in items]
+             t.team, t.category, word("application", t.application), t.lpse, t.assignee,
+             t.reporter.email, t.subject] for t in items]
 
 
-TICKET_HEADER = ["ref", "level", "status", "priority", "team", "category", "assignee",
-                 "reporter", "subject"]
+TICKET_HEADER = ["ref", "level", "status", "priority", "team", "category", "application", "lpse",
+                 "assignee", "reporter", "subject"]

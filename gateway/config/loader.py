@@ -71,7 +71,7 @@ def resolve_path(value: str, base: Path) -> str:
 
 
 def resolve_paths(settings: Settings, base: Path) -> Settings:
-    """Relative paths (data_dir, templates_dir, rules_file, actions file, a SQLite file) made absolute from
+    """Relative paths (data_dir, templates_dir, rules_file, actions and lpse files, a SQLite file) made absolute from
     `base`, the configuration file's folder, so a command means the same files wherever it
     runs."""
     support, routing, database = settings.support, settings.routing, settings.database
@@ -84,11 +84,14 @@ def resolve_paths(settings: Settings, base: Path) -> Settings:
         actions = dataclasses.replace(actions, file=resolve_path(actions.file, base))
     answers = settings.answers
     answers = dataclasses.replace(answers, dir=resolve_path(answers.dir, base))
+    lpse = settings.lpse
+    if lpse.file != "default":
+        lpse = dataclasses.replace(lpse, file=resolve_path(lpse.file, base))
     path = sqlite_path(database.url)
     if path and path != ":memory:" and not Path(path).is_absolute():
         database = dataclasses.replace(database, url="sqlite:///" + quote(str(base / path)))
     return dataclasses.replace(settings, support=support, routing=routing, database=database,
-                               actions=actions, answers=answers)
+                               actions=actions, answers=answers, lpse=lpse)
 
 
 def sqlite_path(url: str) -> str | None:

@@ -189,6 +189,13 @@ class Answers:
     dir: str = ""
 
 
+@dataclass(frozen=True)
+class Lpse:
+    # The applications and LPSE a ticket may concern (#aplikasi, #lpse, the routing
+    # conditions); "default" = gateway/routing/lpse.toml, which the operator replaces.
+    file: str = "default"
+
+
 SLA_MEASURES = ("first_response", "resolution", "update")
 # Business hours per level, measure and priority (low, normal, high, urgent).
 DEFAULT_SLA_TARGETS = {
@@ -252,6 +259,7 @@ class Settings:
     actions: Actions = field(default_factory=Actions)
     answers: Answers = field(default_factory=Answers)
     closing: Closing = field(default_factory=Closing)
+    lpse: Lpse = field(default_factory=Lpse)
     teams: tuple[Team, ...] = ()
     agents: tuple[Agent, ...] = ()
     rules: tuple[Mapping[str, Any], ...] = ()
@@ -285,7 +293,8 @@ class Settings:
 
 SECTIONS = {"support": Support, "database": Database, "imap": Imap, "smtp": Smtp,
             "security": Security, "routing": Routing, "loops": Loops, "sla": Sla,
-            "partner": Partner, "actions": Actions, "answers": Answers, "closing": Closing}
+            "partner": Partner, "actions": Actions, "answers": Answers, "closing": Closing,
+            "lpse": Lpse}
 CHOICES = {
     "support.language": ("id", "en"),
     "support.welcome_agents": ("new", "all", "none"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable, Collection
 
-from gateway.desk.commands import fields, followers, links, moves, people, work
+from gateway.desk.commands import concerns, fields, followers, links, moves, people, work
 from gateway.domain import Level, Priority
 
 
@@ -145,6 +145,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("category", ("kategori",), ArgKind.NAME,
                 "Set the category", "Ubah kategori",
                 "<name>", "<nama>", "needs_category", plan=fields.category, primary="category"),
+    CommandSpec("application", ("aplikasi", "app"), ArgKind.NAME,
+                "Set the application the ticket concerns (- clears it)",
+                "Ubah aplikasi yang dimaksud tiket (- untuk mengosongkan)",
+                "SPSE|SIKaP|other", "SPSE|SIKaP|lainnya", "needs_app_name",
+                plan=concerns.application, primary="application"),
+    CommandSpec("lpse", ("lpse",), ArgKind.NAME,
+                "Set the LPSE the ticket concerns: its code or name (- clears it)",
+                "Ubah LPSE yang dimaksud tiket: kode atau namanya (- untuk mengosongkan)",
+                "<code|name>", "<kode|nama>", "needs_lpse",
+                plan=concerns.lpse_instance, primary="lpse"),
     CommandSpec("action", ("tindakan",), ArgKind.TEXT,
                 "Record the work you did: a code of your level's actions",
                 "Catat pekerjaan yang dilakukan: kode tindakan tingkat Anda",
@@ -257,4 +267,6 @@ def _help_row(row: CommandSpec, indonesian: bool) -> tuple[str, str]:
     else:
         first, other, args, text = row.name, row.aliases[0], row.args_en, row.help_en
     usage = f"#{first} {args}".rstrip()
+    if other == first:  # one word in both languages (#lpse)
+        return usage, text
     return usage, f"{text}; {'juga' if indonesian else 'also'} #{other}"

@@ -12,7 +12,7 @@ from gateway.desk.actions import Action
 from gateway.domain import Command, Level, Links, Priority, Status, Ticket
 from gateway.text.problems import Problem, problem
 
-FIELDS = ("level", "team", "status", "priority", "category", "assignee")
+FIELDS = ("level", "team", "status", "priority", "category", "assignee", "application", "lpse")
 # The event a block that takes a ticket out of L0 writes: old = the L0 team, new = the L0 agent
 # (None: the whole team). The last one names the ticket's keeper (`Keeper`).
 KEEPER_EVENT = "l0_keeper"
@@ -92,6 +92,9 @@ class State:
     def named_ticket(self, ref: str) -> Links | None:
         """The links of a ticket the block names, or None when no such ticket exists."""
         return next((n for n in self.named if n.ref == ref), None)
+    # What the ticket concerns (#aplikasi, #lpse): the application's name, the LPSE's code.
+    application: str | None = None
+    lpse: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ def state_of(ticket: Ticket, followers: tuple[str, ...] = (), links: Links | Non
                  ticket.assignee, ticket.reporter.email.lower(), tuple(followers),
                  ref=ticket.ref, merged_into=links.merged_into if links else None,
                  parent=links.parents[0] if links and links.parents else None,
-                 related=links.related if links else (), links=links, named=named)
+                 related=links.related if links else (), links=links, named=named,
+                 application=ticket.application, lpse=ticket.lpse)
 
 
 def organisation(settings: Settings, team_id: str) -> str:

@@ -200,7 +200,8 @@ def _routing_detail(decision: RoutingDecision) -> str:
     matched = ", ".join(decision.matched) or "no rule matched: default team"
     tried = ", ".join(decision.tried) or "none"
     return (f"matched: {matched}; tried: {tried}; team={decision.team} "
-            f"category={decision.category or '-'} priority={decision.priority}")
+            f"category={decision.category or '-'} priority={decision.priority} "
+            f"application={decision.application or '-'} lpse={decision.lpse or '-'}")
 
 
 def _follow_up(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:

@@ -10,6 +10,7 @@ from gateway.outgoing import loops
 from gateway.context import Context
 from gateway.domain import Address, Notice, Ticket
 from gateway.parsers import addresses, auth
+from gateway.routing import lpse
 from gateway.store import followers, outbox, tickets
 
 
@@ -19,7 +20,18 @@ def ticket_context(ticket: Ticket, ctx: Context) -> dict[str, Any]:
             "team": ticket.team, "team_name": team.name if team and team.name else ticket.team,
             "status": ticket.status.value, "priority": ticket.priority.value,
             "category": ticket.category, "assignee": ticket.assignee,
-            "reporter": str(ticket.reporter), "reporter_name": ticket.reporter.name}
+            "reporter": str(ticket.reporter), "reporter_name": ticket.reporter.name,
+            "application": ticket.application, "lpse": ticket.lpse,
+            "lpse_name": lpse_name(ticket, ctx)}
+
+
+def lpse_name(ticket: Ticket, ctx: Context) -> str | None:
+    """The LPSE list's name for the ticket's LPSE ("LPSE Kabupaten Sleman"); its code when the
+    list no longer has it; None without one."""
+    if not ticket.lpse:
+        return None
+    entry = lpse.directory(ctx.settings.lpse.file).get(ticket.lpse)
+    return entry.name if entry else ticket.lpse
 
 
 def handler_context(ctx: Context, ticket: Ticket) -> dict[str, Any]:

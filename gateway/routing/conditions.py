@@ -1,7 +1,7 @@
 """Rule conditions: the `when` table of a rule checked and compiled into a tree of frozen objects.
 
 `compile_when` turns a table such as `{ from = "*@lkpp.go.id", text = { keywords = [...] } }` into
-leaves (`Glob`, `TextMatch`, `HeaderMatch`, `HasAttachment`, `LanguageIs`) joined by `All`, `AnyOf`
+leaves (`Glob`, `TextMatch`, `HeaderMatch`, `HasAttachment`, `LanguageIs`, `Concerns`) joined by `All`, `AnyOf`
 and `Not`; every regex, glob and keyword list is compiled here, once. Each leaf keeps what the
 file said (`globs`, `TextTest.spec`) so that `describe` can print the tree on one line. The
 validation helpers at the top are shared with `routing.rules`: a problem raises `Invalid`, which
@@ -166,6 +166,22 @@ class LanguageIs:
 
 
 @dataclass(frozen=True)
+class Concerns:
+    """`application = "SIKaP"`, `lpse = "kab-sleman"`: what `routing.lpse` found the mail
+    concerns is one of `values` (as the file wrote them). `keys` are the values as the list
+    spells them, lower case: `routing.rules.compile_rules` fills them from the operator's list
+    (an LPSE may be named by its code or its name), and refuses a value the list lacks."""
+
+    field: str  # "application" or "lpse"
+    values: tuple[str, ...]
+    keys: frozenset[str] = frozenset()
+
+    def holds(self, view) -> bool:
+        found = getattr(view.detected, self.field)
+        return found is not None and found.lower() in self.keys
+
+
+@dataclass(frozen=True)
 class All:
     parts: tuple[Condition, ...]
 
@@ -195,7 +211,8 @@ class Not:
         return not self.part.holds(view)
 
 
-Condition = Union[Glob, TextMatch, HeaderMatch, HasAttachment, LanguageIs, All, AnyOf, Not]
+Condition = Union[Glob, TextMatch, HeaderMatch, HasAttachment, LanguageIs, Concerns, All, AnyOf,
+                  Not]
 ALWAYS = All(())
 
 
@@ -225,6 +242,8 @@ def describe(condition: Condition, shown: int | None = None, nested: bool = Fals
             return f"{name}={spec}" if test.kind == "equals" else f"{name}~/{test.spec}/"
         case HasAttachment(present):
             return f"has_attachment={str(present).lower()}"
+        case Concerns(field, values):
+            return f"{field}=" + (values[0] if len(values) == 1 else _listed(values, shown))
     return f"language={condition.code}"
 
 
@@ -329,4 +348,6 @@ _CONDITIONS: dict[str, Callable[[object, str], Condition]] = {
     "has_attachment": lambda value, path: HasAttachment(_boolean(value, path)),
     "attachment_type": partial(_glob, "attachment_type"),
     "language": lambda value, path: LanguageIs(language(value, path)),
+    "application": lambda value, path: Concerns("application", strings(value, path, single=True)),
+    "lpse": lambda value, path: Concerns("lpse", strings(value, path, single=True)),
 }

@@ -9,16 +9,17 @@ the top of `default_rules.toml`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Collection, Iterable, Iterator, Mapping
 
 from gateway.domain import Level, Priority
 from gateway.errors import ConfigError
 from gateway.routing.conditions import (  # noqa: F401 - re-exported: the compiled tree's types
-    ALWAYS, LANGUAGES, All, AnyOf, Condition, Glob, HasAttachment, HeaderMatch, Invalid,
+    ALWAYS, LANGUAGES, All, AnyOf, Concerns, Condition, Glob, HasAttachment, HeaderMatch, Invalid,
     LanguageIs, Not, TextMatch, TextTest, check_keys, compile_when, describe, language, require,
     show, strings,
 )
+from gateway.routing import lpse
 from gateway.routing.language import KeywordSet
 
 
@@ -68,13 +69,17 @@ class RuleSet(tuple):
     """Compiled rules in file order (a tuple of `Rule`), with their names, and their keywords
     indexed once by the rarest-looking word each needs (`Keyword.rarest`): `lists_met` finds,
     for all the keyword lists of all the rules at once, those a mail's words allow, and a rule
-    none of whose `needs` is among them cannot match the mail."""
+    none of whose `needs` is among them cannot match the mail. `directory`: the operator's
+    list of applications and LPSE the rules were checked against, which `route` reads each
+    mail with (None: nothing is detected)."""
 
     names: tuple[str, ...]
     needs: tuple[frozenset[KeywordSet] | None, ...]
 
-    def __new__(cls, rules: Iterable[Rule] = ()) -> RuleSet:
+    def __new__(cls, rules: Iterable[Rule] = (),
+                directory: lpse.Directory | None = None) -> RuleSet:
         self = super().__new__(cls, rules)
+        self.directory = directory
         self.names = tuple(rule.name for rule in self)
         self.needs = tuple(needed_lists(rule.when) for rule in self)
         self.by_word: dict[str, list[tuple[frozenset, frozenset, KeywordSet]]] = {}
@@ -131,8 +136,12 @@ class _Known:
 
 
 def compile_rules(raw: list[dict], *, teams: Mapping[str, Level], categories: Collection[str],
-                  agents: Collection[str] = (), source: str = "rules") -> RuleSet:
-    """Check every rule and compile it; the first problem raises ConfigError in one line."""
+                  agents: Collection[str] = (), source: str = "rules",
+                  directory: lpse.Directory | None = None) -> RuleSet:
+    """Check every rule and compile it; the first problem raises ConfigError in one line.
+    `directory`: the applications and LPSE the `application` and `lpse` conditions name
+    (None: the shipped list)."""
+    directory = directory or lpse.directory()
     if not isinstance(raw, list):
         raise ConfigError(f"{source}: rules must be an array of tables, got {show(raw)}")
     known = _Known(teams, categories, {agent.lower(): agent for agent in agents})
@@ -141,13 +150,41 @@ def compile_rules(raw: list[dict], *, teams: Mapping[str, Level], categories: Co
     for index, item in enumerate(raw, start=1):
         try:
             rule = _rule(item, known)
+            rule = replace(rule, when=_concerning(rule.when, directory))
             if rule.name in first_use:
                 raise Invalid(f"duplicate name (first used by rule #{first_use[rule.name]})")
         except Invalid as problem:
             raise ConfigError(f"{source}: {_label(item, index)}: {problem}") from None
         first_use[rule.name] = index
         compiled.append(rule)
-    return RuleSet(compiled)
+    return RuleSet(compiled, directory)
+
+
+def _concerning(condition: Condition, directory: lpse.Directory) -> Condition:
+    """The tree with each `application` and `lpse` value looked up in the operator's list:
+    the keys the detected value is compared to; an unknown value is refused, naming the
+    close ones."""
+    if isinstance(condition, (All, AnyOf)):
+        return type(condition)(tuple(_concerning(p, directory) for p in condition.parts))
+    if isinstance(condition, Not):
+        return Not(_concerning(condition.part, directory))
+    if not isinstance(condition, Concerns):
+        return condition
+    keys = []
+    for value in condition.values:
+        if condition.field == "application":
+            found = directory.find_application(value)
+            listed = "known: " + ", ".join(directory.application_names())
+        else:
+            entry = directory.find_lpse(value)
+            found = entry.code if entry else None
+            close = directory.close_to(value)
+            listed = ("close: " + ", ".join(close)) if close else \
+                f"see {directory.source or 'the LPSE list'}"
+        if found is None:
+            raise Invalid(f'{condition.field} "{value}" is not in the list ({listed})')
+        keys.append(found.lower())
+    return replace(condition, keys=frozenset(keys))
 
 
 def _label(item: object, index: int) -> str:

@@ -11,6 +11,7 @@ from gateway.desk.stages import STAGES
 from gateway.parsers import safetext
 from gateway.sla import charts
 from gateway.sla.report import AGE_BUCKETS, Report
+from gateway.text import vocabulary
 
 STAGE_WORDS = {value: words[0] for value, words in STAGES}  # the Indonesian word per stage
 
@@ -32,6 +33,14 @@ LABELS = {
     "top_categories": ("Kategori teratas", "Top categories"),
     "actions": ("Tindakan", "Actions"),
     "stage_hours": ("Jam per tahap", "Hours per stage"),
+    "applications": ("Dibuka per aplikasi", "Opened per application"),
+    "lpse": ("Dibuka per LPSE", "Opened per LPSE"),
+    "by_application": ("Tiket per aplikasi (semua tingkat dan tim)",
+                       "Tickets per application (every level and team)"),
+    "by_lpse": ("Tiket per LPSE (semua tingkat dan tim)",
+                "Tickets per LPSE (every level and team)"),
+    "application": ("Aplikasi", "Application"), "lpse_code": ("LPSE", "LPSE"),
+    "lpse_name": ("Nama", "Name"), "still_open": ("Masih terbuka", "Still open"),
     "title": ("Laporan layanan {start} s.d. {end}", "Service report {start} to {end}"),
     "note": ("Waktu dalam jam kerja; waktu menunggu pelapor tidak dihitung.",
              "Times in business hours; time pending on the reporter does not count."),
@@ -65,6 +74,11 @@ def _stage_word(stage: str, language: str) -> str:
     return STAGE_WORDS.get(stage, stage) if language == "id" else stage
 
 
+def _application_word(name: str, language: str) -> str:
+    """"other" in the report's language (lainnya); SPSE and SIKaP are names."""
+    return vocabulary.word("application", name, language)
+
+
 def _flat(row: dict[str, object], language: str) -> list[str]:
     backlog = " ".join(f"{b}:{row['backlog'][b]}" for b, _ in AGE_BUCKETS)
     top = ", ".join(f"{name} ({count})" for name, count in row["top_categories"])
@@ -72,13 +86,16 @@ def _flat(row: dict[str, object], language: str) -> list[str]:
                         for code, application, count in row["actions"])
     stages = ", ".join(f"{_stage_word(stage, language)} {hours}"
                        for stage, hours in row["stage_hours"].items())
+    applications = ", ".join(f"{_application_word(name, language)} ({count})"
+                             for name, count in row["applications"])
+    lpse = ", ".join(f"{code} ({count})" for code, count in row["lpse"])
     return [*(_cell(row[c]) for c in COLUMNS), backlog, top or "-", actions or "-",
-            stages or "-"]
+            stages or "-", applications or "-", lpse or "-"]
 
 
 def headings(language: str) -> list[str]:
     return [label(c, language) for c in (*COLUMNS, "backlog", "top_categories", "actions",
-                                              "stage_hours")]
+                                              "stage_hours", "applications", "lpse")]
 
 
 def as_table(report: Report) -> str:
@@ -90,9 +107,32 @@ def as_table(report: Report) -> str:
     width = max(len(line[0]) for line in lines)
     columns = [max(len(line[k]) for line in lines) for k in range(1, len(rows) + 1)]
     title = label("title", lang, start=report.start, end=report.end)
-    return "\n".join([title, *("  ".join([line[0].ljust(width), *(
-        cell.ljust(columns[k]) for k, cell in enumerate(line[1:]))]).rstrip() for line in lines),
-        *satisfaction_lines(report)])
+    text = "\n".join([title, *("  ".join([line[0].ljust(width), *(
+        cell.ljust(columns[k]) for k, cell in enumerate(line[1:]))]).rstrip() for line in lines)])
+    for _name, caption, heads, rows in concern_tables(report):
+        widths = [max(len(r[k]) for r in (heads, *rows)) for k in range(len(heads))]
+        text += "\n\n" + "\n".join([caption, *("  ".join(
+            cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in (heads, *rows))])
+    return "\n".join([text, *satisfaction_lines(report)])
+
+
+def concern_tables(report: Report) -> list[tuple[str, str, list[str], list[list[str]]]]:
+    """The tickets per application and per LPSE, over every level and team: (name, caption,
+    headings, rows) for each that has a ticket in the period."""
+    lang = report.language
+    counts = [label(k, lang) for k in ("opened", "resolved", "still_open")]
+    tables = []
+    if report.applications:
+        tables.append(("applications", label("by_application", lang),
+                       [label("application", lang), *counts],
+                       [[_application_word(c.name, lang), str(c.opened), str(c.resolved),
+                         str(c.open)] for c in report.applications]))
+    if report.lpse:
+        tables.append(("lpse", label("by_lpse", lang),
+                       [label("lpse_code", lang), label("lpse_name", lang), *counts],
+                       [[c.name, c.label or "-", str(c.opened), str(c.resolved), str(c.open)]
+                        for c in report.lpse]))
+    return tables
 
 
 def satisfaction_lines(report: Report) -> list[str]:
@@ -124,8 +164,9 @@ def as_csv(report: Report) -> str:
 def as_json(report: Report) -> str:
     return json.dumps({"from": report.start.isoformat(), "to": report.end.isoformat(),
                        "groups": report.rows(),
-                       "satisfaction": [s.figures() for s in report.satisfaction]},
-                      ensure_ascii=False, indent=2)
+                       "satisfaction": [s.figures() for s in report.satisfaction],
+                       "applications": [c.figures() for c in report.applications],
+                       "lpse": [c.figures() for c in report.lpse]}, ensure_ascii=False, indent=2)
 
 
 def compliance_by_team(report: Report) -> dict[str, float | None]:
@@ -152,6 +193,12 @@ def as_html(report: Report) -> str:
         ("chart-compliance", label("compliance", lang), charts.compliance_per_team(
             compliance_by_team(report), label("compliance", lang))),
     ]
+    concerns = "".join(
+        f'<h2>{escape(caption)}</h2><table id="{ident}"><thead><tr>'
+        + "".join(f"<th>{escape(h)}</th>" for h in heads) + "</tr></thead><tbody>"
+        + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                  for row in rows) + "</tbody></table>"
+        for ident, caption, heads, rows in concern_tables(report))
     figures = "".join(f'<figure><img id="{name}" alt="{escape(alt)}" src="{src}">'
                       f"<figcaption>{escape(alt)}</figcaption></figure>"
                       for name, alt, src in images) + satisfaction_html(report)
@@ -161,7 +208,7 @@ def as_html(report: Report) -> str:
             "font-size:13px}</style></head><body>"
             f"<h1>{escape(title)}</h1><p>{escape(label('note', lang))}</p>"
             f'<table id="figures"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-            f"{figures}</body></html>\n")
+            f"{concerns}{figures}</body></html>\n")
 
 
 def satisfaction_html(report: Report) -> str:

@@ -2,7 +2,9 @@
 
 Every figure comes from the events (`history.timeline`), and the actions from the work log
 (`store.worklog`): counted by code and application under the level and team of the agent who
-recorded them, in the period; the hours spent in each #progres stage from the `stage` events
+recorded them, in the period; the tickets opened per application and per LPSE (the ticket's
+columns, as intake or #aplikasi/#lpse left them), and over every level and team the tickets of
+each application and each LPSE opened, resolved and still open; the hours spent in each #progres stage from the `stage` events
 (wall-clock, not business hours: a stage is the work's own clock). The period runs from `start` 00:00 to
 the end of `end`, both in WIB. A ticket counts for the level and team it is at now. Times are
 business hours of the ticket's team; the 90th percentile is the nearest rank. Compliance is the
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 from gateway.config import Settings, Team
 from gateway.desk.stages import EVENT as STAGE_EVENT, STAGES
 from gateway.domain import Level
+from gateway.routing import lpse
 from gateway.sla import calendar as calendar_module
 from gateway.sla import satisfaction as survey_answers
 from gateway.sla.history import DONE, Timeline, percentile, timeline
@@ -58,6 +61,9 @@ class Group:
     actions: Counter = field(default_factory=Counter)
     # #progres stage -> hours (wall-clock) its tickets spent in it within the period.
     stage_hours: Counter = field(default_factory=Counter)
+    # The tickets opened in the period per application and per LPSE code ("-": none named).
+    applications: Counter = field(default_factory=Counter)
+    lpse: Counter = field(default_factory=Counter)
 
     def figures(self) -> dict[str, object]:
         """The row as the formats print it: hours to one decimal, compliance in percent."""
@@ -81,7 +87,28 @@ class Group:
                 "actions": [[code, application, count] for (code, application), count
                             in sorted(self.actions.items())],
                 "stage_hours": {stage: round(self.stage_hours[stage], 1) for stage in STAGE_ORDER
-                                if stage in self.stage_hours}}
+                                if stage in self.stage_hours},
+                "applications": _most_first(self.applications),
+                "lpse": _most_first(self.lpse)}
+
+
+def _most_first(counts: Counter) -> list[list[object]]:
+    return [[name, count] for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+@dataclass
+class Concern:
+    """The tickets of one application or one LPSE, whatever their level and team."""
+
+    name: str  # the application's name, the LPSE's code, or "-" for none named
+    label: str = ""  # the LPSE list's name of an LPSE ("LPSE Kabupaten Sleman")
+    opened: int = 0  # in the period
+    resolved: int = 0  # in the period
+    open: int = 0  # still open at the end of the period
+
+    def figures(self) -> dict[str, object]:
+        return {"name": self.name, "label": self.label, "opened": self.opened,
+                "resolved": self.resolved, "open": self.open}
 
 
 @dataclass
@@ -94,6 +121,9 @@ class Report:
     resolution_hours: dict[str, list[float]]  # level -> hours of the resolutions
     # The reporters' answers to the closing mail's question, per level and team (IKM).
     satisfaction: list[survey_answers.Satisfaction] = field(default_factory=list)
+    # The tickets per application and per LPSE over every level and team, most opened first.
+    applications: list[Concern] = field(default_factory=list)
+    lpse: list[Concern] = field(default_factory=list)
 
     def rows(self) -> list[dict[str, object]]:
         return [g.figures() for g in self.groups]
@@ -120,6 +150,7 @@ def build(settings: Settings, start: date, end: date, level: str | None = None,
     hours_by_level: dict[str, list[float]] = {}
     absorbed = links.absorbed()
     by_id = {row.id: row for row in rows}
+    concerns: dict[str, dict[str, Concern]] = {"application": {}, "lpse": {}}
     for row in rows:
         if row.id in absorbed:
             standing = by_id.get(_stands_for(row.id, absorbed))
@@ -128,6 +159,9 @@ def build(settings: Settings, start: date, end: date, level: str | None = None,
                                   Group(standing.level, standing.team)).affected += 1
             continue
         line = timeline(row.created_at, facts.get(row.id, ()))
+        for field_name, kept in concerns.items():
+            name = getattr(row, field_name) or "-"
+            _concern(kept.setdefault(name, Concern(name)), line, row, begin, finish)
         group = groups.setdefault((row.level, row.team), Group(row.level, row.team))
         cal = calendars.get(row.team, fallback)
         _count(group, line, row, begin, finish)
@@ -151,8 +185,13 @@ def build(settings: Settings, start: date, end: date, level: str | None = None,
             group = groups.setdefault((work.level, work.team), Group(work.level, work.team))
             group.actions[(work.code, work.application or "-")] += 1
     ordered = [groups[key] for key in sorted(groups)]
+    listed = lpse.directory(settings.lpse.file)
+    for code, concern in concerns["lpse"].items():
+        entry = listed.get(code)
+        concern.label = entry.name if entry else ""
     return Report(start, end, settings.support.language, ordered, dict(weekly), hours_by_level,
-                  survey_answers.build(begin, finish, level, team))
+                  survey_answers.build(begin, finish, level, team),
+                  _busiest(concerns["application"]), _busiest(concerns["lpse"]))
 
 
 def _stands_for(ticket_id: int, absorbed: dict[int, int]) -> int:
@@ -165,12 +204,30 @@ def _stands_for(ticket_id: int, absorbed: dict[int, int]) -> int:
     return ticket_id
 
 
+def _concern(concern: Concern, line: Timeline, row, begin: datetime, finish: datetime) -> None:
+    concern.opened += int(begin <= row.created_at < finish)
+    done = line.resolved_at(finish)
+    concern.resolved += int(done is not None and begin <= done < finish)
+    concern.open += int(line.status_at(finish) not in DONE)
+
+
+def _busiest(concerns: dict[str, Concern]) -> list[Concern]:
+    """Those with a ticket in the period, most opened first, "-" (none named) last; nothing
+    when no ticket of the period names one (a desk that does not use them)."""
+    busy = [c for c in concerns.values() if c.opened or c.resolved or c.open]
+    if all(c.name == "-" for c in busy):
+        return []
+    return sorted(busy, key=lambda c: (c.name == "-", -c.opened, -c.resolved, c.name))
+
+
 def _count(group: Group, line: Timeline, row, begin: datetime, finish: datetime) -> None:
     def within(moments) -> int:
         return sum(1 for at in moments if begin <= at < finish)
     if begin <= row.created_at < finish:
         group.opened += 1
         group.categories[row.category or "-"] += 1
+        group.applications[row.application or "-"] += 1
+        group.lpse[row.lpse or "-"] += 1
     done = line.resolved_at(finish)
     group.resolved += int(done is not None and begin <= done < finish)
     moves = [(old, new) for at, old, new in line.levels if begin <= at < finish]

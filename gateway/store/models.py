@@ -31,6 +31,8 @@ class TicketRow(BaseModel):
     updated_at = pw.DateTimeField()
     resolved_at = pw.DateTimeField(null=True)
     closed_at = pw.DateTimeField(null=True)
+    application = pw.CharField(max_length=32, null=True)  # SPSE, SIKaP, other (0018)
+    lpse = pw.CharField(max_length=64, null=True)  # the LPSE's code in the operator's list
 
     class Meta:
         table_name = "ticket"

@@ -59,7 +59,8 @@ def to_ticket(row: TicketRow) -> Ticket:
                   level=Level(row.level), team=row.team, status=Status(row.status),
                   priority=Priority(row.priority), category=row.category, assignee=row.assignee,
                   language=row.language, tags=tuple(t for t in row.tags.split(",") if t),
-                  linked_ref=linked.ref if linked else None)
+                  linked_ref=linked.ref if linked else None, application=row.application,
+                  lpse=row.lpse)
 
 
 def message_seen(key: str) -> bool:
@@ -126,6 +127,7 @@ def open_ticket(mail: InboundMail, decision: RoutingDecision, *, prefix: str, la
         reporter_name=sender.name, level=Level.L0.value, team=decision.team,
         status=Status.NEW.value, priority=decision.priority.value, category=decision.category,
         assignee=decision.assignee, language=language, tags=",".join(decision.tags),
+        application=decision.application, lpse=decision.lpse,
         linked_ticket=linked.id if linked else None, created_at=now, updated_at=now)
     row_id = database.insert(TicketRow, **values)
     ref = f"{prefix}-{row_id:06d}"
@@ -134,7 +136,8 @@ def open_ticket(mail: InboundMail, decision: RoutingDecision, *, prefix: str, la
 
 
 def update_ticket(ticket: Ticket, now: datetime | None = None, **changes: object) -> Ticket:
-    """Apply field changes (level, team, status, priority, category, assignee...)."""
+    """Apply field changes (level, team, status, priority, category, assignee, application,
+    lpse...)."""
     now = now or utcnow()
     values = {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
     if values.get("status") == Status.RESOLVED.value:
@@ -291,8 +294,14 @@ def add_event(ticket: Ticket | None, kind: str, actor: str, detail: str = "", *,
 
 
 def list_tickets(level: str | None = None, status: str | None = None,
-                 limit: int | None = None) -> list[Ticket]:
+                 limit: int | None = None, *, application: str | None = None,
+                 lpse: str | None = None) -> list[Ticket]:
+    """Tickets in id order; `application` (its name as stored) and `lpse` (a code) filter."""
     query = TicketRow.select().order_by(TicketRow.id)
+    if application:
+        query = query.where(TicketRow.application == application)
+    if lpse:
+        query = query.where(TicketRow.lpse == lpse)
     if level:
         query = query.where(TicketRow.level == level.upper())
     if status:

@@ -213,6 +213,26 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "template_failed": ("jawaban baku '{name}' tidak dapat disusun ({reason}); beri tahu "
                         "pengelola", "the canned answer '{name}' cannot be filled in "
                         "({reason}); tell the operator"),
+    "needs_app_name": ("{command} perlu diikuti nama aplikasi, misalnya SPSE, SIKaP atau lainnya",
+                       "{command} needs an application, for example SPSE, SIKaP or other"),
+    "unknown_app_name": ("aplikasi '{name}' tidak dikenal; pilih {applications}, atau - untuk "
+                         "mengosongkan",
+                         "unknown application '{name}'; choose {applications}, or - to clear "
+                         "it"),
+    "needs_lpse": ("{command} perlu diikuti kode atau nama LPSE, misalnya kab-sleman atau "
+                   "LPSE Kabupaten Sleman",
+                   "{command} needs an LPSE code or name, for example kab-sleman or LPSE "
+                   "Kabupaten Sleman"),
+    "unknown_lpse_close": ("LPSE '{name}' tidak ada dalam daftar LPSE; yang mirip: {known}. "
+                           "Tulis kodenya atau nama lengkapnya",
+                           "LPSE '{name}' is not in the LPSE list; close ones: {known}. Write "
+                           "its code or its full name"),
+    "unknown_lpse": ("LPSE '{name}' tidak ada dalam daftar LPSE ({count} LPSE) dan tidak ada "
+                     "yang mirip. Tulis kode, nama lengkap atau domainnya seperti dalam daftar, "
+                     "misalnya {example}; LPSE yang belum terdaftar ditambahkan oleh operator",
+                     "LPSE '{name}' is not in the LPSE list ({count} LPSE) and none is close. "
+                     "Write its code, full name or domain as the list has it, for example "
+                     "{example}; the operator adds an LPSE that is missing"),
     # Not a problem: how a receipt shows the #note or #reply a reply gets by default.
     "default_line": ("(otomatis: {command})", "(default: {command})"),
 }
@@ -261,8 +281,9 @@ def _value(key: str, value: object, lang: str, word: Callable[[str, str], str]) 
         return ", ".join(vocabulary.word("priority", v, lang) for v in value)  # type: ignore
     if key == "levels":
         return _OR[lang == "en"].join(str(v) for v in value)  # type: ignore[union-attr]
-    if key == "applications":
-        return _OR[lang == "en"].join(str(v) for v in value) or "-"  # type: ignore
+    if key == "applications":  # "other" in the reader's words (lainnya)
+        return _OR[lang == "en"].join(vocabulary.word("application", v, lang)
+                                      for v in value) or "-"  # type: ignore
     if key == "stages":  # (Indonesian word, English word) per stage
         return ", ".join(v[0 if lang == "id" else 1] for v in value)  # type: ignore
     if key == "known":

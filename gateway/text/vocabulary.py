@@ -34,7 +34,11 @@ FIELD = {
     "merged_into": ("digabung ke", "merged into"),
     "parent": ("bagian dari insiden", "part of incident"),
     "related": ("tiket terkait", "related tickets"),
+    "application": ("aplikasi", "application"),
+    "lpse": ("LPSE", "LPSE"),
 }
+# The application a ticket concerns: only "other" has words; SPSE and SIKaP are names.
+APPLICATION = {"other": ("lainnya", "other")}
 # The SLA targets, as the reminder and breach notices name them.
 MEASURE = {
     "first_response": ("tanggapan pertama", "first response"),
@@ -67,7 +71,7 @@ STAGE = {"analysis": ("analisa masalah", "analysing the problem"),
 TABLES: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "status": STATUS, "priority": PRIORITY, "field": FIELD, "measure": MEASURE,
     "outbox": OUTBOX, "disposition": DISPOSITION, "direction": DIRECTION,
-    "visibility": VISIBILITY, "stage": STAGE,
+    "visibility": VISIBILITY, "stage": STAGE, "application": APPLICATION,
 }
 
 

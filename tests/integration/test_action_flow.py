@@ -101,8 +101,8 @@ def test_actions_are_recorded_refused_shown_and_counted(imap_server, smtp_sink, 
         ("L2", "l2-telkom", [["perbaikan-bug", "SIKaP", 1]])]
     assert cli.main(["--config", str(config), "report", *period, "--format", "csv"]) == 0
     csv = capsys.readouterr().out.splitlines()
-    assert csv[0].endswith(",Tindakan,Jam per tahap")
-    assert [line.rsplit(",", 2)[1] for line in csv[1:] if line.startswith("L1,l1-telkom")] == \
+    assert csv[0].endswith(",Tindakan,Jam per tahap,Dibuka per aplikasi,Dibuka per LPSE")
+    assert [line.rsplit(",", 4)[1] for line in csv[1:] if line.startswith("L1,l1-telkom")] == \
         ["restart-layanan SPSE (1)"]
-    assert [line.rsplit(",", 2)[1] for line in csv[1:] if line.startswith("L2,l2-telkom")] == \
+    assert [line.rsplit(",", 4)[1] for line in csv[1:] if line.startswith("L2,l2-telkom")] == \
         ["perbaikan-bug SIKaP (1)"]

@@ -123,7 +123,7 @@ def test_a_ticket_walks_from_l0_to_l1_to_l2_to_resolved_by_agents_replies(
     check_events(desk, [
         ("created", RINA, "new ticket at L0 for team l0-lkpp", None, None),
         ("routed", "router", "matched: no rule matched: default team; tried: none; "
-         "team=l0-lkpp category=- priority=normal", None, "l0-lkpp")])
+         "team=l0-lkpp category=- priority=normal application=SPSE lpse=-", None, "l0-lkpp")])
 
     # 1. Budi (Gmail) takes it, sets the category and answers Rina.
     budi_1 = desk.deliver(gmail_reply("Budi Santoso <budi@lkpp.example>", new[BUDI], BUDI_1,
@@ -483,8 +483,8 @@ BAD_LINES = [
      "#buka tidak dapat dipakai pada tiket L0 yang keadaannya baru (hanya tiket yang selesai "
      "atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, "
      "#templat, #tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, "
-     "#tindakan, #progres, #terkait, #induk, #eskalasi, #tunda, #selesai, #tutup, #gabung, #cek, "
-     "#bantuan"),
+     "#aplikasi, #lpse, #tindakan, #progres, #terkait, #induk, #eskalasi, #tunda, #selesai, "
+     "#tutup, #gabung, #cek, #bantuan"),
 ]
 
 
@@ -516,6 +516,8 @@ Perihal  : Tidak bisa login SPSE
 Keadaan  : baru
 Prioritas: normal
 Kategori : -
+Aplikasi : SPSE
+LPSE     : -
 
 --- Laporan ---
 Selamat pagi,
@@ -527,7 +529,7 @@ Rina
 
 --- Akhir laporan ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 NEW_TICKET_EN = ('[LDP-000001] New L0 ticket: Tidak bisa login SPSE', """\
 New ticket LDP-000001 for LKPP Level 0 (L0).
@@ -537,6 +539,8 @@ Subject  : Tidak bisa login SPSE
 Status   : new
 Priority : normal
 Category : -
+App      : SPSE
+LPSE     : -
 
 --- Report ---
 Selamat pagi,
@@ -548,7 +552,7 @@ Rina
 
 --- End of report ---
 
-Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #application #lpse #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
 """)
 ANSWER = ('[LDP-000001] Tanggapan atas laporan Bapak/Ibu: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -589,7 +593,7 @@ Prioritas: normal
 Kategori : akun
 Petugas  : budi@lkpp.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 FOLLOW_UP = ('[LDP-000001] Balasan pelapor: Tidak bisa login SPSE', """\
 Ada balasan baru dari pelapor pada tiket LDP-000001 (L0, LKPP Level 0, keadaan diproses).
@@ -602,7 +606,7 @@ Petugas  : budi@lkpp.example
 Sudah saya coba, tetap gagal. Sekarang muncul pesan "akun Anda terkunci".
 --- Akhir balasan ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 ESCALATED_L1 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -655,7 +659,7 @@ Sudah saya cek di panel admin L0: status akun "locked" dan tidak bisa dibuka dar
 
 --- Akhir riwayat ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RECEIPT_3 = ('[LDP-000001] Perintah dijalankan: Tidak bisa login SPSE', """\
 Perintah Anda pada tiket LDP-000001 telah dijalankan.
@@ -677,7 +681,7 @@ Prioritas: normal
 Kategori : akun
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 ESCALATED_L2 = ('[LDP-000001] Laporan Bapak/Ibu diteruskan ke tim teknis: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -733,7 +737,7 @@ Log server: akun dikunci modul anti-bruteforce; reset password tidak menghapus k
 
 --- Akhir riwayat ---
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RECEIPT_4 = ('[LDP-000001] Perintah dijalankan: Tidak bisa login SPSE', """\
 Perintah Anda pada tiket LDP-000001 telah dijalankan.
@@ -754,7 +758,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 PROGRESS = ('[LDP-000001] Perkembangan penanganan laporan Bapak/Ibu: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -794,7 +798,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : dewi@telkom.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 RESOLVED = ('[LDP-000001] Laporan Bapak/Ibu telah diselesaikan: Tidak bisa login SPSE', """\
 Yth. Rina Wati,
@@ -834,7 +838,7 @@ Prioritas: normal
 Kategori : cek-log-server
 Petugas  : dewi@telkom.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """)
 
 # `ldp tickets show` without the time column; nonces vary from run to run.
@@ -881,7 +885,7 @@ yang baru.
 SHOWN_EVENTS = [
     "created        rina@pemkab-bogor.go.id: new ticket at L0 for team l0-lkpp",
     "routed         router: matched: no rule matched: default team; tried: none; "
-    "team=l0-lkpp category=- priority=normal",
+    "team=l0-lkpp category=- priority=normal application=SPSE lpse=-",
     "agent_reply    budi@lkpp.example: verified: reply token of budi@lkpp.example for "
     "LDP-000001 (nonce *)",
     "take           budi@lkpp.example: #ambil: status new -> open; assignee - -> "
@@ -925,7 +929,7 @@ SHOWN_EVENTS = [
 # What an L0 agent may use, as every refused block's receipt ends (`desk.cheatsheet`).
 BUDI_MAY = """\
 Yang dapat Anda pakai sekarang, sebagai agen L0 di LKPP Level 0:
-Perintah: #balas #catatan #templat #eskalasi #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan
+Perintah: #balas #catatan #templat #eskalasi #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan
 Kode #tindakan: analisa, tanggapan, solusi-non-teknis
 Kategori untuk L0: pertanyaan-umum, akun, tender, email, spse, sikap, lainnya
 #eskalasi ke: L1 Telkom Technical Operation
@@ -935,7 +939,7 @@ Jawaban baku untuk #templat: belum ada
 """
 SARI_MAY = """\
 What you may use now, as an L0 agent of LKPP Level 0:
-Commands: #reply #note #template #escalate #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #resolve #close #reopen #merge #related #parent #check #help
+Commands: #reply #note #template #escalate #assign #take #unassign #follow #unfollow #team #priority #category #application #lpse #action #pending #resolve #close #reopen #merge #related #parent #check #help
 #action codes: analisa, tanggapan, solusi-non-teknis
 Categories for L0: pertanyaan-umum, akun, tender, email, spse, sikap, lainnya
 #escalate to: L1 Telkom Technical Operation
@@ -961,7 +965,7 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """ + "\n" + BUDI_MAY
 CHECK_RECEIPT = """\
 Uji coba (#cek) pada tiket LDP-000001: tidak ada yang diubah. Tanpa #cek, blok ini akan dijalankan seperti berikut.
@@ -985,7 +989,7 @@ Prioritas: tinggi
 Kategori : -
 Petugas  : budi@lkpp.example
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """
 HELP_TAIL_ID = """
 
@@ -1011,7 +1015,7 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """ + "\n" + BUDI_MAY
 SARI_REFUSED = """\
 Your commands on ticket LDP-000001 were NOT carried out: some lines are wrong, so nothing was changed. Fix the lines marked ERROR and send the whole block again.
@@ -1027,7 +1031,7 @@ Priority : normal
 Category : -
 Assignee : -
 
-Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #application #lpse #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
 """ + "\n" + SARI_MAY
 RETURNED_EN = """\
 Ticket LDP-000001 was returned from L1 (Telkom Technical Operation) to L0 (LKPP Level 0) by Andi <andi@telkom.example>.
@@ -1056,7 +1060,7 @@ Akun tidak terkunci di server.
 
 --- End of history ---
 
-Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #application #lpse #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
 """
 PENDING = """\
 Yth. Rina Wati,

@@ -44,7 +44,7 @@ Log server normal, kemungkinan kata sandi kedaluwarsa.
 --- End of notes ---
 
 Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take \
-#unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help \
+#unassign #follow #unfollow #team #priority #category #application #lpse #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help \
 for details.
 """
     assert "Catatan internal" in mails.text_of(sent[BUDI][0])

@@ -37,7 +37,8 @@ def test_init_creates_the_schema_and_is_safe_to_run_twice(configured):
         "0004_outbox_claimer, 0005_outbox_priority, 0006_outbox_notice, 0007_same_limits, "
         "0008_sender_cap, 0009_bounce_suppressions, 0010_event_command, 0012_message_originals, "
         "0013_followers, 0014_attachment_content_id, 0015_work_log, "
-        "0017_assignment_reminder, 0019_satisfaction, 0021_ticket_links, 0022_agent_welcome\n")
+        "0017_assignment_reminder, 0018_ticket_application_lpse, 0019_satisfaction, "
+        "0021_ticket_links, 0022_agent_welcome\n")
     assert ldp(configured, "init")[:2] == (0, "database schema is up to date\n")
 
 

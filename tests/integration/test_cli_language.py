@@ -25,11 +25,11 @@ def stored(tmp_path) -> None:
 def test_ticket_tables_and_details_are_indonesian(configured):  # noqa: F811
     stored(configured)
     assert ldp(configured, "tickets", "list", env=ID)[:2] == (0, (
-        "tiket       tingkat  keadaan  prioritas  tim      kategori  petugas  pelapor"
-        "                  perihal\n"
-        "----------  -------  -------  ---------  -------  --------  -------  "
+        "tiket       tingkat  keadaan  prioritas  tim      kategori  aplikasi  LPSE  petugas  "
+        "pelapor                  perihal\n"
+        "----------  -------  -------  ---------  -------  --------  --------  ----  -------  "
         "-----------------------  ---------------------\n"
-        "LDP-000001  L0       baru     normal     l0-lkpp  -         -        "
+        "LDP-000001  L0       baru     normal     l0-lkpp  -         SPSE      -     -        "
         "rina@pemkab-bogor.go.id  Tidak bisa login SPSE\n"))
     code, out, _ = ldp(configured, "tickets", "show", "LDP-000001", env=ID)
     head, following, work, messages = out.split("\n\n")[:4]
@@ -38,7 +38,8 @@ def test_ticket_tables_and_details_are_indonesian(configured):  # noqa: F811
     assert (code, head) == (0, "tiket      LDP-000001\nperihal    Tidak bisa login SPSE\n"
                                "pelapor    rina@pemkab-bogor.go.id\ntingkat    L0\n"
                                "tim        l0-lkpp\nkeadaan    baru\nprioritas  normal\n"
-                               "kategori   -\npetugas    -\ntertaut    -")
+                               "kategori   -\npetugas    -\ntertaut    -\n"
+                               "aplikasi   SPSE\nLPSE       -")
     fields = [line.split()[1:3] for line in messages.splitlines()[1:]]
     assert fields == [["masuk", "publik"], ["keluar", "publik"], ["keluar", "internal"],
                       ["keluar", "internal"]]

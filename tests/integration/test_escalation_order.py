@@ -64,7 +64,7 @@ UNCHANGED_L0 = ("Keadaan tiket (tidak berubah):\nTingkat  : L0\nTim      : LKPP 
 # What Budi (L0, not a lead) may use, as every refused block's receipt ends.
 BUDI_MAY = ("\nYang dapat Anda pakai sekarang, sebagai agen L0 di LKPP Level 0:\n"
             "Perintah: #balas #catatan #templat #eskalasi #tugaskan #ambil #lepas #ikuti "
-            "#berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #selesai #tutup #buka "
+            "#berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #selesai #tutup #buka "
             "#gabung #terkait #induk #cek #bantuan\n"
             "Kode #tindakan: analisa, tanggapan, solusi-non-teknis\n"
             "Kategori untuk L0: pertanyaan-umum, akun, tender, email, spse, sikap, lainnya\n"

@@ -52,7 +52,7 @@ Perintah Anda pada tiket LDP-000001 TIDAK dijalankan: ada baris yang salah, jadi
 #eskalsi L1 perlu tim teknis
   KESALAHAN: perintah #eskalsi tidak dikenal
 #buka
-  KESALAHAN: #buka tidak dapat dipakai pada tiket L0 yang keadaannya diproses (hanya tiket yang selesai atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, #templat, #tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #tindakan, #progres, #terkait, #induk, #eskalasi, #tunda, #selesai, #tutup, #gabung, #cek, #bantuan
+  KESALAHAN: #buka tidak dapat dipakai pada tiket L0 yang keadaannya diproses (hanya tiket yang selesai atau ditutup yang dapat dibuka kembali); yang dapat dipakai: #balas, #catatan, #templat, #tugaskan, #ambil, #lepas, #ikuti, #berhenti-ikuti, #tim, #prioritas, #kategori, #aplikasi, #lpse, #tindakan, #progres, #terkait, #induk, #eskalasi, #tunda, #selesai, #tutup, #gabung, #cek, #bantuan
 #prioritas sangat
   KESALAHAN: #prioritas perlu diikuti salah satu dari: rendah, normal, tinggi, mendesak
 
@@ -64,7 +64,7 @@ Prioritas: normal
 Kategori : -
 Petugas  : -
 
-Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
+Perintah (di baris paling atas balasan): #balas #catatan #templat #eskalasi #kembalikan #tugaskan #ambil #lepas #ikuti #berhenti-ikuti #tim #prioritas #kategori #aplikasi #lpse #tindakan #tunda #progres #selesai #tutup #buka #gabung #terkait #induk #cek #bantuan. Kirim #bantuan untuk penjelasan.
 """ + "\n" + BUDI_MAY
 BAD_BLOCK_EN = "#take\n#escalte L1 needs the technical team\n#reopen\n#priority very"
 RECEIPT_EN = """\
@@ -75,7 +75,7 @@ Your commands on ticket LDP-000001 were NOT carried out: some lines are wrong, s
 #escalte L1 needs the technical team
   ERROR: unknown command #escalte
 #reopen
-  ERROR: #reopen is not allowed on an L0 ticket in status open (only a resolved or closed ticket can be reopened); allowed there: #reply, #note, #template, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #related, #parent, #escalate, #pending, #resolve, #close, #merge, #check, #help
+  ERROR: #reopen is not allowed on an L0 ticket in status open (only a resolved or closed ticket can be reopened); allowed there: #reply, #note, #template, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #application, #lpse, #action, #progress, #related, #parent, #escalate, #pending, #resolve, #close, #merge, #check, #help
 #priority very
   ERROR: #priority needs one of: low, normal, high, urgent
 
@@ -87,7 +87,7 @@ Priority : normal
 Category : -
 Assignee : -
 
-Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
+Commands (on the first lines of your reply): #reply #note #template #escalate #return #assign #take #unassign #follow #unfollow #team #priority #category #application #lpse #action #pending #progress #resolve #close #reopen #merge #related #parent #check #help. Send #help for details.
 """ + "\n" + SARI_MAY
 
 

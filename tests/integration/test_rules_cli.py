@@ -101,10 +101,12 @@ def test_rules_explain_json_names_the_decision_and_every_rule_matched_and_tried(
         explained.append(json.loads(result.stdout))
     assert explained == [
         {"team": "l0-telkom", "category": "akun", "priority": "normal", "drop": False,
-         "tags": "spse", "language": "id", "rule": "akun, spse, resolution-center",
+         "tags": "spse", "language": "id", "application": "SPSE", "lpse": None,
+         "rule": "akun, spse, resolution-center",
          "tried": DEFAULT_ORDER},
         {"team": "l0-lkpp", "category": "tender", "priority": "urgent", "drop": False,
-         "tags": "tenggat", "language": "id", "rule": "urgent-deadline, tender, lkpp-staff",
+         "tags": "tenggat", "language": "id", "application": None, "lpse": None,
+         "rule": "urgent-deadline, tender, lkpp-staff",
          "tried": "auto-reply, spam, urgent-deadline, akun, tender, email, spse, sikap, "
                   "pertanyaan-umum, lkpp-staff"},
     ]
@@ -155,3 +157,45 @@ def test_a_broken_rule_file_stops_every_rules_command_with_one_line_and_exit_78(
     assert result.stderr == (
         f'error: {tmp_path / "rules.toml"}: rule "spse-login": when.not.body.regex '
         '"gagal (login" does not compile: missing ), unterminated subpattern at position 6\n')
+
+
+def test_rules_explain_shows_the_application_and_lpse_a_rule_matched_on(tmp_path):
+    """A rule on `application` and `lpse` (named by the LPSE's name) routes a Sleman officer's
+    SIKaP mail; `ldp rules explain` names what the mail concerns, and `ldp rules check` prints
+    the conditions."""
+    config = configured(tmp_path)
+    config.write_text(config.read_text() + '[[rules]]\nname = "sleman-sikap"\nteam = "l0-lkpp"\n'
+                      'when = { application = "SIKaP", lpse = "LPSE Kabupaten Sleman" }\n')
+    (tmp_path / "m.eml").write_bytes(mails.report(
+        sender="Pokja <pokja@lpse.slemankab.go.id>", subject="Verifikasi SIKaP gagal",
+        body="Data penyedia tidak tampil.", message_id="<rules-5@slemankab.go.id>"))
+    result = ldp(tmp_path, config, "rules", "explain", "m.eml")
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert "team       l0-lkpp" in lines
+    assert "application SIKaP" in lines and "LPSE       kab-sleman" in lines
+    assert "rule       sleman-sikap" in lines
+    check = ldp(tmp_path, config, "rules", "check")
+    assert "application=SIKaP & lpse=LPSE Kabupaten Sleman" in check.stdout
+
+
+def test_lpse_list_shows_the_operators_list_and_finds_close_ones(tmp_path):
+    """`ldp lpse list` prints the shipped list; `--find` the LPSE the words name, else the
+    close ones; `--json` the domains and the folded phrases the matching reads."""
+    config = configured(tmp_path)
+    whole = ldp(tmp_path, config, "lpse", "list")
+    assert (whole.returncode, whole.stderr) == (0, "")
+    assert whole.stdout.splitlines()[2].split() == [
+        "kab-sleman", "LPSE", "Kabupaten", "Sleman", "slemankab.go.id,", "lpse.slemankab.go.id"]
+    assert whole.stdout.splitlines()[-1].startswith("18 LPSE; applications: SPSE, SIKaP, other")
+    close = ldp(tmp_path, config, "lpse", "list", "--find", "LPSE Bandungg")
+    assert [line.split()[0] for line in close.stdout.splitlines()[2:]] == [
+        "kab-bandung", "kota-bandung", "kab-bandung-barat"]
+    named = json.loads(ldp(tmp_path, config, "lpse", "list", "--find", "LPSE Kab. Sleman",
+                           "--json").stdout)
+    assert named == [{"code": "kab-sleman", "name": "LPSE Kabupaten Sleman",
+                      "domains": ["slemankab.go.id", "lpse.slemankab.go.id"],
+                      "phrases": ["lpse kabupaten sleman", "lpse sleman", "slemankab go id",
+                                  "lpse slemankab go id"]}]
+    none = ldp(tmp_path, config, "lpse", "list", "--find", "Atlantis")
+    assert (none.returncode, none.stdout) == (0, "no LPSE matches\n")

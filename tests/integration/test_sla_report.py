@@ -34,17 +34,19 @@ EXPECTED = [
      "escalated_l1_l2": 0, "returned": 0, "reopened": 1, "first_response_median": 1.5,
      "first_response_p90": 2.0, "resolution_median": 6.5, "resolution_p90": 11.0,
      "sla_compliance": 85.7, "backlog": EMPTY_BACKLOG,
-     "top_categories": [["akun", 2], ["spse", 1]], "actions": [], "stage_hours": {}},
+     "top_categories": [["akun", 2], ["spse", 1]], "actions": [], "stage_hours": {},
+     "applications": [["-", 3]], "lpse": [["-", 3]]},
     {"level": "L0", "team": "l0-telkom", "opened": 1, "affected": 0, "resolved": 0, "escalated_l0_l1": 0,
      "escalated_l1_l2": 0, "returned": 0, "reopened": 0, "first_response_median": None,
      "first_response_p90": None, "resolution_median": None, "resolution_p90": None,
      "sla_compliance": None, "backlog": {**EMPTY_BACKLOG, "1-3d": 1, ">30d": 1},
-     "top_categories": [["email", 1]], "actions": [], "stage_hours": {}},
+     "top_categories": [["email", 1]], "actions": [], "stage_hours": {},
+     "applications": [["-", 1]], "lpse": [["-", 1]]},
     {"level": "L1", "team": "l1-telkom", "opened": 1, "affected": 0, "resolved": 1, "escalated_l0_l1": 1,
      "escalated_l1_l2": 1, "returned": 1, "reopened": 0, "first_response_median": 4.0,
      "first_response_p90": 4.0, "resolution_median": 32.0, "resolution_p90": 32.0,
      "sla_compliance": 100.0, "backlog": EMPTY_BACKLOG, "top_categories": [["akun", 1]],
-     "actions": [], "stage_hours": {}},
+     "actions": [], "stage_hours": {}, "applications": [["-", 1]], "lpse": [["-", 1]]},
 ]
 
 
@@ -80,9 +82,9 @@ def test_csv_in_indonesian(month):
         "Tingkat,Tim,Dibuka,Laporan terdampak,Selesai,Eskalasi L0-L1,Eskalasi L1-L2,Dikembalikan,Dibuka ulang,"
         "Tanggapan pertama median (jam),Tanggapan pertama P90 (jam),Penyelesaian median (jam),"
         "Penyelesaian P90 (jam),Kepatuhan SLA (%),Antrean menurut umur,Kategori teratas,Tindakan,"
-        "Jam per tahap",
+        "Jam per tahap,Dibuka per aplikasi,Dibuka per LPSE",
         "L1,l1-telkom,1,0,1,1,1,1,0,4.0,4.0,32.0,32.0,100.0,<1d:0 1-3d:0 3-7d:0 7-30d:0 >30d:0,"
-        "akun (1),-,-"]
+        "akun (1),-,-,- (1),- (1)"]
 
 
 def configured(ctx, tmp_path, language="en"):
@@ -101,10 +103,12 @@ def test_the_command_prints_an_english_table(month, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[:4] == ["Service report 2026-03-01 to 2026-03-31", "Level                      L0",
                          "Team                       l0-telkom", "Opened                     1"]
-    assert lines[-4:] == ["Backlog by age             <1d:0 1-3d:1 3-7d:0 7-30d:0 >30d:1",
+    assert lines[-6:] == ["Backlog by age             <1d:0 1-3d:1 3-7d:0 7-30d:0 >30d:1",
                           "Top categories             email (1)",
                           "Actions                    -",
-                          "Hours per stage            -"]
+                          "Hours per stage            -",
+                          "Opened per application     - (1)",
+                          "Opened per LPSE            - (1)"]
 
 
 def test_json_output_is_the_figures(month, tmp_path, capsys):
@@ -114,7 +118,8 @@ def test_json_output_is_the_figures(month, tmp_path, capsys):
     cli.main(["--config", str(path), "report", "--from", "2026-03-01", "--to", "2026-03-31",
               "--format", "json"])
     assert json.loads(capsys.readouterr().out) == {"from": "2026-03-01", "to": "2026-03-31",
-                                                   "groups": EXPECTED, "satisfaction": []}
+                                                   "groups": EXPECTED, "satisfaction": [],
+                                                   "applications": [], "lpse": []}
 
 
 def test_mail_sends_the_report_with_the_html_attached(month, tmp_path, smtp_sink, capsys):

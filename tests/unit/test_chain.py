@@ -162,7 +162,7 @@ def test_first_matching_rule_decides_and_stops():
     ], make_mail("Error SPSE", "tolong dicek"))
     assert decision == RoutingDecision(
         team="l0-lkpp", category="spse", priority=Priority.HIGH, tags=("spse",),
-        matched=("first",), tried=("nope", "first"),
+        matched=("first",), tried=("nope", "first"), application="SPSE",
     )
 
 
@@ -246,7 +246,7 @@ def test_default_rules_route_a_locked_account_from_a_vendor_to_telkom():
         "Selamat siang, akun saya terkunci setelah salah password tiga kali. Mohon bantuannya.",
         sender="admin@cv-maju-jaya.co.id"))
     assert decision == RoutingDecision(
-        team="l0-telkom", category="akun", tags=("spse",), language="id",
+        team="l0-telkom", category="akun", tags=("spse",), language="id", application="SPSE",
         matched=("akun", "spse", "resolution-center"), tried=(
             "auto-reply", "spam", "urgent-deadline", "akun", "tender", "email", "spse", "sikap",
             "pertanyaan-umum", "lkpp-staff", "resolution-center"),
@@ -437,6 +437,7 @@ def straightforward_route(rules, mail: InboundMail, default_team: str) -> Routin
             return bool(mail.attachments) == condition.present
         return detect_language(texts["text"]) == condition.code
 
+    concerns = rules.directory.detect(mail.sender.email if mail.sender else "", subject, body)
     chosen, tags, matched, tried, drop = {}, [], [], [], False
     for rule in rules:
         tried.append(rule.name)
@@ -454,7 +455,9 @@ def straightforward_route(rules, mail: InboundMail, default_team: str) -> Routin
         priority=chosen.get("priority", Priority.NORMAL), tags=tuple(tags),
         assignee=chosen.get("assignee"),
         language=chosen.get("language") or (None if drop else detect_language(texts["text"])),
-        drop=drop, matched=tuple(matched), tried=tuple(tried))
+        drop=drop, matched=tuple(matched), tried=tuple(tried),
+        application=None if drop else concerns.application,
+        lpse=None if drop else concerns.lpse)
 
 
 def test_indexed_routing_decides_as_straightforward_evaluation_of_random_rules_and_mails():

@@ -26,7 +26,8 @@ def test_environment_overrides_win_over_the_file_and_are_typed():
 @pytest.mark.parametrize("data, message", [
     ({"support": {"address": "a@b.c"}, "imapp": {}},
      "ldp.toml: unknown key 'imapp' (known: actions, agents, answers, categories, closing, "
-     "database, imap, loops, partner, routing, rules, security, sla, smtp, support, teams)"),
+     "database, imap, loops, lpse, partner, routing, rules, security, sla, smtp, support, "
+     "teams)"),
     ({**BASE, "imap": {"port": "993"}}, "ldp.toml: imap.port must be an integer, got '993'"),
     ({**BASE, "imap": {"idle": "yes"}}, "ldp.toml: imap.idle must be true or false, got 'yes'"),
     ({**BASE, "imap": {"security": "tls"}},

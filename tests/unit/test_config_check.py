@@ -269,6 +269,17 @@ def test_a_bad_actions_file_is_a_problem_of_the_check(tmp_path):
     assert problems({"actions.file": "default"}, base=tmp_path) == []
 
 
+def test_a_bad_lpse_file_is_a_problem_of_the_check(tmp_path):
+    """`[lpse] file` (the operator's applications and LPSE) is read from the configuration's
+    folder and checked with the rules that name its entries."""
+    (tmp_path / "lpse.toml").write_text('[[lpse]]\ncode = "kab-sleman"\nname = "LPSE Sleman"\n'
+                                        'domains = ["slemankab"]\n')
+    lines = problems({"lpse.file": "lpse.toml"}, base=tmp_path)
+    assert lines == [f"{tmp_path / 'lpse.toml'}: lpse[0] (kab-sleman): domains must be a list "
+                     "of domains like slemankab.go.id"]
+    assert problems({"lpse.file": "default"}, base=tmp_path) == []
+
+
 def test_the_shipped_example_passes_the_check(tmp_path):
     example = REPO / "ldp.example.toml"
     settings = config_check.load(example, {"LDP_SECURITY_SECRET": "s" * 32})

@@ -14,8 +14,8 @@ from gateway.errors import InvalidTransition
 L0, L1, L2 = Level.L0, Level.L1, Level.L2
 NEW, OPEN, PENDING, RESOLVED, CLOSED = tuple(Status)
 
-WORK = ("reply note template assign take unassign follow unfollow team priority category action "
-        "progress related parent")
+WORK = ("reply note template assign take unassign follow unfollow team priority category "
+        "application lpse action progress related parent")
 
 # The whole plan, written out independently of the module: for each level and status, every
 # allowed command and its result ("status" or "status at level"). Everything else is invalid.
@@ -67,9 +67,9 @@ INVALID_KEYS = [key for key in ALL_KEYS if key not in EXPECTED]
 
 
 def test_the_table_knows_exactly_the_parsers_commands() -> None:
-    """The levels table and the command parser describe the same twenty-four commands."""
+    """The levels table and the command parser describe the same twenty-six commands."""
     assert sorted(COMMANDS) == sorted(spec.name for spec in PARSED_COMMANDS)
-    assert len(COMMANDS) == 24
+    assert len(COMMANDS) == 26
 
 
 def test_the_table_is_exactly_the_golden_plan() -> None:
@@ -104,7 +104,7 @@ def test_escalating_past_l2_names_the_top() -> None:
         transition_for(L2, OPEN, "escalate")
     assert str(raised.value) == (
         "#escalate is not allowed on an L2 ticket in status open (L2 is the highest level); "
-        "allowed there: #reply, #note, #template, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #related, #parent, "
+        "allowed there: #reply, #note, #template, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #application, #lpse, #action, #progress, #related, #parent, "
         "#return, #pending, #resolve, #close, #merge, #check, #help")
 
 
@@ -114,7 +114,7 @@ def test_returning_below_l0_names_the_bottom() -> None:
         transition_for(L0, PENDING, "return")
     assert str(raised.value) == (
         "#return is not allowed on an L0 ticket in status pending (L0 is the lowest level); "
-        "allowed there: #reply, #note, #template, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #related, #parent, "
+        "allowed there: #reply, #note, #template, #assign, #take, #unassign, #follow, #unfollow, #team, #priority, #category, #application, #lpse, #action, #progress, #related, #parent, "
         "#escalate, #pending, #resolve, #close, #merge, #check, #help")
 
 
@@ -134,7 +134,7 @@ def test_escalating_a_resolved_ticket_says_reopen_first() -> None:
     assert str(raised.value) == (
         "#escalate is not allowed on an L0 ticket in status resolved "
         "(the ticket is resolved: #reopen it first); allowed there: #reply, #note, #template, #assign, "
-        "#take, #unassign, #follow, #unfollow, #team, #priority, #category, #action, #progress, #related, #parent, #close, #merge, #reopen, #check, #help")
+        "#take, #unassign, #follow, #unfollow, #team, #priority, #category, #application, #lpse, #action, #progress, #related, #parent, #close, #merge, #reopen, #check, #help")
 
 
 def test_reopening_an_open_ticket_is_refused() -> None:
@@ -242,7 +242,7 @@ def test_a_target_on_a_disallowed_row_reports_the_row() -> None:
 def test_describe_table_lists_every_row_in_order() -> None:
     """describe_table gives one text row per allowed key, by level, then status, then command."""
     rows = describe_table()
-    assert len(rows) == len(EXPECTED) == 270
+    assert len(rows) == len(EXPECTED) == 294
     assert rows[:3] == [("L0", "new", "reply", "open"), ("L0", "new", "note", "open"),
                         ("L0", "new", "template", "open")]
     assert ("L0", "new", "escalate", "open at L1") in rows

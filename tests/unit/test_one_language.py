@@ -105,10 +105,12 @@ BASE: dict[str, Any] = {
                 "assignment_valid": False},
     "days": 3, "grace_days": 7, "survey": True, "survey_link": "https://qq.example/qq?qq=1",
     "linked_ref": "LDP-000002",
+    "application": "other", "lpse": "qq-lpse", "lpse_name": NEUTRAL,
 }
 # Each variation is rendered on top of BASE, so every branch of every template is read once.
 VARIATIONS: list[dict[str, Any]] = [
     {}, {"reporter_name": "", "message": "", "notes": [], "attachments": [], "to_level": "L2"},
+    {"application": None, "lpse": None, "lpse_name": None},
     {"default_public": True}, {"can_escalate": False}, {"from_reporter": False},
     {"from_reporter": False, "from_follower": True}, {"self_removed": False, "name": NEUTRAL},
     {"files_attached": False}, {"files": []}, {"files_missing": ["qq.pdf"]},

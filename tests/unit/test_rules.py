@@ -191,8 +191,8 @@ REFUSALS = [
      'rules.toml: rule "k": unknown key "stop" (known: assignee, category, continue, drop, '
      "language, name, priority, tags, team, when)"),
     ({"name": "w", "team": "l0-lkpp", "when": {"subjek": {"keywords": ["x"]}}},
-     'rules.toml: rule "w": unknown condition "when.subjek" (known: all, any, attachment_type, '
-     "body, from, has_attachment, header, language, not, subject, text, to)"),
+     'rules.toml: rule "w": unknown condition "when.subjek" (known: all, any, '
+     "application, attachment_type, body, from, has_attachment, header, language, lpse, not, subject, text, to)"),
     ({"name": "w", "team": "l0-lkpp", "when": {"any": [{"body": {"keyword": ["x"]}}]}},
      'rules.toml: rule "w": unknown key "when.any[0].body.keyword" (known: keywords, regex)'),
     ({"name": "w", "team": "l0-lkpp", "when": {"subject": {"keywords": ["x"], "regex": "x"}}},
