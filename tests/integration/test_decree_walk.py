@@ -54,8 +54,14 @@ def where(ref: str = REF) -> tuple[str, str, str]:
 def test_one_ticket_walks_the_decree_and_the_report_counts_its_work(
         imap_server, smtp_sink, db_url, tmp_path, capsys):
     desk = Desk(imap_server, smtp_sink, db_url, tmp_path, agents=ROSTER)
-    new = desk.deliver(mails.report(message_id=REPORT_ID))
+    new = desk.deliver(mails.report(message_id=REPORT_ID, body=(
+        "Selamat pagi,\n\nSaya panitia di LPSE Kab. Bogor. Sejak tadi pagi saya tidak bisa "
+        "login ke SPSE: muncul pesan akun terkunci.\n\nTerima kasih,\nRina Wati")))
     assert where() == ("L0", "l0-lkpp", "new")
+    # Intake read what the ticket concerns from the mail (the operator's list, gateway/routing/
+    # lpse.toml: "Kab." spelt out); nobody has set either by hand.
+    ticket = tickets.get_ticket(REF)
+    assert (ticket.application, ticket.lpse) == ("SPSE", "kab-bogor")
 
     # L0 -> L2 in one step: refused for an agent, with the reason; the ticket stays at L0.
     refused(step(desk, BUDI, new[BUDI], "#eskalasi L2 modul reset rusak", 1), BUDI,
@@ -110,6 +116,10 @@ def test_one_ticket_walks_the_decree_and_the_report_counts_its_work(
     # A second report: Budi's jump is refused, Lina's emergency jump is allowed and recorded.
     other = desk.deliver(mails.report(message_id="<CAGx7rina0009@mail.gmail.com>",
                                       subject="Server SPSE mati"))
+    # Budi names its LPSE by hand (intake found none in the mail).
+    step(desk, BUDI, other[BUDI], "#lpse LPSE Sleman\n#aplikasi SPSE", 19)
+    assert (tickets.get_ticket(SECOND).application, tickets.get_ticket(SECOND).lpse) == \
+        ("SPSE", "kab-sleman")
     refused(step(desk, BUDI, other[BUDI], "#eskalasi L2 darurat server mati", 20), BUDI,
             "hanya lead yang boleh melompati tingkat dalam keadaan darurat")
     jumped = step(desk, LINA, other[LINA],
@@ -126,6 +136,8 @@ def test_one_ticket_walks_the_decree_and_the_report_counts_its_work(
     assert [(a["level"], a["code"], a["application"]) for a in shown["actions"]] == [
         ("L1", "restart-layanan", "SPSE"), ("L2", "perbaikan-bug", "SIKaP")]
     assert [s["stage"] for s in shown["stages"]] == ["analysis", "fixing", "release"]
+    assert (shown["application"], shown["lpse"], shown["lpse_name"]) == (
+        "SPSE", "kab-bogor", "LPSE Kabupaten Bogor")
 
     today = datetime.now(timezone.utc).date()
     period = ["--from", str(today - timedelta(days=1)), "--to", str(today + timedelta(days=1))]
@@ -136,3 +148,11 @@ def test_one_ticket_walks_the_decree_and_the_report_counts_its_work(
     assert groups[("L2", "l2-telkom")]["actions"] == [["perbaikan-bug", "SIKaP", 1]]
     assert groups[("L2", "l2-telkom")]["stage_hours"] == {"analysis": 2.0, "fixing": 3.0,
                                                           "release": 1.0}
+    # The tickets per LPSE and per application, over every level and team.
+    assert [(c["name"], c["opened"], c["resolved"], c["open"]) for c in report["lpse"]] == [
+        ("kab-bogor", 1, 1, 0), ("kab-sleman", 1, 0, 1)]
+    assert [(c["name"], c["opened"], c["resolved"], c["open"])
+            for c in report["applications"]] == [("SPSE", 2, 1, 1)]
+    assert cli.main(["--config", str(config), "tickets", "list", "--lpse", "LPSE Kabupaten Bogor",
+                     "--json"]) == 0
+    assert [t["ref"] for t in json.loads(capsys.readouterr().out)] == [REF]
