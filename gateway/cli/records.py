@@ -59,10 +59,12 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
-    for key in ("ref", "subject", "reporter", "level", "team", "status", "priority", "category",
-                "assignee", "linked", "application"):
-        print(f"{heading(key):10} {word(key, data[key])}")
-    print(f"{heading('lpse'):10} {data['lpse'] or '-'}"
+    keys = ("ref", "subject", "reporter", "level", "team", "status", "priority", "category",
+            "assignee", "linked", "application")
+    width = max(10, *(len(heading(key)) for key in (*keys, "lpse")))  # the longest heading
+    for key in keys:
+        print(f"{heading(key):{width}} {word(key, data[key])}")
+    print(f"{heading('lpse'):{width}} {data['lpse'] or '-'}"
           + (f" ({data['lpse_name']})" if data.get("lpse_name") else ""))
     if data["categories"]:
         print(f"{heading('categories')}: " + "; ".join(
@@ -89,8 +91,9 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
         print(f"  {m['at']} {word('direction', m['direction']):8} "
               f"{word('visibility', m['visibility']):8} {m['from']}: {m['subject']}")
     print("\n" + t("events"))
+    kinds = max((len(e["kind"]) for e in data["events"]), default=0)
     for e in data["events"]:
-        print(f"  {e['at']} {e['kind']:14} {e['actor']}: {e['detail']}")
+        print(f"  {e['at']} {e['kind']:{kinds}} {e['actor']}: {e['detail']}")
     return EXIT_OK
 
 

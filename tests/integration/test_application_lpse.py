@@ -101,7 +101,7 @@ def test_intake_sets_them_rules_route_on_them_agents_change_them(imap_server, sm
     # `ldp tickets show` names them.
     assert cli.main(["--config", str(config), "tickets", "show", "LDP-000001"]) == 0
     shown = capsys.readouterr().out.splitlines()
-    assert "application SPSE" in shown and "LPSE       kab-bantul (LPSE Kabupaten Bantul)" in shown
+    assert "application SPSE" in shown and "LPSE        kab-bantul (LPSE Kabupaten Bantul)" in shown
 
     # The report counts the tickets opened per application and per LPSE, per level and team.
     today = datetime.now(timezone.utc).date()
