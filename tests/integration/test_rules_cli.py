@@ -187,7 +187,7 @@ def test_lpse_list_shows_the_operators_list_and_finds_close_ones(tmp_path):
     assert (whole.returncode, whole.stderr) == (0, "")
     assert whole.stdout.splitlines()[2].split() == [
         "kab-sleman", "LPSE", "Kabupaten", "Sleman", "slemankab.go.id,", "lpse.slemankab.go.id"]
-    assert whole.stdout.splitlines()[-1].startswith("18 LPSE; applications: SPSE, SIKaP, other")
+    assert whole.stdout.splitlines()[-1].startswith("19 LPSE; applications: SPSE, SIKaP, other")
     close = ldp(tmp_path, config, "lpse", "list", "--find", "LPSE Bandungg")
     assert [line.split()[0] for line in close.stdout.splitlines()[2:]] == [
         "kab-bandung", "kota-bandung", "kab-bandung-barat"]

@@ -45,7 +45,7 @@ def test_an_unknown_lpse_is_refused_with_the_close_ones():
     far = plan("#lpse Atlantis").steps[0].error
     assert far.code == "unknown_lpse"
     assert far.text("en", command_word).startswith(
-        "LPSE 'Atlantis' is not in the LPSE list (18 LPSE) and none is close. Write its code, "
+        "LPSE 'Atlantis' is not in the LPSE list (19 LPSE) and none is close. Write its code, "
         "full name or domain as the list has it, for example kab-sleman / LPSE Kabupaten Sleman")
 
 
