@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import logging
 import re
 import secrets
@@ -128,22 +129,97 @@ class TemplateProblem(ValueError):
 # Beyond these a canned answer is not an answer but an attempt on the process's memory.
 MAX_ANSWER_CHARS = 64 * 1024
 _MAX_REPEAT = 10_000
+# A field width of six digits or more in a "%" or str.format pattern ("%010000000d").
+_WIDE_FORMAT = re.compile(r"\d{6,}")
+
+
+def _too_large(value: object) -> bool:
+    """A string or list over MAX_ANSWER_CHARS: no step of an answer needs one."""
+    return isinstance(value, (str, list, tuple)) and len(value) > MAX_ANSWER_CHARS
+
+
+def _check_numbers(arguments) -> None:
+    """A number argument over MAX_ANSWER_CHARS is a width or a count no answer needs
+    (`center(10**7)`, `lipsum(10**5)`, `"{:>{w}}".format(w=10**7)`)."""
+    if any(isinstance(a, int) and not isinstance(a, bool) and abs(a) > MAX_ANSWER_CHARS
+           for a in arguments):
+        raise jinja2.sandbox.SecurityError("number too large")
+
+
+def _bounded_filter(name: str, function: Callable) -> Callable:
+    """A filter whose result, and whatever it must build on the way, stays within
+    MAX_ANSWER_CHARS: checked before it runs where one call can build a great deal (`join`,
+    `replace`, `format`), and after it for every filter."""
+    skip = 1 if getattr(function, "jinja_pass_arg", None) else 0  # the context it is passed
+
+    @functools.wraps(function)
+    def bounded(*args, **kwargs):
+        value, rest = (args[skip], args[skip + 1:]) if len(args) > skip else (None, ())
+        _check_numbers((*rest, *kwargs.values()))
+        if name == "join":
+            items, total = [], 0
+            separator = str(rest[0]) if rest else str(kwargs.get("d", ""))
+            for item in value:
+                total += len(separator) + (len(item) if isinstance(item, str) else 16)
+                if total > MAX_ANSWER_CHARS:
+                    raise jinja2.sandbox.SecurityError("join too large")
+                items.append(item)
+            args = (*args[:skip], items, *rest)
+        elif name == "replace" and isinstance(value, str) and len(rest) >= 2:
+            old, new = str(rest[0]), str(rest[1])
+            if (value.count(old) if old else len(value) + 1) * len(new) > MAX_ANSWER_CHARS:
+                raise jinja2.sandbox.SecurityError("replace too large")
+        elif name == "format" and isinstance(value, str) and _WIDE_FORMAT.search(value):
+            raise jinja2.sandbox.SecurityError("format too wide")
+        result = function(*args, **kwargs)
+        if _too_large(result):
+            raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")
+        return result
+    return bounded
 
 
 class _AnswerSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     """Jinja's sandbox (no attribute of Python's internals, no mutation of the context), with
-    "*" and "**" kept small: `{{ "x" * 10**10 }}` would otherwise build a string of gigabytes."""
+    each step kept small: a repetition, a "%" format, a call or a filter that would build more
+    than MAX_ANSWER_CHARS is refused before it does (`{{ "x" * 10000 * 10000 }}` would
+    otherwise build a string of gigabytes, and the check of the finished answer come too late),
+    and the output is counted as it is written."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        del self.globals["lipsum"]  # paragraphs of filler text: no answer needs them
+        self.filters = {name: _bounded_filter(name, function)
+                        for name, function in self.filters.items()}
 
     def call_binop(self, context, operator, left, right):
         if operator == "**" and isinstance(right, int) and abs(right) > 64:
             raise jinja2.sandbox.SecurityError("exponent too large")
-        if operator == "*" and any(isinstance(v, int) and abs(v) > _MAX_REPEAT
-                                   for v in (left, right)) \
-                and any(isinstance(v, (str, list, tuple)) for v in (left, right)):
-            raise jinja2.sandbox.SecurityError("repetition too large")
+        if operator == "*":
+            counts = [v for v in (left, right) if isinstance(v, int) and not isinstance(v, bool)]
+            sequences = [v for v in (left, right) if isinstance(v, (str, list, tuple))]
+            if counts and sequences and (abs(counts[0]) > _MAX_REPEAT
+                                         or len(sequences[0]) * counts[0] > MAX_ANSWER_CHARS):
+                raise jinja2.sandbox.SecurityError("repetition too large")
+        if operator == "%" and isinstance(left, str):
+            _check_numbers(right if isinstance(right, tuple) else (right,))
+            if _WIDE_FORMAT.search(left):
+                raise jinja2.sandbox.SecurityError("format too wide")
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's own names)
+        _check_numbers((*args, *kwargs.values()))
+        result = super().call(__context, __obj, *args, **kwargs)
+        if _too_large(result):
+            raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")
+        return result
+
+    def wrap_str_format(self, value):
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None and _WIDE_FORMAT.search(value.__self__):
+            raise jinja2.sandbox.SecurityError("format too wide")
+        return wrapped
 
 
 # Jinja's own defaults for whitespace, as an operator who knows Jinja expects them.
@@ -155,7 +231,15 @@ def render_sandboxed(source: str, context: dict) -> str:
     only `context` to read. TemplateProblem with the reason for a syntax error, an unknown
     field, a forbidden operation or an answer over MAX_ANSWER_CHARS."""
     try:
-        text = _SANDBOX.from_string(source).render(**context)
+        pieces, written = [], 0
+        for piece in _SANDBOX.from_string(source).generate(**context):
+            written += len(piece)
+            if written > MAX_ANSWER_CHARS:  # a loop's output, counted as it comes
+                raise TemplateProblem(f"longer than {MAX_ANSWER_CHARS} characters")
+            pieces.append(piece)
+        text = "".join(pieces)
+    except TemplateProblem:
+        raise
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(f"line {exc.lineno}: {exc.message}") from None
     except jinja2.sandbox.SecurityError as exc:
@@ -165,8 +249,6 @@ def render_sandboxed(source: str, context: dict) -> str:
     except (ArithmeticError, TypeError, ValueError, LookupError, OverflowError) as exc:
         # What a template's own expression may raise ({{ 1 / 0 }}, {{ "a" + 1 }}).
         raise TemplateProblem(f"{type(exc).__name__}: {exc}") from None
-    if len(text) > MAX_ANSWER_CHARS:
-        raise TemplateProblem(f"longer than {MAX_ANSWER_CHARS} characters")
     return text.strip("\n")
 
 

@@ -3,6 +3,8 @@ canned answers' sandbox (`compose.render_sandboxed`) renders plain fields and re
 reaches past them."""
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 
 from gateway.compose import TemplateProblem, render_sandboxed
@@ -44,7 +46,7 @@ def test_the_sandbox_fills_fields_and_refuses_the_rest():
                            ("{{ 9 ** 99999 }}", "not allowed: exponent too large"),
                            ("{{ 1 / 0 }}", "ZeroDivisionError"),
                            ("{% for %}", "line 1: "),
-                           ("{% for i in range(70000) %}xx{% endfor %}", "longer than 65536")):
+                           ("{% for i in range(40000) %}xx{% endfor %}", "longer than 65536")):
         with pytest.raises(TemplateProblem) as caught:
             render_sandboxed(source, {"name": "Rina"})
         assert str(caught.value).startswith(reason), source
@@ -64,3 +66,29 @@ def test_answers_are_found_by_name_in_the_tickets_language_else_the_other(tmp_pa
     assert answers.find(folder, "hanya-id", "en").language == "id"
     assert answers.find(folder, "tidak-ada", "id") is None
     assert answers.listing("") == () and answers.listing(str(tmp_path / "nowhere")) == ()
+
+
+@pytest.mark.parametrize("source", [
+    "{{ 'x' * 10000 * 1000 }}",                       # each factor small, the product not
+    "{{ (range(10000)|list) * 1000 }}",
+    "{{ 'x'|center(10000000) }}",
+    "{{ 'x'|indent(10000000, true) }}",
+    "{{ '%010000000d'|format(1) }}",
+    "{{ '%010000000d' % 1 }}",
+    "{{ '{:>10000000}'.format(1) }}",
+    "{{ range(1000)|join('x' * 10000) }}",
+    "{{ ('x' * 10000)|replace('x', 'y' * 1000) }}",
+    "{{ lipsum(2000) }}",
+    "{% for i in range(100000) %}{% for j in range(10) %}xxxxxxxxxx{% endfor %}{% endfor %}",
+])
+def test_the_sandbox_refuses_a_huge_answer_before_building_it(source):
+    """An answer over MAX_ANSWER_CHARS is refused before it is built, not after: every one of
+    these would take ten megabytes or more (and, scaled up, the gateway's memory)."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(TemplateProblem):
+            render_sandboxed(source, {"name": "Rina"})
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000, (source, peak)
