@@ -92,3 +92,28 @@ def test_the_sandbox_refuses_a_huge_answer_before_building_it(source):
     finally:
         tracemalloc.stop()
     assert peak < 2_000_000, (source, peak)
+
+
+def test_an_answer_is_never_a_file_outside_the_answers_folder(tmp_path):
+    """Whoever may write in the answers folder may not make the gateway read its other files
+    (its configuration holds the reply tokens' secret) into a reporter's mail: a link to a
+    file elsewhere, or a language folder that leads elsewhere, is no answer."""
+    secret = tmp_path / "ldp.toml"
+    secret.write_text('[security]\nsecret = "s3cret-s3cret-s3cret"\n', encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "lain.txt").write_text("Not an answer\n", encoding="utf-8")
+    folder = tmp_path / "answers"
+    (folder / "id").mkdir(parents=True)
+    (folder / "id" / "salam.txt").write_text("Salam\n", encoding="utf-8")
+    (folder / "id" / "rahasia.txt").symlink_to(secret)
+    (folder / "en").symlink_to(elsewhere)
+    assert answers.names(str(folder)) == ("salam",)
+    assert answers.find(str(folder), "rahasia", "id") is None
+    assert answers.find(str(folder), "lain", "en") is None
+    # A file swapped for a link after it was listed is not read either.
+    found = answers.find(str(folder), "salam", "id")
+    found.path.unlink()
+    found.path.symlink_to(secret)
+    with pytest.raises(OSError):
+        found.source()
