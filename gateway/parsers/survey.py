@@ -38,18 +38,20 @@ _NOT_AN_ANSWER = re.compile(
     r"issues?|broken)\b", re.IGNORECASE)
 
 
-# The scale's own words ("1 tidak baik", "3 not quite good"), and "sekali lagi" of "terima
-# kasih sekali lagi": taken out before the negations below are looked for.
+# The scale's own words ("1 tidak baik", "3 not quite good"): taken out before the negations
+# below are looked for.
 _SCALE_WORDS = re.compile(r"\b(?:(?:tidak|kurang|sangat)\s+baik|not(?:\s+quite)?\s+good|"
-                          r"very\s+good|sekali\s+lagi)\b", re.IGNORECASE)
-# A negation, or a word that says something is down, gone or back: "1 ngga bisa login",
+                          r"very\s+good)\b", re.IGNORECASE)
+# A negation, or a word that says something is down, gone or back ("sudah bisa lagi" and
+# "normal kembali" are thanks, "muncul kembali" is not): "1 ngga bisa login",
 # "1 tidak berfungsi", "1 server down lagi", "1 not fixed yet" report the problem again, in
 # words the list above cannot foresee one by one.
 _NEGATION = re.compile(
     r"\b(?:tidak|tdk|tak|gak|ga|gk|nggak|ngga|ngak|enggak|engga|kagak|nda|ndak|bukan|"
     r"belum|belom|blum|blom|gabisa|gbs|not|no|never|cannot|can't|cant|don'?t|didn'?t|"
-    r"doesn'?t|isn'?t|won'?t|wasn'?t|aren'?t|hasn'?t|haven'?t|yet|down|lagi|kembali|"
-    r"hilang|blokir|terblokir|diblokir|crash\w*|rusak|macet|hang)\b", re.IGNORECASE)
+    r"doesn'?t|isn'?t|won'?t|wasn'?t|aren'?t|hasn'?t|haven'?t|yet|down|hilang|blokir|"
+    r"terblokir|diblokir|crash\w*|rusak|macet|hang|terulang|kambuh|muncul\s+kembali|"
+    r"terjadi\s+(?:lagi|kembali))\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

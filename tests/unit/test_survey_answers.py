@@ -22,6 +22,8 @@ from tests.conftest import make_settings
     ("1 tidak baik", Answer(1, "tidak baik")),
     ("4 sangat baik, terima kasih sekali lagi", Answer(4, "sangat baik, terima kasih sekali lagi")),
     ("3 not quite good, slow", Answer(3, "not quite good, slow")),
+    ("4 sudah bisa lagi, terima kasih", Answer(4, "sudah bisa lagi, terima kasih")),
+    ("4 sudah normal kembali", Answer(4, "sudah normal kembali")),
     ("2) kurang baik, lama dibalas", Answer(2, "kurang baik, lama dibalas")),
     ("4 - mantap\n\nSalam,\nRina", Answer(4, "mantap Salam, Rina")),
     ("4 thanks, quick and clear", Answer(4, "thanks, quick and clear")),
