@@ -146,6 +146,23 @@ def _check_numbers(arguments) -> None:
         raise jinja2.sandbox.SecurityError("number too large")
 
 
+def _joined_items(separator: str, items) -> list:
+    """`items` as a list, refused before a join of them would pass MAX_ANSWER_CHARS (a long
+    separator between many items: each small, the whole of gigabytes)."""
+    kept, total = [], 0
+    for item in items:
+        total += len(separator) + (len(item) if isinstance(item, str) else 16)
+        if total > MAX_ANSWER_CHARS:
+            raise jinja2.sandbox.SecurityError("join too large")
+        kept.append(item)
+    return kept
+
+
+def _check_replace(text: str, old: str, new: str) -> None:
+    if (text.count(old) if old else len(text) + 1) * len(new) > MAX_ANSWER_CHARS:
+        raise jinja2.sandbox.SecurityError("replace too large")
+
+
 def _bounded_filter(name: str, function: Callable) -> Callable:
     """A filter whose result, and whatever it must build on the way, stays within
     MAX_ANSWER_CHARS: checked before it runs where one call can build a great deal (`join`,
@@ -157,18 +174,10 @@ def _bounded_filter(name: str, function: Callable) -> Callable:
         value, rest = (args[skip], args[skip + 1:]) if len(args) > skip else (None, ())
         _check_numbers((*rest, *kwargs.values()))
         if name == "join":
-            items, total = [], 0
             separator = str(rest[0]) if rest else str(kwargs.get("d", ""))
-            for item in value:
-                total += len(separator) + (len(item) if isinstance(item, str) else 16)
-                if total > MAX_ANSWER_CHARS:
-                    raise jinja2.sandbox.SecurityError("join too large")
-                items.append(item)
-            args = (*args[:skip], items, *rest)
+            args = (*args[:skip], _joined_items(separator, value), *rest)
         elif name == "replace" and isinstance(value, str) and len(rest) >= 2:
-            old, new = str(rest[0]), str(rest[1])
-            if (value.count(old) if old else len(value) + 1) * len(new) > MAX_ANSWER_CHARS:
-                raise jinja2.sandbox.SecurityError("replace too large")
+            _check_replace(value, str(rest[0]), str(rest[1]))
         elif name == "format" and isinstance(value, str) and _WIDE_FORMAT.search(value):
             raise jinja2.sandbox.SecurityError("format too wide")
         result = function(*args, **kwargs)
@@ -210,6 +219,12 @@ class _AnswerSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's own names)
         _check_numbers((*args, *kwargs.values()))
+        text = getattr(__obj, "__self__", None)
+        if isinstance(text, str) and args:  # a string's own methods, as the filters above
+            if __obj.__name__ == "join":
+                args = (_joined_items(text, args[0]), *args[1:])
+            elif __obj.__name__ == "replace" and len(args) >= 2:
+                _check_replace(text, str(args[0]), str(args[1]))
         result = super().call(__context, __obj, *args, **kwargs)
         if _too_large(result):
             raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")

@@ -78,6 +78,8 @@ def test_answers_are_found_by_name_in_the_tickets_language_else_the_other(tmp_pa
     "{{ '{:>10000000}'.format(1) }}",
     "{{ range(1000)|join('x' * 10000) }}",
     "{{ ('x' * 10000)|replace('x', 'y' * 1000) }}",
+    "{{ ('x' * 10000).replace('x', 'y' * 1000) }}",
+    "{{ ('x' * 1000).join(range(10000)|map('string')) }}",
     "{{ lipsum(2000) }}",
     "{% for i in range(100000) %}{% for j in range(10) %}xxxxxxxxxx{% endfor %}{% endfor %}",
 ])
