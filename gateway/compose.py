@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 import jinja2
+import jinja2.compiler
 import jinja2.sandbox
 from markupsafe import Markup, escape
 
@@ -129,8 +130,9 @@ class TemplateProblem(ValueError):
 # Beyond these a canned answer is not an answer but an attempt on the process's memory.
 MAX_ANSWER_CHARS = 64 * 1024
 _MAX_REPEAT = 10_000
-# A field width of six digits or more in a "%" or str.format pattern ("%010000000d").
-_WIDE_FORMAT = re.compile(r"\d{6,}")
+# The fields of a "%" pattern and of a str.format pattern, with their widths and precisions.
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?[a-zA-Z%]")
+_BRACE_FIELD = re.compile(r"\{([^{}]*)(\{)?")
 
 
 def _too_large(value: object) -> bool:
@@ -144,6 +146,23 @@ def _check_numbers(arguments) -> None:
     if any(isinstance(a, int) and not isinstance(a, bool) and abs(a) > MAX_ANSWER_CHARS
            for a in arguments):
         raise jinja2.sandbox.SecurityError("number too large")
+
+
+def _check_format(pattern: str, arguments, braces: bool = False) -> None:
+    """Refuse a "%" (or str.format) pattern whose output would pass MAX_ANSWER_CHARS: each
+    field as long as the longest argument, plus its width and precision; a width taken from
+    the arguments ("*", a nested field) is refused."""
+    values = list(arguments.values()) if isinstance(arguments, dict) else list(arguments)
+    longest = max((len(str(v)) for v in values), default=0)
+    size = len(pattern)
+    for field in (_BRACE_FIELD if braces else _PERCENT_FIELD).finditer(pattern):
+        numbers = re.findall(r"\d+", field.group(1).partition(":")[2]) if braces else \
+            [n for n in field.groups() if n]
+        if "*" in numbers or (braces and field.group(2)):
+            raise jinja2.sandbox.SecurityError("format width from an argument")
+        size += longest + sum(int(n) for n in numbers)
+        if size > MAX_ANSWER_CHARS:
+            raise jinja2.sandbox.SecurityError("format too wide")
 
 
 def _joined_items(separator: str, items) -> list:
@@ -178,8 +197,8 @@ def _bounded_filter(name: str, function: Callable) -> Callable:
             args = (*args[:skip], _joined_items(separator, value), *rest)
         elif name == "replace" and isinstance(value, str) and len(rest) >= 2:
             _check_replace(value, str(rest[0]), str(rest[1]))
-        elif name == "format" and isinstance(value, str) and _WIDE_FORMAT.search(value):
-            raise jinja2.sandbox.SecurityError("format too wide")
+        elif name == "format" and isinstance(value, str):
+            _check_format(value, kwargs or rest)
         result = function(*args, **kwargs)
         if _too_large(result):
             raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")
@@ -194,7 +213,7 @@ class _AnswerSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     otherwise build a string of gigabytes, and the check of the finished answer come too late),
     and the output is counted as it is written."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def __init__(self, **options):
         super().__init__(**options)
@@ -213,8 +232,10 @@ class _AnswerSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
                 raise jinja2.sandbox.SecurityError("repetition too large")
         if operator == "%" and isinstance(left, str):
             _check_numbers(right if isinstance(right, tuple) else (right,))
-            if _WIDE_FORMAT.search(left):
-                raise jinja2.sandbox.SecurityError("format too wide")
+            _check_format(left, right if isinstance(right, (tuple, dict)) else (right,))
+        if operator == "+" and all(isinstance(v, (str, list, tuple)) for v in (left, right)) \
+                and len(left) + len(right) > MAX_ANSWER_CHARS:
+            raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's own names)
@@ -232,9 +253,38 @@ class _AnswerSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     def wrap_str_format(self, value):
         wrapped = super().wrap_str_format(value)
-        if wrapped is not None and _WIDE_FORMAT.search(value.__self__):
-            raise jinja2.sandbox.SecurityError("format too wide")
-        return wrapped
+        if wrapped is None:
+            return None
+        pattern, mapping = value.__self__, value.__name__ == "format_map"
+
+        def bounded(*args, **kwargs):
+            _check_numbers((*args, *kwargs.values()))
+            _check_format(pattern, [*args, *kwargs.values()] if not mapping else
+                          (args[0] if args and isinstance(args[0], dict) else ()), braces=True)
+            return wrapped(*args, **kwargs)
+        return bounded
+
+    def bounded_concat(self, parts) -> str:
+        """The `~` operator (`_BoundedCodeGenerator`): "a ~ a" doubled a few times over is
+        gigabytes, and it is neither a call nor a binary operator the sandbox sees."""
+        parts = [str(p) for p in parts]
+        if sum(map(len, parts)) > MAX_ANSWER_CHARS:
+            raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")
+        return "".join(parts)
+
+
+class _BoundedCodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's code, with `~` going through the sandbox's `bounded_concat`."""
+
+    def visit_Concat(self, node, frame) -> None:
+        self.write("environment.bounded_concat((")
+        for argument in node.nodes:
+            self.visit(argument, frame)
+            self.write(", ")
+        self.write("))")
+
+
+_AnswerSandbox.code_generator_class = _BoundedCodeGenerator
 
 
 # Jinja's own defaults for whitespace, as an operator who knows Jinja expects them.

@@ -80,6 +80,13 @@ def test_answers_are_found_by_name_in_the_tickets_language_else_the_other(tmp_pa
     "{{ ('x' * 10000)|replace('x', 'y' * 1000) }}",
     "{{ ('x' * 10000).replace('x', 'y' * 1000) }}",
     "{{ ('x' * 1000).join(range(10000)|map('string')) }}",
+    "{% set a = 'x' * 10000 %}{% set a = a ~ a %}{% set a = a ~ a %}{% set a = a ~ a %}"
+    "{% set a = a ~ a %}{% set a = a ~ a %}{% set a = a ~ a %}{% set a = a ~ a %}{{ a|length }}",
+    "{% set a = 'x' * 6000 * 10 %}{% set a = a + a %}{% set a = a + a %}{% set a = a + a %}"
+    "{% set a = a + a %}{% set a = a + a %}{% set a = a + a %}{% set a = a + a %}{{ a|length }}",
+    "{{ ('%s' * 200) % (('x' * 5000 * 10,) * 200) }}",
+    "{{ ('{0}' * 200).format('x' * 5000 * 10) }}",
+    "{{ '%9999s' * 1000 % ((1,) * 1000) }}",
     "{{ lipsum(2000) }}",
     "{% for i in range(100000) %}{% for j in range(10) %}xxxxxxxxxx{% endfor %}{% endfor %}",
 ])
