@@ -27,6 +27,7 @@ from typing import BinaryIO, Callable
 import jinja2
 import jinja2.compiler
 import jinja2.sandbox
+import jinja2.utils
 from markupsafe import Markup, escape
 
 from gateway import resources
@@ -135,9 +136,40 @@ _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?[a-z
 _BRACE_FIELD = re.compile(r"\{([^{}]*)(\{)?")
 
 
+def _size(value: object) -> int:
+    """About how many characters `value` is as text, counted through lists, tuples, dicts and
+    namespaces (a list of one long string many times over is cheap to hold, not to print),
+    stopping once past MAX_ANSWER_CHARS."""
+    total, stack = 0, [value]
+    while stack and total <= MAX_ANSWER_CHARS:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            total += 2 + len(item)
+            stack.extend(item)
+        elif isinstance(item, dict):
+            total += 2 + len(item)
+            stack.extend((*item.keys(), *item.values()))
+        elif isinstance(item, jinja2.utils.Namespace):
+            stack.extend(object.__getattribute__(item, "_Namespace__attrs").values())
+        elif isinstance(item, int):
+            total += item.bit_length() // 3 + 1
+        else:
+            total += 16
+    return total
+
+
 def _too_large(value: object) -> bool:
-    """A string or list over MAX_ANSWER_CHARS: no step of an answer needs one."""
-    return isinstance(value, (str, list, tuple)) and len(value) > MAX_ANSWER_CHARS
+    """A value over MAX_ANSWER_CHARS as text: no step of an answer needs one."""
+    return _size(value) > MAX_ANSWER_CHARS
+
+
+def _finalize(value: object) -> object:
+    """Each {{ value }} checked before it is made text."""
+    if _too_large(value):
+        raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")
+    return value
 
 
 def _check_numbers(arguments) -> None:
@@ -170,7 +202,7 @@ def _joined_items(separator: str, items) -> list:
     separator between many items: each small, the whole of gigabytes)."""
     kept, total = [], 0
     for item in items:
-        total += len(separator) + (len(item) if isinstance(item, str) else 16)
+        total += len(separator) + _size(item)
         if total > MAX_ANSWER_CHARS:
             raise jinja2.sandbox.SecurityError("join too large")
         kept.append(item)
@@ -192,6 +224,8 @@ def _bounded_filter(name: str, function: Callable) -> Callable:
     def bounded(*args, **kwargs):
         value, rest = (args[skip], args[skip + 1:]) if len(args) > skip else (None, ())
         _check_numbers((*rest, *kwargs.values()))
+        if any(map(_too_large, (*args[skip:], *kwargs.values()))):
+            raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")
         if name == "join":
             separator = str(rest[0]) if rest else str(kwargs.get("d", ""))
             args = (*args[:skip], _joined_items(separator, value), *rest)
@@ -222,24 +256,29 @@ class _AnswerSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
                         for name, function in self.filters.items()}
 
     def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+        if operator == "**" and isinstance(right, int) and (abs(right) > 64 or (
+                isinstance(left, int) and abs(left).bit_length() * abs(right) > 1 << 16)):
             raise jinja2.sandbox.SecurityError("exponent too large")
         if operator == "*":
             counts = [v for v in (left, right) if isinstance(v, int) and not isinstance(v, bool)]
             sequences = [v for v in (left, right) if isinstance(v, (str, list, tuple))]
             if counts and sequences and (abs(counts[0]) > _MAX_REPEAT
-                                         or len(sequences[0]) * counts[0] > MAX_ANSWER_CHARS):
+                                         or _size(sequences[0]) * counts[0] > MAX_ANSWER_CHARS):
                 raise jinja2.sandbox.SecurityError("repetition too large")
+            if len(counts) == 2 and sum(abs(c).bit_length() for c in counts) > 1 << 16:
+                raise jinja2.sandbox.SecurityError("number too large")
         if operator == "%" and isinstance(left, str):
             _check_numbers(right if isinstance(right, tuple) else (right,))
             _check_format(left, right if isinstance(right, (tuple, dict)) else (right,))
         if operator == "+" and all(isinstance(v, (str, list, tuple)) for v in (left, right)) \
-                and len(left) + len(right) > MAX_ANSWER_CHARS:
+                and _size(left) + _size(right) > MAX_ANSWER_CHARS:
             raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's own names)
         _check_numbers((*args, *kwargs.values()))
+        if any(map(_too_large, (*args, *kwargs.values()))):
+            raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")
         text = getattr(__obj, "__self__", None)
         if isinstance(text, str) and args:  # a string's own methods, as the filters above
             if __obj.__name__ == "join":
@@ -267,10 +306,10 @@ class _AnswerSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     def bounded_concat(self, parts) -> str:
         """The `~` operator (`_BoundedCodeGenerator`): "a ~ a" doubled a few times over is
         gigabytes, and it is neither a call nor a binary operator the sandbox sees."""
-        parts = [str(p) for p in parts]
-        if sum(map(len, parts)) > MAX_ANSWER_CHARS:
+        parts = list(parts)
+        if _size(parts) > MAX_ANSWER_CHARS:
             raise jinja2.sandbox.SecurityError(f"longer than {MAX_ANSWER_CHARS} characters")
-        return "".join(parts)
+        return "".join(map(str, parts))
 
 
 class _BoundedCodeGenerator(jinja2.compiler.CodeGenerator):
@@ -288,7 +327,8 @@ _AnswerSandbox.code_generator_class = _BoundedCodeGenerator
 
 
 # Jinja's own defaults for whitespace, as an operator who knows Jinja expects them.
-_SANDBOX = _AnswerSandbox(undefined=jinja2.StrictUndefined, autoescape=False)
+_SANDBOX = _AnswerSandbox(undefined=jinja2.StrictUndefined, autoescape=False,
+                          finalize=_finalize)
 
 
 def render_sandboxed(source: str, context: dict) -> str:

@@ -87,6 +87,10 @@ def test_answers_are_found_by_name_in_the_tickets_language_else_the_other(tmp_pa
     "{{ ('%s' * 200) % (('x' * 5000 * 10,) * 200) }}",
     "{{ ('{0}' * 200).format('x' * 5000 * 10) }}",
     "{{ '%9999s' * 1000 % ((1,) * 1000) }}",
+    "{% set a = 'x' * 5000 * 10 %}{{ [a] * 200 }}",        # one string, many references
+    "{% set a = 'x' * 5000 * 10 %}{% set l = [a, a, a, a, a, a, a, a, a, a] %}"
+    "{% set l = [l, l, l, l, l, l, l, l, l, l] %}{{ l|string|length }}",
+    "{% set a = 9 ** 64 %}{% set a = a ** 64 %}{% set a = a ** 64 %}{{ a * a * a }}",
     "{{ lipsum(2000) }}",
     "{% for i in range(100000) %}{% for j in range(10) %}xxxxxxxxxx{% endfor %}{% endfor %}",
 ])
