@@ -234,10 +234,17 @@ def _check_references(settings: Settings) -> None:
     ids = [t.id for t in settings.teams]
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{src}: teams: duplicate team id")
+    seen: dict[str, int] = {}
     for i, agent in enumerate(settings.agents):
         if settings.team(agent.team) is None:
             raise ConfigError(f"{src}: agents[{i}].team: unknown team {agent.team!r} "
                               f"(known: {', '.join(ids) or 'none'})")
+        # One address, one agent: a second entry would never be read (`Settings.agent` finds
+        # the first), and the welcome mail's row per address would fail the timers.
+        first = seen.setdefault(agent.email.lower(), i)
+        if first != i:
+            raise ConfigError(f"{src}: agents[{i}].email: {agent.email} is listed already "
+                              f"(agents[{first}]): one entry per address")
     if settings.teams and not settings.teams_at(Level.L0):
         raise ConfigError(f"{src}: teams: at least one team must be at level L0")
     default = settings.routing.default_team

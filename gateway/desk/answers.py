@@ -6,7 +6,9 @@ whoever may write in that folder is not trusted with the gateway's process.
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +25,14 @@ class Answer:
     path: Path
 
     def source(self) -> str:
-        """The template's text; OSError or UnicodeDecodeError (or ValueError when too long)."""
-        data = self.path.read_bytes()
+        """The template's text; OSError or UnicodeDecodeError (or ValueError when too long).
+        Never through a link, nor from a pipe or device (a file swapped for one after the
+        listing is not read, and no open waits)."""
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        with os.fdopen(os.open(self.path, flags), "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise OSError(f"{self.path}: not a regular file")
+            data = file.read(MAX_SOURCE_BYTES + 1)
         if len(data) > MAX_SOURCE_BYTES:
             raise ValueError(f"{self.path}: longer than {MAX_SOURCE_BYTES} bytes")
         return data.decode("utf-8")
@@ -40,18 +48,23 @@ class Answer:
 
 def listing(folder: str) -> tuple[Answer, ...]:
     """Every answer in `folder`, by name then language (Indonesian first); none when the
-    folder is not set or not there. Files whose names are no answer name are left out."""
+    folder is not set or not there. Files whose names are no answer name are left out, and so
+    are links and whatever lies outside the folder (a link to the configuration would put its
+    secret into a reporter's mail)."""
     if not folder:
         return ()
     found = []
+    root = Path(folder).resolve()
     for language in LANGUAGES:
         place = Path(folder) / language
         try:
-            paths = sorted(place.iterdir()) if place.is_dir() else []
+            inside = place.resolve().parent == root
+            paths = sorted(place.iterdir()) if inside and place.is_dir() else []
         except OSError:
             paths = []
         found += [Answer(p.stem, language, p) for p in paths
-                  if p.suffix == ".txt" and NAME.fullmatch(p.stem) and p.is_file()]
+                  if p.suffix == ".txt" and NAME.fullmatch(p.stem) and not p.is_symlink()
+                  and p.is_file()]
     return tuple(sorted(found, key=lambda a: (a.name, LANGUAGES.index(a.language))))
 
 

@@ -49,6 +49,16 @@ def expand(commands: Sequence[Command], body: str, ticket: Ticket, agent: Agent,
     return tuple(checked), "\n\n".join(t for t in (*texts, body) if t.strip())
 
 
+def message_for(commands: Sequence[Command], body: str, ticket: Ticket, agent: Agent,
+                ctx: Context) -> str:
+    """The block's message as `ticket`'s reporter gets it: the answers filled in with that
+    ticket's own fields (an incident's child: its reporter's name, address, number and
+    subject, never the incident reporter's), or the agent's own words alone when an answer
+    cannot be filled in for it (nothing of another ticket goes out in its place)."""
+    checked, message = expand(commands, body, ticket, agent, ctx)
+    return body if any(c.error for c in checked if c.name == NAME) else message
+
+
 def answer_fields(ctx: Context, ticket: Ticket, agent: Agent) -> dict[str, Any]:
     """What an answer may read: the ticket's fields as the reporter may know them, who
     answers, and the desk's name. Never the notes, the events or a token."""

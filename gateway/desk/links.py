@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Sequence
+from typing import Callable, Sequence
 
 from gateway.context import Context
 from gateway.desk import levels, notices
@@ -93,8 +93,11 @@ def carry(incident: Ticket, command: str, actor: str, now: datetime | None = Non
 
 
 def mail(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
-         files: Sequence[tickets.StoredFile] = ()) -> list[tuple[Ticket, Notice]]:
-    """The mail the block's links cause, each with the ticket it belongs to (its thread)."""
+         files: Sequence[tickets.StoredFile] = (),
+         message_for: Callable[[Ticket], str] | None = None) -> list[tuple[Ticket, Notice]]:
+    """The mail the block's links cause, each with the ticket it belongs to (its thread).
+    `message_for`: the block's message as a child's reporter gets it (canned answers filled
+    in with the child's fields); None: the plan's message as it is."""
     result: list[tuple[Ticket, Notice]] = []
     if plan.after.merged_into and plan.after.merged_into != plan.before.merged_into:
         survivor = tickets.get_ticket(plan.after.merged_into)
@@ -104,7 +107,8 @@ def mail(ctx: Context, ticket: Ticket, plan: Plan, actor: str,
         for child in links.children(ticket):
             # A child closed on its own hears no more; one the block closed just now does.
             if child.status != Status.CLOSED or plan.after.status == Status.CLOSED:
-                result += [(child, n) for n in child_notices(ctx, ticket, child, plan, steps,
+                own = replace(plan, body=message_for(child)) if message_for else plan
+                result += [(child, n) for n in child_notices(ctx, ticket, child, own, steps,
                                                              actor, files)]
     return result
 

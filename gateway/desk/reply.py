@@ -80,7 +80,7 @@ def handle_reply(mail: InboundMail, ticket: Ticket, ctx: Context) -> Outcome:
         return _dry_run(mail, ticket, ctx, agent, plan)
     if not plan.ok:
         return _refuse(mail, ticket, ctx, agent, plan)
-    return _apply(mail, ticket, ctx, agent, plan, verdict)
+    return _apply(mail, ticket, ctx, agent, plan, verdict, reply)
 
 
 def verify(mail: InboundMail, ref: str, ctx: Context, also: tuple[str, ...] = ()) -> auth.Verdict:
@@ -197,7 +197,7 @@ def _stored_as(plan: Plan) -> tuple[str, Visibility]:
 
 
 def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: Plan,
-           verdict: auth.Verdict) -> Outcome:
+           verdict: auth.Verdict, reply: Reply) -> Outcome:
     kind, visibility = _stored_as(plan)
     row = _store(ticket, mail, ctx, kind, visibility, plan.body)
     if not plan.steps:
@@ -224,7 +224,9 @@ def _apply(mail: InboundMail, ticket: Ticket, ctx: Context, agent: Agent, plan: 
                                             files=files),
              *copies.holder_notices(ctx, changed, plan, label, agent)]
     # The duplicate's reporter told of the merge; an incident's answer to each child's reporter.
-    linked = links.mail(ctx, changed, plan, agent.email, files)
+    # Each child's reporter gets the canned answers filled in with their own ticket's fields.
+    linked = links.mail(ctx, changed, plan, agent.email, files, message_for=lambda child: (
+        canned.message_for(reply.commands, reply.body, child, agent, ctx)))
     if ctx.settings.security.receipts:
         receipt = notices.receipt_notice(ctx, changed, mail, agent, plan, "applied")
         # The receipt names the children whose reporters the answer reached (never addresses).

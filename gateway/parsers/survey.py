@@ -6,8 +6,9 @@ one of those four digits standing alone ("4", "4.", "4)", "4 -"), then at most `
 characters of the reporter's own words. Anything else is not an answer and goes the way of
 any reply to a closed ticket (reopen, or a new ticket): "45", "4.5", "4/4", "4 5", "nilai 4", a
 question mark, or words that ask something or say the problem is back ("masih", "gagal",
-"tidak bisa", "how", "still"...). A missed problem is worse than a missed score, so the
-words are many and the comment short.
+"tidak bisa", "how", "still"...), or any negation or word of something down, gone or back
+once the scale's own words ("tidak baik") are set aside ("1 ngga bisa login", "1 not fixed").
+A missed problem is worse than a missed score, so the words are many and the comment short.
 
 The words are attacker text: they are only ever kept as text (one line, without control or
 bidi characters), never formatted or run.
@@ -37,6 +38,22 @@ _NOT_AN_ANSWER = re.compile(
     r"issues?|broken)\b", re.IGNORECASE)
 
 
+# The scale's own words ("1 tidak baik", "3 not quite good"): taken out before the negations
+# below are looked for.
+_SCALE_WORDS = re.compile(r"\b(?:(?:tidak|kurang|sangat)\s+baik|not(?:\s+quite)?\s+good|"
+                          r"very\s+good)\b", re.IGNORECASE)
+# A negation, or a word that says something is down, gone or back ("sudah bisa lagi" and
+# "normal kembali" are thanks, "muncul kembali" is not): "1 ngga bisa login",
+# "1 tidak berfungsi", "1 server down lagi", "1 not fixed yet" report the problem again, in
+# words the list above cannot foresee one by one.
+_NEGATION = re.compile(
+    r"\b(?:tidak|tdk|tak|gak|ga|gk|nggak|ngga|ngak|enggak|engga|kagak|nda|ndak|bukan|"
+    r"belum|belom|blum|blom|gabisa|gbs|not|no|never|cannot|can't|cant|don'?t|didn'?t|"
+    r"doesn'?t|isn'?t|won'?t|wasn'?t|aren'?t|hasn'?t|haven'?t|yet|down|hilang|blokir|"
+    r"terblokir|diblokir|crash\w*|rusak|macet|hang|terulang|kambuh|muncul\s+kembali|"
+    r"terjadi\s+(?:lagi|kembali))\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Answer:
     score: int  # 1 to 4
@@ -53,7 +70,8 @@ def read(text: str) -> Answer | None:
         return None
     comment = safetext.one_line(text[found.end():])
     if len(comment) > MAX_COMMENT or comment[:1].isdigit() or "?" in comment \
-            or "\uff1f" in comment or _NOT_AN_ANSWER.search(comment):
+            or "\uff1f" in comment or _NOT_AN_ANSWER.search(comment) \
+            or _NEGATION.search(_SCALE_WORDS.sub(" ", comment)):
         return None
     return Answer(int(found.group(1)), comment)
 

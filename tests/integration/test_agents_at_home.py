@@ -134,6 +134,23 @@ def test_a_reporters_or_a_forged_agents_help_is_a_ticket_and_no_cheat_sheet(
     assert all("Kode #tindakan" not in mails.text_of(raw) for raw in sent.values())
 
 
+def test_an_agents_help_with_a_report_below_it_is_that_report(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """Dewi, proven, writes "#bantuan" ("help") on top of a problem of her own: the problem
+    is a ticket the L0 team reads, not dropped for a cheat-sheet."""
+    desk = Desk(imap_server, smtp_sink, db_url, tmp_path, security={"authserv_id": OURS})
+    body = "#bantuan\n\nSaya tidak bisa login ke SPSE sejak pagi, akun terkunci.\n\n-- \nDewi\n"
+    sent = desk.deliver(prepend(mails.report(subject="Akun terkunci", body=body,
+                                             sender=f"Dewi <{DEWI}>",
+                                             message_id="<h-9@telkom.example>"),
+                                f"Authentication-Results: {OURS}; dkim=pass "
+                                "header.d=telkom.example"))
+    assert ticket_count() == 1
+    assert sorted(sent) == sorted([BUDI, SARI, DEWI])
+    assert all("Daftar perintah" not in mails.parse(raw)["Subject"] for raw in sent.values())
+    assert "Saya tidak bisa login ke SPSE sejak pagi" in mails.text_of(sent[SARI])
+
+
 RESET = """\
 Yth. {{ reporter_name or "Bapak/Ibu" }},
 

@@ -287,3 +287,35 @@ def test_what_may_not_be_linked_is_refused_by_name_and_changes_nothing(desk):
     assert links.of(tickets.get_ticket("LDP-000003")).related == ("LDP-000004",)
     # LDP-000001 is still new: every line written on it was refused.
     assert [status(f"LDP-00000{n}") for n in (1, 2, 3, 4)] == ["new", "closed", "open", "open"]
+
+
+# A canned answer as operators write them: it greets the reporter and names their report.
+GREETING = ("Yth. {{ reporter_name or \"Bapak/Ibu\" }} ({{ reporter_email }}),\n"
+            "laporan {{ ref }} \"{{ subject }}\" sedang kami tangani.\n")
+
+
+def test_an_incidents_canned_answer_is_filled_in_for_each_childs_reporter(
+        imap_server, smtp_sink, db_url, tmp_path):
+    """A #templat in the incident's #balas is filled in with each child's own fields: a school
+    is greeted by its own name, address, number and subject, and never reads the name, the
+    address or the subject of the incident's reporter (Dodi) or of another school."""
+    folder = tmp_path / "answers"
+    (folder / "id").mkdir(parents=True)
+    (folder / "id" / "salam.txt").write_text(GREETING, encoding="utf-8")
+    desk = Desk(imap_server, smtp_sink, db_url, tmp_path, answers={"dir": str(folder)})
+    handover = incident_desk(desk)
+    reply = agent(desk, "Andi Wijaya <andi@telkom.example>", handover,
+                  "#balas\n#templat salam\n\nServer SPSE sedang kami pulihkan.", 10)
+    assert desk.outcome.disposition.value == "follow_up"
+    dodi = mails.text_of(to(reply, "dodi@lpse.jabarprov.go.id")[1])
+    assert 'Yth. Dodi (dodi@lpse.jabarprov.go.id),\nlaporan LDP-000001 "SPSE mati"' in dodi
+    for n, email in enumerate(CHILDREN, start=1):
+        recipients, mail = to(reply, email)
+        assert recipients == [email]
+        text = mails.text_of(mail)
+        assert (f'Yth. Sekolah {n} ({email}),\nlaporan LDP-00000{n + 1} "SPSE gangguan {n}" '
+                "sedang kami tangani.") in text
+        assert "Server SPSE sedang kami pulihkan." in text
+        others = [e for e in CHILDREN if e != email] + ["dodi@lpse.jabarprov.go.id"]
+        assert not any(o.encode() in mail for o in others)
+        assert "Dodi" not in text and "SPSE mati" not in text

@@ -39,6 +39,11 @@ def test_environment_overrides_win_over_the_file_and_are_typed():
      "ldp.toml: teams[0].level must be one of L0, L1, L2, got 'L3'"),
     ({**BASE, "agents": [{"email": "a@b.c", "team": "l9"}]},
      "ldp.toml: agents[0].team: unknown team 'l9' (known: l0-lkpp)"),
+    # One address, one agent: a second entry was never read (`Settings.agent` finds the
+    # first), and the welcome mail's once-per-address row failed the timers every round.
+    ({**BASE, "agents": [{"email": "budi@b.c", "team": "l0-lkpp"},
+                         {"email": "Budi@B.c", "team": "l0-lkpp"}]},
+     "ldp.toml: agents[1].email: Budi@B.c is listed already (agents[0]): one entry per address"),
 ])
 def test_bad_configuration_stops_with_one_line_naming_the_key(data, message):
     """Each mistake gives exactly the expected one-line message."""

@@ -20,6 +20,10 @@ from tests.conftest import make_settings
     ("4 terima kasih", Answer(4, "terima kasih")),
     ("  3.  Baik, cukup cepat\n", Answer(3, "Baik, cukup cepat")),
     ("1 tidak baik", Answer(1, "tidak baik")),
+    ("4 sangat baik, terima kasih sekali lagi", Answer(4, "sangat baik, terima kasih sekali lagi")),
+    ("3 not quite good, slow", Answer(3, "not quite good, slow")),
+    ("4 sudah bisa lagi, terima kasih", Answer(4, "sudah bisa lagi, terima kasih")),
+    ("4 sudah normal kembali", Answer(4, "sudah normal kembali")),
     ("2) kurang baik, lama dibalas", Answer(2, "kurang baik, lama dibalas")),
     ("4 - mantap\n\nSalam,\nRina", Answer(4, "mantap Salam, Rina")),
     ("4 thanks, quick and clear", Answer(4, "thanks, quick and clear")),
@@ -38,6 +42,12 @@ def test_a_digit_from_one_to_four_and_a_short_comment_is_an_answer(text, answer)
     "1 masih belum bisa login",  # the problem is not gone
     "2 sekarang muncul error 500", "4 thanks, but it still fails", "3 how do I reset it",
     "4 tidak bisa upload dokumen", "4 " + "bagus " * (MAX_COMMENT // 6 + 1),
+    # A low score whose words say the problem is there, in the ways people write it: a reply
+    # that must reach an agent (reopen or a new ticket), not the report's comments.
+    "1 ngga bisa login", "1 gabisa login", "1 tdk dapat login", "1 tidak berhasil upload",
+    "1 tidak berfungsi", "1 belom bisa", "1 gak dapat masuk", "1 server down lagi",
+    "1 akun terblokir", "1 data penawaran hilang", "1 not fixed", "1 not resolved yet",
+    "2 it is down", "1 muncul kembali",
 ])
 def test_anything_else_is_not_an_answer(text):
     assert read(text) is None
