@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from gateway import compose
+from gateway import sandbox
 from gateway.cli.common import load_settings, print_rows
 from gateway.desk import answers
 from gateway.text.messages import t
@@ -24,6 +24,6 @@ def cmd_templates_list(args: argparse.Namespace) -> int:
 
 def _check(answer: answers.Answer) -> str:
     try:
-        return compose.check_template(answer.source()) or "ok"
+        return sandbox.check_template(answer.source()) or "ok"
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return str(exc)[:200]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Sequence
 
-from gateway import compose
+from gateway import sandbox
 from gateway.config import Agent, Settings
 from gateway.context import Context
 from gateway.desk import answers
@@ -74,7 +74,7 @@ def _fill(folder: str, name: str, language: str, fields: dict[str, Any]):
     if found is None:
         return "", problem("unknown_template", name=name[:64], known=answers.names(folder))
     try:
-        return compose.render_sandboxed(found.source(), fields), None
+        return sandbox.render_sandboxed(found.source(), fields), None
     except (OSError, UnicodeDecodeError, ValueError) as exc:  # TemplateProblem is a ValueError
         return "", problem("template_failed", name=name, reason=str(exc)[:200])
 

@@ -1,5 +1,5 @@
 """The cheat-sheet's lists (`desk.cheatsheet`) follow the tables the plan obeys, and the
-canned answers' sandbox (`compose.render_sandboxed`) renders plain fields and refuses what
+canned answers' sandbox (`sandbox.render_sandboxed`) renders plain fields and refuses what
 reaches past them."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from gateway.compose import TemplateProblem, render_sandboxed
+from gateway.sandbox import TemplateProblem, render_sandboxed
 from gateway.desk import answers
 from gateway.desk.cheatsheet import commands_for, fields
 from gateway.domain import Level
